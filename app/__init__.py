@@ -1,0 +1,1 @@
+"""jointuse: the booking service behind a city/school-district joint-use agreement."""

@@ -1,0 +1,115 @@
+"""The `jointuse` command."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+
+from app.core.auth import Role
+from app.core.config import ConfigError, get_settings
+
+cli = typer.Typer(help="jointuse: joint-use facility bookings", no_args_is_help=True, add_completion=False)
+
+
+def _settings():  # noqa: ANN202
+    try:
+        return get_settings()
+    except ConfigError as exc:
+        typer.secho(f"configuration error: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from None
+
+
+@cli.command()
+def migrate(
+    revision: Annotated[str, typer.Argument(help="Target revision")] = "head",
+) -> None:
+    """Bring the database to the latest (or the given) Alembic revision."""
+    from app.core.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url, revision)
+    typer.echo(f"database at revision {revision}")
+
+
+@cli.command("demo-data")
+def demo_data(
+    force: Annotated[bool, typer.Option(help="Replace the data of a non-empty database")] = False,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing (and succeed) if the database has data")
+    ] = False,
+) -> None:
+    """Load the demo partnership: the City of Sacramento, its school districts, sites."""
+    from app.demo import DatabaseNotEmpty, load_demo_data
+
+    settings = _settings()
+    try:
+        summary = asyncio.run(load_demo_data(settings, force=force, progress=True))
+    except DatabaseNotEmpty:
+        if if_empty:
+            typer.echo("database already has data; demo data not loaded")
+            return
+        typer.secho(
+            "the database is not empty; use --force to replace its data", fg="red", err=True
+        )
+        raise typer.Exit(1) from None
+    typer.echo("loaded: " + ", ".join(f"{n} {what}" for what, n in summary.items()))
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind")] = "0.0.0.0",  # noqa: S104
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
+) -> None:
+    """Serve the API with uvicorn (uvloop, httptools)."""
+    import uvicorn
+
+    from app.core.logs import uvicorn_log_config
+
+    settings = _settings()
+    uvicorn.run(
+        "app.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,  # our own, optional, JSON access log is JOINTUSE_ACCESS_LOG
+        log_config=uvicorn_log_config(settings.log_level),
+        proxy_headers=True,
+    )
+
+
+@cli.command("create-api-key")
+def create_api_key(
+    party: Annotated[int | None, typer.Option(help="Party id the key acts for")] = None,
+    role: Annotated[Role, typer.Option(help="admin, manager or partner")] = Role.partner,
+    name: Annotated[str, typer.Option(help="A label for the key")] = "cli",
+) -> None:
+    """Make an API key and print its secret (shown only this once)."""
+    from app.core.db import Database, create_engine
+    from app.core.errors import DomainError
+    from app.keys.service import create_api_key as make_key
+
+    settings = _settings()
+
+    async def run() -> str:
+        db = Database.for_engine(create_engine(settings))
+        try:
+            async with db.write_sessions() as session, session.begin():
+                _, secret = await make_key(session, party_id=party, role=role, name=name)
+            return secret
+        finally:
+            await db.engine.dispose()
+
+    try:
+        typer.echo(asyncio.run(run()))
+    except DomainError as exc:
+        typer.secho(str(exc.detail), fg="red", err=True)
+        raise typer.Exit(1) from None
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,120 @@
+"""Who is calling, and what each role may do. Every router asks here; no
+permission checks live anywhere else."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.errors import Forbidden, Unauthenticated
+
+
+class Role(StrEnum):
+    admin = "admin"
+    manager = "manager"
+    partner = "partner"
+
+
+KEY_PREFIX = "ju_"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The caller: an API key acting for a party in a role. The bootstrap admin key
+    (`JOINTUSE_ADMIN_KEY`) has no key id and no party."""
+
+    key_id: int | None
+    party_id: int | None
+    role: Role
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.admin
+
+
+# --- keys -------------------------------------------------------------------
+
+
+def new_secret() -> tuple[str, str, str]:
+    """A fresh key: (secret shown once, lookup id, hash kept)."""
+    lookup_id = secrets.token_hex(8)
+    secret = f"{KEY_PREFIX}{lookup_id}_{secrets.token_urlsafe(32)}"
+    return secret, lookup_id, hash_secret(secret)
+
+
+def hash_secret(secret: str) -> str:
+    # Keys are 256-bit random, so a fast hash is enough (no dictionary to guess from).
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _lookup_id(secret: str) -> str | None:
+    if not secret.startswith(KEY_PREFIX):
+        return None
+    lookup_id, sep, _ = secret[len(KEY_PREFIX) :].partition("_")
+    return lookup_id if sep and 0 < len(lookup_id) <= 32 else None
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    if authorization is None:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("Authorization must be 'Bearer <api key>'")
+    return token.strip()
+
+
+async def authenticate(
+    session: AsyncSession, token: str, admin_key: str | None
+) -> Principal:
+    from app.keys.models import ApiKey  # the key table is the only thing auth reads
+
+    if admin_key and hmac.compare_digest(token.encode(), admin_key.encode()):
+        return Principal(key_id=None, party_id=None, role=Role.admin)
+    lookup_id = _lookup_id(token)
+    if lookup_id is not None:
+        row = (
+            await session.execute(
+                select(ApiKey.id, ApiKey.secret_hash, ApiKey.party_id, ApiKey.role).where(
+                    ApiKey.lookup_id == lookup_id, ApiKey.revoked_at.is_(None)
+                )
+            )
+        ).first()
+        if row is not None and hmac.compare_digest(row.secret_hash, hash_secret(token)):
+            return Principal(key_id=row.id, party_id=row.party_id, role=Role(row.role))
+    raise Unauthenticated("unknown or revoked API key")
+
+
+# --- policy -----------------------------------------------------------------
+
+
+def require_key(principal: Principal | None) -> Principal:
+    if principal is None:
+        raise Unauthenticated("this operation needs an API key")
+    return principal
+
+
+def require_admin(principal: Principal | None) -> Principal:
+    principal = require_key(principal)
+    if not principal.is_admin:
+        raise Forbidden("only an admin key may do this")
+    return principal
+
+
+def acts_for(principal: Principal, party_id: int | None) -> bool:
+    return principal.party_id is not None and principal.party_id == party_id
+
+
+def require_party_manager(principal: Principal | None, party_id: int) -> Principal:
+    """Admin, or a manager acting for `party_id` (a site's owner, say)."""
+    principal = require_key(principal)
+    if principal.is_admin:
+        return principal
+    if principal.role is Role.manager and acts_for(principal, party_id):
+        return principal
+    raise Forbidden("only an admin or a manager of the owning party may do this")

@@ -1,0 +1,85 @@
+"""Settings from the environment and an optional `.env` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_DATABASE_URL = "sqlite:///jointuse.db"
+
+
+class ConfigError(ValueError):
+    """A setting that cannot work; raised at start-up, before serving anything."""
+
+
+def async_database_url(raw: str) -> URL:
+    """Map the URLs users write (`sqlite:///f`, `postgresql://`, `postgresql+psycopg://`)
+    to the async driver jointuse runs on."""
+    try:
+        url = make_url(raw)
+    except ArgumentError as exc:
+        raise ConfigError(f"DATABASE_URL is not a database URL: {raw!r}") from None
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        if url.database in (None, "", ":memory:"):
+            raise ConfigError("DATABASE_URL: SQLite needs a file path, e.g. sqlite:///jointuse.db")
+        return url.set(drivername="sqlite+aiosqlite")
+    if backend in ("postgresql", "postgres"):
+        query = dict(url.query)
+        # asyncpg spells libpq's sslmode as ssl.
+        if "sslmode" in query:
+            query["ssl"] = query.pop("sslmode")
+        return url.set(drivername="postgresql+asyncpg", query=query)
+    raise ConfigError(
+        f"DATABASE_URL: unsupported database {backend!r}; use sqlite:///path or postgresql://..."
+    )
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
+    admin_key: SecretStr | None = Field(None, validation_alias="JOINTUSE_ADMIN_KEY")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", validation_alias="JOINTUSE_LOG_LEVEL"
+    )
+    access_log: bool = Field(False, validation_alias="JOINTUSE_ACCESS_LOG")
+    db_pool_size: int = Field(10, ge=1, le=200, validation_alias="JOINTUSE_DB_POOL_SIZE")
+    db_max_overflow: int = Field(10, ge=0, le=200, validation_alias="JOINTUSE_DB_MAX_OVERFLOW")
+    db_timeout_seconds: float = Field(5.0, gt=0, validation_alias="JOINTUSE_DB_TIMEOUT_SECONDS")
+    sqlite_busy_timeout_ms: int = Field(
+        10_000, ge=0, validation_alias="JOINTUSE_SQLITE_BUSY_TIMEOUT_MS"
+    )
+    max_body_bytes: int = Field(1_048_576, ge=1024, validation_alias="JOINTUSE_MAX_BODY_BYTES")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, v: object) -> object:
+        return v.upper() if isinstance(v, str) else v
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_url(cls, v: str) -> str:
+        async_database_url(v)  # fail at start-up, not on the first request
+        return v
+
+    @property
+    def async_url(self) -> URL:
+        return async_database_url(self.database_url)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.async_url.get_backend_name() == "sqlite"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    try:
+        return Settings()
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None

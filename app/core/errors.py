@@ -1,0 +1,218 @@
+"""Domain errors and their one mapping to RFC 9457 problem responses."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.core.logs import request_id_var
+
+log = logging.getLogger("jointuse.errors")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+def problem_type(code: str) -> str:
+    return f"urn:jointuse:problem:{code}"
+
+
+class FieldError(BaseModel):
+    """One bad field of a request."""
+
+    loc: list[str | int] = Field(description="Where the bad value is, e.g. ['body','open_hours','mon']")
+    path: str = Field(description="`loc` as a dotted path")
+    message: str
+    type: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, with a stable machine-readable `code`."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    request_id: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class DomainError(Exception):
+    status: int = 400
+    code: str = "bad-request"
+    title: str = "Bad request"
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        return {**self.extra}
+
+
+class NotFound(DomainError):
+    status, code, title = 404, "not-found", "Not found"
+
+
+class Unauthenticated(DomainError):
+    status, code, title = 401, "unauthenticated", "Unauthenticated"
+
+
+class Forbidden(DomainError):
+    status, code, title = 403, "forbidden", "Forbidden"
+
+
+class Conflict(DomainError):
+    status, code, title = 409, "conflict", "Conflict"
+
+
+class InvalidTransition(DomainError):
+    status, code, title = 409, "invalid-transition", "Invalid transition"
+
+
+class RentalFeeProhibited(DomainError):
+    status, code, title = 422, "rental-fee-prohibited", "Rental fees are prohibited"
+
+
+class ValidationFailed(DomainError):
+    """A request that parses but names something invalid (an unknown party, a
+    cursor that is not ours): the same 422 `validation-error` as schema errors."""
+
+    status, code, title = 422, "validation-error", "Request validation failed"
+
+    def __init__(self, loc: Sequence[str | int], message: str) -> None:
+        super().__init__(f"{_dotted(loc)}: {message}")
+        self.errors = [_field_error(loc, message, "value_error")]
+
+    def body(self) -> dict[str, Any]:
+        return {"errors": self.errors}
+
+
+class ServiceUnavailable(DomainError):
+    status, code, title = 503, "service-unavailable", "Service unavailable"
+
+
+def _dotted(loc: Sequence[str | int]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _field_error(loc: Sequence[Any], message: str, type_: str) -> dict[str, Any]:
+    clean = [p if isinstance(p, int) else str(p) for p in loc]
+    return {"loc": clean, "path": _dotted(clean), "message": message, "type": type_}
+
+
+def problem_response(
+    status: int, code: str, title: str, detail: str, headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": problem_type(code),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    rid = request_id_var.get()
+    if rid:
+        body["request_id"] = rid
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    errors = []
+    for err in exc.errors():
+        loc = list(err.get("loc", ()))
+        msg = str(err.get("msg", "invalid value"))
+        type_ = str(err.get("type", "value_error"))
+        if type_ == "json_invalid":
+            msg = "request body is not valid JSON"
+            loc = ["body"]
+        errors.append(_field_error(loc, msg, type_))
+    return errors
+
+
+_HTTP_CODES = {
+    400: ("validation-error", "Request validation failed"),
+    401: ("unauthenticated", "Unauthenticated"),
+    403: ("forbidden", "Forbidden"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    413: ("payload-too-large", "Payload too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(_req: Request, exc: DomainError) -> JSONResponse:
+        return problem_response(exc.status, exc.code, exc.title, exc.detail, **exc.body())
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_req: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _validation_errors(exc)
+        detail = "; ".join(f"{e['path']}: {e['message']}" for e in errors[:5]) or "invalid request"
+        return problem_response(
+            422, "validation-error", "Request validation failed", detail, errors=errors
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
+        status = exc.status_code
+        if status == 400:
+            # Starlette's "error parsing the body" (e.g. bytes that are not UTF-8):
+            # for clients this is the same as malformed JSON.
+            return problem_response(
+                422, "validation-error", "Request validation failed",
+                "request body is not valid JSON",
+                errors=[_field_error(["body"], "request body is not valid JSON", "json_invalid")],
+            )
+        code, title = _HTTP_CODES.get(status, ("http-error", "HTTP error"))
+        detail = exc.detail if isinstance(exc.detail, str) else title
+        if status == 404:
+            detail = "no such resource"
+        return problem_response(status, code, title, detail, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(req: Request, exc: Exception) -> JSONResponse:
+        log.error(
+            "unhandled error",
+            exc_info=exc,
+            extra={"method": req.method, "path": req.url.path},
+        )
+        return problem_response(
+            500, "internal-error", "Internal server error",
+            "An unexpected error occurred; quote the request id when reporting it.",
+        )
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries for the problems an operation can answer."""
+    descriptions = {
+        401: "No API key, or an unknown or revoked one (`unauthenticated`)",
+        403: "The key's role may not do this (`forbidden`)",
+        404: "No such resource, or not visible to this key (`not-found`)",
+        409: "Conflicts with the current state",
+        412: "`If-Match` is stale (`precondition-failed`)",
+        413: "Body too large (`payload-too-large`)",
+        422: "Invalid request (`validation-error` with `errors`, or a rule code)",
+        428: "`If-Match` missing (`precondition-required`)",
+        500: "Unexpected error (`internal-error`)",
+    }
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in (*statuses, 422, 500):
+        # Declared as application/json here; the OpenAPI builder renames it.
+        out[status] = {"description": descriptions.get(status, "Problem"), "model": Problem}
+    return out

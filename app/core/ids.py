@@ -1,0 +1,21 @@
+"""Ids in paths are opaque to clients: anything that is not one of ours is 404."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path
+
+from app.core.errors import NotFound
+from app.core.schemas import MAX_ID
+
+
+def parse_id(raw: str, what: str = "resource") -> int:
+    if raw.isascii() and raw.isdigit() and len(raw) <= 10:
+        value = int(raw)
+        if 1 <= value <= MAX_ID:
+            return value
+    raise NotFound(f"no such {what}")
+
+
+PathId = Annotated[str, Path(max_length=64, description="Opaque id")]

@@ -1,0 +1,125 @@
+"""One pure-ASGI middleware (cheaper than a stack of BaseHTTPMiddleware): a request
+id on every response and in every log line, a body-size limit, an optional access log."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.errors import PROBLEM_MEDIA_TYPE, problem_type
+from app.core.logs import request_id_var
+
+REQUEST_ID_HEADER = b"x-request-id"
+_VALID_RID = re.compile(rb"^[A-Za-z0-9._:\-]{1,128}$")
+access_log = logging.getLogger("jointuse.access")
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, access_log: bool = False) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.access_log = access_log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = b""
+        length: int | None = None
+        for name, value in scope["headers"]:
+            if name == REQUEST_ID_HEADER and _VALID_RID.match(value):
+                rid = value
+            elif name == b"content-length":
+                length = int(value) if value.isdigit() else -1
+        rid_str = rid.decode() if rid else uuid.uuid4().hex
+        token = request_id_var.set(rid_str)
+        rid_header = (REQUEST_ID_HEADER, rid_str.encode())
+        started = time.perf_counter()
+        status_holder = [0]
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder[0] = message["status"]
+                message["headers"] = [*message.get("headers", ()), rid_header]
+            await send(message)
+
+        try:
+            if length is not None and length > self.max_body_bytes:
+                await self._too_large(send_with_id, rid_str)
+                return
+            if length is None and scope["method"] in ("POST", "PUT", "PATCH"):
+                # No Content-Length (chunked): read up to the limit before the app sees it.
+                body = await self._buffer(receive)
+                if body is None:
+                    await self._too_large(send_with_id, rid_str)
+                    return
+                receive = _replay(body, receive)
+            await self.app(scope, receive, send_with_id)
+        finally:
+            if self.access_log:
+                access_log.info(
+                    "request",
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status_holder[0],
+                        "ms": round((time.perf_counter() - started) * 1000, 2),
+                    },
+                )
+            request_id_var.reset(token)
+
+    async def _buffer(self, receive: Receive) -> bytes | None:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return b"".join(chunks)
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    async def _too_large(self, send: Send, rid: str) -> None:
+        body = json.dumps(
+            {
+                "type": problem_type("payload-too-large"),
+                "title": "Payload too large",
+                "status": 413,
+                "detail": f"request body exceeds {self.max_body_bytes} bytes",
+                "code": "payload-too-large",
+                "request_id": rid,
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay

@@ -1,0 +1,72 @@
+"""What every operation declares in OpenAPI: summary, security, problem responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+
+from app.core.errors import PROBLEM_MEDIA_TYPE, problem_responses
+
+SECURITY_SCHEME = "ApiKeyBearer"
+
+
+def op(
+    summary: str,
+    *errors: int,
+    public: bool = False,
+    status_code: int | None = None,
+    description: str | None = None,
+) -> dict[str, Any]:
+    """Route keyword arguments: `errors` are the problem statuses beyond 422/500;
+    keyed operations also answer 401/403."""
+    statuses = set(errors) if public else {401, 403, *errors}
+    security: list[dict[str, list[str]]] = [{SECURITY_SCHEME: []}]
+    if public:
+        security = [{}, *security]  # a key is optional
+    kw: dict[str, Any] = {
+        "summary": summary,
+        "responses": problem_responses(*sorted(statuses)),
+        "openapi_extra": {"security": security},
+    }
+    if status_code is not None:
+        kw["status_code"] = status_code
+    if description is not None:
+        kw["description"] = description
+    return kw
+
+
+def operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+def install_openapi(app: FastAPI) -> None:
+    def custom_openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+        )
+        schema.setdefault("components", {}).setdefault("securitySchemes", {})[SECURITY_SCHEME] = {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API key: `Authorization: Bearer <key>`",
+        }
+        schema["components"]["securitySchemes"].pop("HTTPBearer", None)
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    # Problems are application/problem+json, not application/json.
+                    if status[0] in "45" and "application/json" in content:
+                        content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = custom_openapi  # type: ignore[method-assign]

@@ -1,0 +1,129 @@
+"""Time zones, weekly hours and instants: the agreement's local rules are wall-clock
+times in a site's IANA zone; instants are aware and stored in UTC."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
+
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DEFAULT_TIMEZONE = "America/Los_Angeles"
+MINUTES_PER_DAY = 24 * 60
+
+# Instants outside this range are not bookings, and near datetime's limits a
+# conversion to UTC would overflow.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+@lru_cache(maxsize=1)
+def _known_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+@lru_cache(maxsize=512)
+def zone(name: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(name)
+
+
+def _check_timezone(name: str) -> str:
+    if name not in _known_zones():
+        raise ValueError(f"unknown IANA time zone {name!r}")
+    return name
+
+
+TimeZoneName = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64),
+    AfterValidator(_check_timezone),
+    Field(description="IANA time zone name", examples=[DEFAULT_TIMEZONE]),
+]
+
+
+def _check_instant(value: datetime) -> datetime:
+    if not (EARLIEST <= value < LATEST):
+        raise ValueError("instant must be between 1970 and 2200")
+    return value.astimezone(UTC)
+
+
+Instant = Annotated[
+    AwareDatetime,
+    AfterValidator(_check_instant),
+    Field(description="RFC 3339 instant with an offset", examples=["2027-01-12T18:00:00-08:00"]),
+]
+
+
+def parse_hhmm(text: str, *, is_end: bool) -> int:
+    """'HH:MM' -> minutes after midnight; '24:00' only as an end."""
+    if len(text) != 5 or text[2] != ":" or not (text[:2].isdigit() and text[3:].isdigit()):
+        raise ValueError(f"{text!r} is not HH:MM")
+    hours, minutes = int(text[:2]), int(text[3:])
+    if hours == 24 and minutes == 0:
+        if not is_end:
+            raise ValueError("24:00 is allowed only as the end of a window")
+        return MINUTES_PER_DAY
+    if hours > 23 or minutes > 59:
+        raise ValueError(f"{text!r} is not a time of day")
+    return hours * 60 + minutes
+
+
+def format_hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _check_day(windows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    spans = []
+    for start, end in windows:
+        s, e = parse_hhmm(start, is_end=False), parse_hhmm(end, is_end=True)
+        if s >= e:
+            raise ValueError(f"window {start}-{end}: start must be before end")
+        spans.append((s, e))
+    spans.sort()
+    for (s1, e1), (s2, e2) in zip(spans, spans[1:], strict=False):
+        if s2 < e1:
+            raise ValueError(
+                f"windows {format_hhmm(s1)}-{format_hhmm(e1)} and "
+                f"{format_hhmm(s2)}-{format_hhmm(e2)} overlap"
+            )
+    return [(format_hhmm(s), format_hhmm(e)) for s, e in spans]
+
+
+HHMM = Annotated[str, StringConstraints(min_length=5, max_length=5)]
+DayWindows = Annotated[
+    list[tuple[HHMM, HHMM]], Field(max_length=48), AfterValidator(_check_day)
+]
+WeeklyHoursIn = Annotated[
+    dict[Weekday, DayWindows],
+    Field(
+        description='Weekday -> list of ["HH:MM","HH:MM"] windows in the site\'s local time; '
+        '"24:00" only as an end; a missing weekday has no window',
+        examples=[{"mon": [["06:00", "22:00"]], "sat": [["08:00", "18:00"]]}],
+    ),
+]
+
+# Weekly hours as rules use them: index 0 = Monday, windows in minutes.
+WeeklyMinutes = tuple[tuple[tuple[int, int], ...], ...]
+
+
+def weekly_minutes(hours: dict[str, list[list[str]] | list[tuple[str, str]]]) -> WeeklyMinutes:
+    return tuple(
+        tuple(
+            (parse_hhmm(s, is_end=False), parse_hhmm(e, is_end=True))
+            for s, e in hours.get(day, ())
+        )
+        for day in WEEKDAYS
+    )
+
+
+def normalize_weekly(hours: dict[str, list[tuple[str, str]]]) -> dict[str, list[list[str]]]:
+    """The stored JSON form: weekdays in order, windows sorted, empty days dropped."""
+    return {day: [list(w) for w in hours[day]] for day in WEEKDAYS if hours.get(day)}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from enum import StrEnum
+
+from app.core.schemas import Name, RequestModel, ResponseModel
+
+
+class PartyKind(StrEnum):
+    city = "city"
+    school_district = "school_district"
+    charter_school = "charter_school"
+    community_group = "community_group"
+
+
+class PartyCreate(RequestModel):
+    name: Name
+    kind: PartyKind
+
+
+class PartyUpdate(RequestModel):
+    name: Name | None = None
+    kind: PartyKind | None = None
+
+
+class PartyRead(ResponseModel):
+    id: int
+    name: str
+    kind: PartyKind

@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import Field, model_validator
+
+from app.core.schemas import IdRef, LongText, Name, RateCents, RequestModel, ResponseModel
+from app.core.time import DEFAULT_TIMEZONE, TimeZoneName, WeeklyHoursIn, normalize_weekly
+
+ALL_WEEK = {day: [("00:00", "24:00")] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+Capacity = Annotated[int, Field(ge=0, le=1_000_000)]
+Address = Annotated[LongText, Field(max_length=500)]
+LocalDate = Annotated[date, Field(ge=date(1970, 1, 1), le=date(2199, 12, 31))]
+
+
+class SiteKind(StrEnum):
+    school = "school"
+    city_facility = "city_facility"
+
+
+class SpaceKind(StrEnum):
+    gym = "gym"
+    multipurpose = "multipurpose"
+    classroom = "classroom"
+    field = "field"
+    playground = "playground"
+    pool = "pool"
+    kitchen = "kitchen"
+    library = "library"
+    meeting_room = "meeting_room"
+    other = "other"
+
+
+class CalendarExceptionKind(StrEnum):
+    closure = "closure"
+    recess = "recess"
+
+
+class _SiteFields(RequestModel):
+    def hours_json(self) -> dict[str, Any]:
+        """Set weekly hours in their stored form."""
+        return {
+            field: normalize_weekly(value)
+            for field in ("open_hours", "reserved_hours", "custodial_hours")
+            if (value := getattr(self, field)) is not None and field in self.model_fields_set
+        }
+
+
+class SiteCreate(_SiteFields):
+    name: Name
+    kind: SiteKind
+    owner_party_id: IdRef
+    timezone: TimeZoneName = DEFAULT_TIMEZONE
+    address: Address | None = None
+    open_hours: WeeklyHoursIn = Field(
+        default_factory=lambda: dict(ALL_WEEK),
+        description="When the site may be used at all; omitted means open all week",
+    )
+    reserved_hours: WeeklyHoursIn = Field(
+        default_factory=dict, description="The owner's priority use (school instruction)"
+    )
+    custodial_hours: WeeklyHoursIn = Field(
+        default_factory=dict, description="Normal scheduled custodial coverage"
+    )
+    custodial_rate_cents_per_hour: RateCents = 0
+
+    def hours_json(self) -> dict[str, Any]:
+        return {
+            "open_hours": normalize_weekly(self.open_hours),
+            "reserved_hours": normalize_weekly(self.reserved_hours),
+            "custodial_hours": normalize_weekly(self.custodial_hours),
+        }
+
+
+class SiteUpdate(_SiteFields):
+    name: Name | None = None
+    kind: SiteKind | None = None
+    owner_party_id: IdRef | None = None
+    timezone: TimeZoneName | None = None
+    address: Address | None = None
+    open_hours: WeeklyHoursIn | None = None
+    reserved_hours: WeeklyHoursIn | None = None
+    custodial_hours: WeeklyHoursIn | None = None
+    custodial_rate_cents_per_hour: RateCents | None = None
+
+
+class SiteRead(ResponseModel):
+    id: int
+    name: str
+    kind: SiteKind
+    owner_party_id: int
+    timezone: str
+    address: str | None
+    open_hours: dict[str, list[tuple[str, str]]]
+    reserved_hours: dict[str, list[tuple[str, str]]]
+    custodial_hours: dict[str, list[tuple[str, str]]]
+    custodial_rate_cents_per_hour: int
+
+
+class SpaceCreate(RequestModel):
+    name: Name
+    kind: SpaceKind
+    capacity: Capacity
+    standard_rental_rate_cents_per_hour: RateCents = 0
+
+
+class SpaceUpdate(RequestModel):
+    name: Name | None = None
+    kind: SpaceKind | None = None
+    capacity: Capacity | None = None
+    standard_rental_rate_cents_per_hour: RateCents | None = None
+
+
+class SpaceRead(ResponseModel):
+    id: int
+    site_id: int
+    name: str
+    kind: SpaceKind
+    capacity: int
+    standard_rental_rate_cents_per_hour: int
+
+
+class CalendarExceptionCreate(RequestModel):
+    kind: CalendarExceptionKind
+    start_date: LocalDate
+    end_date: LocalDate
+    reason: Annotated[LongText, Field(max_length=500)] = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CalendarExceptionCreate:
+        if self.end_date < self.start_date:
+            raise ValueError("end_date must not be before start_date")
+        return self
+
+
+class CalendarExceptionUpdate(RequestModel):
+    kind: CalendarExceptionKind | None = None
+    start_date: LocalDate | None = None
+    end_date: LocalDate | None = None
+    reason: Annotated[LongText, Field(max_length=500)] | None = None
+
+
+class CalendarExceptionRead(ResponseModel):
+    id: int
+    site_id: int
+    kind: CalendarExceptionKind
+    start_date: date
+    end_date: date
+    reason: str

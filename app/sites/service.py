@@ -1,0 +1,236 @@
+"""Sites, their spaces and their calendar. Who may change them is decided by
+`app.core.auth`; this module checks what the data must satisfy."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.auth import Principal, require_party_manager
+from app.core.errors import NotFound, ValidationFailed
+from app.core.pagination import as_int, keyset, page_of
+from app.core.schemas import changes_of
+from app.parties.service import require_party
+from app.sites.models import CalendarException, Site, Space
+from app.sites.schemas import (
+    CalendarExceptionCreate,
+    CalendarExceptionKind,
+    CalendarExceptionUpdate,
+    SiteCreate,
+    SiteKind,
+    SiteUpdate,
+    SpaceCreate,
+    SpaceKind,
+    SpaceUpdate,
+)
+
+# --- sites --------------------------------------------------------------------
+
+
+async def get_site(session: AsyncSession, *, site_id: int) -> Site:
+    site = await session.get(Site, site_id)
+    if site is None:
+        raise NotFound("no such site")
+    return site
+
+
+async def create_site(session: AsyncSession, *, principal: Principal, data: SiteCreate) -> Site:
+    require_party_manager(principal, data.owner_party_id)
+    await require_party(session, party_id=data.owner_party_id, field="owner_party_id")
+    site = Site(
+        name=data.name,
+        kind=data.kind.value,
+        owner_party_id=data.owner_party_id,
+        timezone=data.timezone,
+        address=data.address,
+        custodial_rate_cents_per_hour=data.custodial_rate_cents_per_hour,
+        **data.hours_json(),
+    )
+    session.add(site)
+    await session.flush()
+    return site
+
+
+async def update_site(
+    session: AsyncSession, *, principal: Principal, site_id: int, data: SiteUpdate
+) -> Site:
+    site = await get_site(session, site_id=site_id)
+    require_party_manager(principal, site.owner_party_id)
+    changes = changes_of(data, nullable=frozenset({"address"}))
+    if "owner_party_id" in changes and changes["owner_party_id"] != site.owner_party_id:
+        # Handing a site to another party is the new owner's call too.
+        new_owner = int(changes["owner_party_id"])  # type: ignore[call-overload]
+        require_party_manager(principal, new_owner)
+        await require_party(session, party_id=new_owner, field="owner_party_id")
+    changes.update(data.hours_json())
+    for field, value in changes.items():
+        setattr(site, field, value.value if isinstance(value, SiteKind) else value)
+    await session.flush()
+    return site
+
+
+async def list_sites(
+    session: AsyncSession,
+    *,
+    kind: SiteKind | None,
+    owner_party_id: int | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[Sequence[Site], str | None]:
+    stmt = select(Site)
+    if kind is not None:
+        stmt = stmt.where(Site.kind == kind.value)
+    if owner_party_id is not None:
+        stmt = stmt.where(Site.owner_party_id == owner_party_id)
+    rows = (await session.scalars(keyset(stmt, [Site.id], cursor, limit, [as_int]))).all()
+    return page_of(rows, limit, lambda s: [s.id])
+
+
+# --- spaces -------------------------------------------------------------------
+
+
+async def get_space(session: AsyncSession, *, space_id: int) -> Space:
+    space = await session.get(Space, space_id)
+    if space is None:
+        raise NotFound("no such space")
+    return space
+
+
+async def create_space(
+    session: AsyncSession, *, principal: Principal, site_id: int, data: SpaceCreate
+) -> Space:
+    site = await get_site(session, site_id=site_id)
+    require_party_manager(principal, site.owner_party_id)
+    space = Space(
+        site_id=site.id,
+        name=data.name,
+        kind=data.kind.value,
+        capacity=data.capacity,
+        standard_rental_rate_cents_per_hour=data.standard_rental_rate_cents_per_hour,
+    )
+    session.add(space)
+    await session.flush()
+    return space
+
+
+async def update_space(
+    session: AsyncSession, *, principal: Principal, space_id: int, data: SpaceUpdate
+) -> Space:
+    space = await get_space(session, space_id=space_id)
+    site = await get_site(session, site_id=space.site_id)
+    require_party_manager(principal, site.owner_party_id)
+    for field, value in changes_of(data).items():
+        setattr(space, field, value.value if isinstance(value, SpaceKind) else value)
+    await session.flush()
+    return space
+
+
+async def list_spaces(
+    session: AsyncSession,
+    *,
+    site_id: int | None,
+    kind: SpaceKind | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[Sequence[Space], str | None]:
+    stmt = select(Space)
+    if site_id is not None:
+        await get_site(session, site_id=site_id)
+        stmt = stmt.where(Space.site_id == site_id)
+    if kind is not None:
+        stmt = stmt.where(Space.kind == kind.value)
+    rows = (await session.scalars(keyset(stmt, [Space.id], cursor, limit, [as_int]))).all()
+    return page_of(rows, limit, lambda s: [s.id])
+
+
+# --- calendar -----------------------------------------------------------------
+
+
+async def _get_exception(session: AsyncSession, *, site_id: int, exception_id: int) -> CalendarException:
+    exc = await session.get(CalendarException, exception_id)
+    if exc is None or exc.site_id != site_id:
+        raise NotFound("no such calendar exception")
+    return exc
+
+
+async def get_calendar_exception(
+    session: AsyncSession, *, site_id: int, exception_id: int
+) -> CalendarException:
+    await get_site(session, site_id=site_id)
+    return await _get_exception(session, site_id=site_id, exception_id=exception_id)
+
+
+async def create_calendar_exception(
+    session: AsyncSession, *, principal: Principal, site_id: int, data: CalendarExceptionCreate
+) -> CalendarException:
+    site = await get_site(session, site_id=site_id)
+    require_party_manager(principal, site.owner_party_id)
+    exc = CalendarException(
+        site_id=site.id,
+        kind=data.kind.value,
+        start_date=data.start_date,
+        end_date=data.end_date,
+        reason=data.reason,
+    )
+    session.add(exc)
+    await session.flush()
+    return exc
+
+
+async def update_calendar_exception(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    site_id: int,
+    exception_id: int,
+    data: CalendarExceptionUpdate,
+) -> CalendarException:
+    site = await get_site(session, site_id=site_id)
+    require_party_manager(principal, site.owner_party_id)
+    exc = await _get_exception(session, site_id=site_id, exception_id=exception_id)
+    changes = changes_of(data)
+    start = changes.get("start_date", exc.start_date)
+    end = changes.get("end_date", exc.end_date)
+    if end < start:  # type: ignore[operator]
+        raise ValidationFailed(["body", "end_date"], "end_date must not be before start_date")
+    for field, value in changes.items():
+        setattr(exc, field, value.value if isinstance(value, CalendarExceptionKind) else value)
+    await session.flush()
+    return exc
+
+
+async def delete_calendar_exception(
+    session: AsyncSession, *, principal: Principal, site_id: int, exception_id: int
+) -> None:
+    site = await get_site(session, site_id=site_id)
+    require_party_manager(principal, site.owner_party_id)
+    exc = await _get_exception(session, site_id=site_id, exception_id=exception_id)
+    await session.delete(exc)
+    await session.flush()
+
+
+async def list_calendar_exceptions(
+    session: AsyncSession,
+    *,
+    site_id: int,
+    kind: CalendarExceptionKind | None,
+    from_date: date | None,
+    to_date: date | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[Sequence[CalendarException], str | None]:
+    await get_site(session, site_id=site_id)
+    stmt = select(CalendarException).where(CalendarException.site_id == site_id)
+    if kind is not None:
+        stmt = stmt.where(CalendarException.kind == kind.value)
+    if from_date is not None:
+        stmt = stmt.where(CalendarException.end_date >= from_date)
+    if to_date is not None:
+        stmt = stmt.where(CalendarException.start_date <= to_date)
+    order = [CalendarException.start_date, CalendarException.id]
+    parse = [date.fromisoformat, as_int]
+    rows = (await session.scalars(keyset(stmt, order, cursor, limit, parse))).all()
+    return page_of(rows, limit, lambda e: [e.start_date.isoformat(), e.id])
