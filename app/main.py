@@ -14,6 +14,8 @@ from app.core.errors import install_error_handlers
 from app.core.logs import configure_logging
 from app.core.middleware import RequestContextMiddleware
 from app.core.openapi import install_openapi, operation_id
+from app.agreements.router import router as agreements_router
+from app.bookings.router import router as bookings_router
 from app.health import router as health_router
 from app.keys.router import router as keys_router
 from app.parties.router import router as parties_router
@@ -32,6 +34,8 @@ TAGS = [
     {"name": "sites", "description": "School sites and city facilities"},
     {"name": "spaces", "description": "Bookable spaces of a site"},
     {"name": "calendar", "description": "Closures and recesses of a site"},
+    {"name": "agreements", "description": "Joint-use agreements: blanket, long-term, site development"},
+    {"name": "bookings", "description": "Bookings of spaces under the agreements' rules"},
 ]
 
 
@@ -67,7 +71,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.state.db = database
     install_error_handlers(app)
     install_openapi(app)
-    for router in (health_router, keys_router, parties_router, sites_router):
+    for router in (
+        health_router,
+        keys_router,
+        parties_router,
+        sites_router,
+        agreements_router,
+        bookings_router,
+    ):
         app.include_router(router)
     app.add_middleware(
         RequestContextMiddleware,

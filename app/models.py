@@ -1,8 +1,22 @@
 """Every table, imported in one place for Alembic and the tests."""
 
+from app.agreements.models import Agreement, DirectPartner
+from app.bookings.models import Booking, BookingEvent, BookingSeries
 from app.core.db import Base
 from app.keys.models import ApiKey
 from app.parties.models import Party
 from app.sites.models import CalendarException, Site, Space
 
-__all__ = ["ApiKey", "Base", "CalendarException", "Party", "Site", "Space"]
+__all__ = [
+    "Agreement",
+    "ApiKey",
+    "Base",
+    "Booking",
+    "BookingEvent",
+    "BookingSeries",
+    "CalendarException",
+    "DirectPartner",
+    "Party",
+    "Site",
+    "Space",
+]

@@ -48,6 +48,7 @@ class DomainError(Exception):
     status: int = 400
     code: str = "bad-request"
     title: str = "Bad request"
+    headers: dict[str, str] | None = None
 
     def __init__(self, detail: str | None = None, **extra: Any) -> None:
         super().__init__(detail or self.title)
@@ -64,6 +65,8 @@ class NotFound(DomainError):
 
 class Unauthenticated(DomainError):
     status, code, title = 401, "unauthenticated", "Unauthenticated"
+    # RFC 9110: a 401 names the scheme the client should use.
+    headers = {"WWW-Authenticate": "Bearer"}
 
 
 class Forbidden(DomainError):
@@ -158,7 +161,9 @@ _HTTP_CODES = {
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_req: Request, exc: DomainError) -> JSONResponse:
-        return problem_response(exc.status, exc.code, exc.title, exc.detail, **exc.body())
+        return problem_response(
+            exc.status, exc.code, exc.title, exc.detail, headers=exc.headers, **exc.body()
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_req: Request, exc: RequestValidationError) -> JSONResponse:
@@ -216,3 +221,31 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         # Declared as application/json here; the OpenAPI builder renames it.
         out[status] = {"description": descriptions.get(status, "Problem"), "model": Problem}
     return out
+
+
+class BookingRulesViolated(DomainError):
+    """Every failed rule at once, each `{rule, detail, start}`."""
+
+    status, code, title = 422, "booking-rules-violated", "Booking rules violated"
+
+    def __init__(self, violations: list[dict[str, Any]], detail: str | None = None) -> None:
+        rules = sorted({v["rule"] for v in violations})
+        super().__init__(detail or f"the booking breaks: {', '.join(rules)}")
+        self.violations = violations
+
+    def body(self) -> dict[str, Any]:
+        return {"violations": self.violations}
+
+
+class BookingConflict(BookingRulesViolated):
+    """The only failures are conflicts with other bookings of the space."""
+
+    status, code, title = 409, "booking-conflict", "Booking conflict"
+
+
+class PreconditionRequired(DomainError):
+    status, code, title = 428, "precondition-required", "Precondition required"
+
+
+class PreconditionFailed(DomainError):
+    status, code, title = 412, "precondition-failed", "Precondition failed"

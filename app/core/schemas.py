@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StringConstraints
 
 MAX_ID = 2**31 - 1
 
@@ -29,8 +29,8 @@ LongText = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(_storable)
 ]
 IdRef = Annotated[int, Field(ge=1, le=MAX_ID, description="Id of an existing resource")]
-Cents = Annotated[int, Field(ge=0, le=10**11, description="Integer cents")]
-RateCents = Annotated[int, Field(ge=0, le=10**8, description="Integer cents per hour")]
+Cents = Annotated[int, Strict(), Field(ge=0, le=10**11, description="Integer cents")]
+RateCents = Annotated[int, Strict(), Field(ge=0, le=10**8, description="Integer cents per hour")]
 
 
 class RequestModel(BaseModel):
@@ -52,3 +52,7 @@ def changes_of(data: BaseModel, *, nullable: frozenset[str] = frozenset()) -> di
         if value is None and field not in nullable:
             raise ValidationFailed(["body", field], "may not be null")
     return changes
+
+
+# JSON numbers only: "12" and 12.0 are refused where an integer amount is meant.
+StrictInt = Annotated[int, Strict()]

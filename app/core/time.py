@@ -4,7 +4,7 @@ times in a site's IANA zone; instants are aware and stored in UTC."""
 from __future__ import annotations
 
 import zoneinfo
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Annotated, Literal
 
@@ -127,3 +127,33 @@ def normalize_weekly(hours: dict[str, list[tuple[str, str]]]) -> dict[str, list[
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def wall_to_utc(day: date, minute: int, tz: zoneinfo.ZoneInfo) -> datetime:
+    """Wall-clock `minute` after local midnight of `day` (1440 = next midnight) as a
+    UTC instant. Aware arithmetic in Python is wall-clock, so DST is honoured."""
+    local = datetime(day.year, day.month, day.day, tzinfo=tz) + timedelta(minutes=minute)
+    return local.astimezone(UTC)
+
+
+def local_days(start: datetime, end: datetime, tz: zoneinfo.ZoneInfo) -> list[date]:
+    """The local dates an interval [start, end) touches."""
+    first = start.astimezone(tz).date()
+    last = (end - timedelta(microseconds=1)).astimezone(tz).date()
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def day_windows_utc(
+    day: date, weekly: WeeklyMinutes, tz: zoneinfo.ZoneInfo, *, merge_touching: bool = False
+) -> list[tuple[datetime, datetime]]:
+    """A date's weekly windows as UTC instants."""
+    spans = list(weekly[day.weekday()])
+    if merge_touching:
+        merged: list[tuple[int, int]] = []
+        for s, e in sorted(spans):
+            if merged and s <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+            else:
+                merged.append((s, e))
+        spans = merged
+    return [(wall_to_utc(day, s, tz), wall_to_utc(day, e, tz)) for s, e in spans]

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import Field, StrictBool, model_validator
+
+from app.agreements.rules import strip_rental_charges
+from app.core.schemas import IdRef, Name, RequestModel, ResponseModel, StrictInt
+
+LocalDate = Annotated[date, Field(ge=date(1970, 1, 1), le=date(2199, 12, 31))]
+
+
+class AgreementKind(StrEnum):
+    blanket = "blanket"
+    long_term = "long_term"
+    site_development = "site_development"
+
+
+class AgreementStatus(StrEnum):
+    draft = "draft"
+    active = "active"
+    terminated = "terminated"
+
+
+class Terms(RequestModel):
+    """The agreement's booking terms; every one optional, with the contract's defaults.
+    There is deliberately no rental-fee term."""
+
+    min_notice_hours: Annotated[StrictInt, Field(ge=0, le=24 * 365)] = 72
+    max_advance_days: Annotated[StrictInt, Field(ge=0, le=3650)] = 365
+    max_occurrence_minutes: Annotated[StrictInt, Field(ge=1, le=24 * 60)] = 720
+    max_series_days: Annotated[StrictInt, Field(ge=1, le=3650)] = 90
+    auto_confirm: StrictBool = True
+    late_cancel_hours: Annotated[StrictInt, Field(ge=0, le=24 * 365)] = 48
+    min_callout_minutes: Annotated[StrictInt, Field(ge=0, le=24 * 60)] = 120
+
+
+class _NoRentalFees(RequestModel):
+    @model_validator(mode="before")
+    @classmethod
+    def _no_rental_fees(cls, data: Any) -> Any:
+        # Raised as `rental-fee-prohibited`, not as a schema error (not a ValueError).
+        return strip_rental_charges(data)
+
+
+CostShares = Annotated[
+    dict[str, Annotated[StrictInt, Field(ge=0, le=100)]],
+    Field(description="{party_id: percent} over the two parties, summing to 100"),
+]
+
+
+class AgreementCreate(_NoRentalFees):
+    kind: AgreementKind
+    name: Name
+    party_ids: Annotated[list[IdRef], Field(min_length=2, max_length=2)]
+    direct_partner_ids: Annotated[list[IdRef], Field(max_length=1000)] = []
+    starts_on: LocalDate
+    ends_on: LocalDate | None = None
+    status: AgreementStatus = AgreementStatus.draft
+    terms: Terms = Terms()
+    cost_shares: CostShares | None = Field(None, description="Default 50/50")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AgreementCreate:
+        if self.party_ids[0] == self.party_ids[1]:
+            raise ValueError("party_ids must name two different parties")
+        if self.ends_on is not None and self.ends_on < self.starts_on:
+            raise ValueError("ends_on must not be before starts_on")
+        return self
+
+
+class AgreementUpdate(_NoRentalFees):
+    name: Name | None = None
+    status: AgreementStatus | None = None
+    ends_on: LocalDate | None = None
+    terms: dict[str, Any] | None = Field(
+        None, description="Terms to change; the others keep their values"
+    )
+    direct_partner_ids: Annotated[list[IdRef], Field(max_length=1000)] | None = None
+    cost_shares: CostShares | None = None
+
+
+class DirectPartnerAdd(RequestModel):
+    party_id: IdRef
+
+
+class AgreementRead(ResponseModel):
+    id: int
+    kind: AgreementKind
+    name: str
+    party_ids: list[int]
+    direct_partner_ids: list[int]
+    starts_on: date
+    ends_on: date | None
+    status: AgreementStatus
+    terms: Terms
+    cost_shares: dict[str, int]

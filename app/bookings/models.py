@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.db import Base, UTCDateTime
+from app.core.time import utcnow
+
+# Bookings in these states hold their space.
+HOLDING_STATUSES = ("requested", "confirmed")
+
+
+class BookingSeries(Base):
+    """A recurring booking (RFC 5545 RRULE, expanded in the site's local time)."""
+
+    __tablename__ = "booking_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"))
+    rrule: Mapped[str] = mapped_column(String(1000))
+    exdates: Mapped[list[str]] = mapped_column(JSON)
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)
+    purpose: Mapped[str] = mapped_column(String(500))
+    attendance: Mapped[int]
+    setup_minutes: Mapped[int]
+    cleanup_minutes: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+
+
+class Booking(Base):
+    """One use of a space. `held_start`/`held_end` include setup and cleanup: the
+    window that no other holding booking of the space may overlap."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        CheckConstraint("start < \"end\"", name="start_before_end"),
+        CheckConstraint("held_start < held_end", name="held_ordered"),
+        CheckConstraint("setup_minutes >= 0 AND cleanup_minutes >= 0", name="setup_cleanup_not_negative"),
+        CheckConstraint("attendance >= 0", name="attendance_not_negative"),
+        # Availability and conflict checks: one range scan per space.
+        Index("ix_bookings_space_held", "space_id", "held_start"),
+        Index("ix_bookings_site_held", "site_id", "held_start"),
+        Index("ix_bookings_party_start", "party_id", "start"),
+        Index("ix_bookings_start_id", "start", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"), index=True)
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("booking_series.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)
+    setup_minutes: Mapped[int]
+    cleanup_minutes: Mapped[int]
+    held_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    held_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    purpose: Mapped[str] = mapped_column(String(500))
+    attendance: Mapped[int]
+    # Snapshot of the agreement when the booking was made: later changes to the
+    # agreement apply to later bookings only.
+    cost_shares: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    terms: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The standalone quote, computed when the booking was made or changed.
+    rental_fee_waived_cents: Mapped[int]
+    custodial_minutes: Mapped[int]
+    custodial_cost_cents: Mapped[int]
+    cost_shares_cents: Mapped[dict[str, Any]] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(server_default=text("1"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+
+
+class BookingEvent(Base):
+    """One state change of a booking, written in the same transaction as the change.
+    Ordered by `id`; the history endpoint, the change feed and webhooks read these."""
+
+    __tablename__ = "booking_events"
+    __table_args__ = (Index("ix_booking_events_booking", "booking_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"))
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("booking_series.id"))
+    action: Mapped[str] = mapped_column(String(16))  # created, changed, approved, declined, cancelled
+    status: Mapped[str] = mapped_column(String(16))  # the booking's status after the change
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    actor_party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
+    actor_role: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)

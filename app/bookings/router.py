@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Header, Query, Response
+
+from app.bookings import service
+from app.bookings.models import Booking
+from app.bookings.schemas import (
+    ActionBody,
+    BookingCreate,
+    BookingEventRead,
+    BookingRead,
+    BookingStatus,
+    BookingUpdate,
+    Quote,
+    QuoteResult,
+    ViolationRead,
+)
+from app.core.deps import PrincipalDep, SessionDep
+from app.core.ids import PathId, parse_id
+from app.core.openapi import op
+from app.core.pagination import CursorQuery, LimitQuery, Page
+from app.core.schemas import MAX_ID
+from app.core.time import Instant, utcnow
+
+router = APIRouter(prefix="/v1/bookings", tags=["bookings"])
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+
+
+def to_read(b: Booking) -> BookingRead:
+    return BookingRead(
+        id=b.id,
+        status=BookingStatus(b.status),
+        space_id=b.space_id,
+        site_id=b.site_id,
+        party_id=b.party_id,
+        agreement_id=b.agreement_id,
+        series_id=b.series_id,
+        start=b.start,
+        end=b.end,
+        setup_minutes=b.setup_minutes,
+        cleanup_minutes=b.cleanup_minutes,
+        purpose=b.purpose,
+        attendance=b.attendance,
+        created_at=b.created_at,
+        updated_at=b.updated_at,
+        quote=Quote(
+            rental_fee_waived_cents=b.rental_fee_waived_cents,
+            custodial_minutes=b.custodial_minutes,
+            custodial_cost_cents=b.custodial_cost_cents,
+            cost_shares_cents=b.cost_shares_cents,
+        ),
+    )
+
+
+def _with_etag(response: Response, booking: Booking) -> BookingRead:
+    response.headers["ETag"] = service.etag(booking)
+    return to_read(booking)
+
+
+RULES_DOC = (
+    "Every rule of the contract's section 4 is checked and all failures are reported "
+    "together: 422 `booking-rules-violated`, or 409 `booking-conflict` when conflicts "
+    "are the only failures."
+)
+
+
+@router.post("", **op("Book a space", 409, status_code=201, description=RULES_DOC))
+async def create_booking(
+    data: BookingCreate, session: SessionDep, principal: PrincipalDep, response: Response
+) -> BookingRead:
+    booking = await service.create_booking(session, principal=principal, data=data, now=utcnow())
+    response.headers["Location"] = f"/v1/bookings/{booking.id}"
+    return _with_etag(response, booking)
+
+
+@router.post(
+    "/quote",
+    **op("Check and price a booking without making it", description="Writes nothing. " + RULES_DOC),
+)
+async def quote_booking(data: BookingCreate, session: SessionDep, principal: PrincipalDep) -> QuoteResult:
+    ev = await service.quote_booking(session, principal=principal, data=data, now=utcnow())
+    q = ev.quotes[0]
+    return QuoteResult(
+        ok=not ev.violations,
+        violations=[ViolationRead(**service.violation_body(v)) for v in ev.violations],
+        quote=Quote(
+            rental_fee_waived_cents=q.rental_fee_waived_cents,
+            custodial_minutes=q.custodial_minutes,
+            custodial_cost_cents=q.custodial_cost_cents,
+            cost_shares_cents=q.cost_shares_cents,
+        ),
+        status=BookingStatus(ev.status) if not ev.violations else None,
+        agreement_id=ev.agreement.id if ev.agreement else None,
+    )
+
+
+@router.get("", **op("List bookings", description="Ordered by `start`, then `id`."))
+async def list_bookings(
+    session: SessionDep,
+    principal: PrincipalDep,
+    space_id: IdQuery = None,
+    site_id: IdQuery = None,
+    party_id: IdQuery = None,
+    status: BookingStatus | None = None,
+    series_id: IdQuery = None,
+    from_: Annotated[Instant | None, Query(alias="from", description="Overlapping this instant or later")] = None,
+    to: Annotated[Instant | None, Query(description="Overlapping before this instant")] = None,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Page[BookingRead]:
+    filters = service.BookingFilters(
+        space_id=space_id, site_id=site_id, party_id=party_id, status=status,
+        from_=from_, to=to, series_id=series_id,
+    )
+    items, next_cursor = await service.list_bookings(
+        session, principal=principal, filters=filters, limit=limit, cursor=cursor
+    )
+    return Page(items=[to_read(b) for b in items], next_cursor=next_cursor)
+
+
+@router.get("/{booking_id}", **op("Read a booking", 404))
+async def get_booking(
+    booking_id: PathId, session: SessionDep, principal: PrincipalDep, response: Response
+) -> BookingRead:
+    booking = await service.get_booking(session, principal=principal, booking_id=parse_id(booking_id, "booking"))
+    return _with_etag(response, booking)
+
+
+@router.patch(
+    "/{booking_id}",
+    **op(
+        "Change a booking", 404, 409, 412, 428,
+        description="Needs `If-Match` with the booking's ETag. " + RULES_DOC,
+    ),
+)
+async def change_booking(
+    booking_id: PathId,
+    data: BookingUpdate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
+    if_match: Annotated[str | None, Header(max_length=200)] = None,
+) -> BookingRead:
+    booking = await service.change_booking(
+        session, principal=principal, booking_id=parse_id(booking_id, "booking"), data=data,
+        if_match=if_match, now=utcnow(),
+    )
+    return _with_etag(response, booking)
+
+
+async def _act(action: str, booking_id: str, body: ActionBody | None, session, principal, response) -> BookingRead:  # type: ignore[no-untyped-def]
+    booking = await service.act(
+        session, principal=principal, booking_id=parse_id(booking_id, "booking"), action=action,
+        reason=body.reason if body else None, now=utcnow(),
+    )
+    return _with_etag(response, booking)
+
+
+OptionalAction = Annotated[ActionBody | None, Body()]
+
+
+@router.post("/{booking_id}/approve", **op("Approve a requested booking", 404, 409))
+async def approve_booking(
+    booking_id: PathId, session: SessionDep, principal: PrincipalDep, response: Response,
+    body: OptionalAction = None,
+) -> BookingRead:
+    return await _act("approve", booking_id, body, session, principal, response)
+
+
+@router.post("/{booking_id}/decline", **op("Decline a requested booking", 404, 409))
+async def decline_booking(
+    booking_id: PathId, session: SessionDep, principal: PrincipalDep, response: Response,
+    body: OptionalAction = None,
+) -> BookingRead:
+    return await _act("decline", booking_id, body, session, principal, response)
+
+
+@router.post("/{booking_id}/cancel", **op("Cancel a booking", 404, 409))
+async def cancel_booking(
+    booking_id: PathId, session: SessionDep, principal: PrincipalDep, response: Response,
+    body: OptionalAction = None,
+) -> BookingRead:
+    return await _act("cancel", booking_id, body, session, principal, response)
+
+
+@router.get("/{booking_id}/history", **op("A booking's history", 404))
+async def booking_history(
+    booking_id: PathId,
+    session: SessionDep,
+    principal: PrincipalDep,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Page[BookingEventRead]:
+    events, next_cursor = await service.history(
+        session, principal=principal, booking_id=parse_id(booking_id, "booking"), limit=limit, cursor=cursor
+    )
+    return Page(items=[BookingEventRead.model_validate(e) for e in events], next_cursor=next_cursor)

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, model_validator
+
+from app.core.schemas import IdRef, LongText, RequestModel, ResponseModel, StrictInt
+from app.core.time import Instant
+
+Minutes = Annotated[StrictInt, Field(ge=0, le=240, description="Integer minutes")]
+Attendance = Annotated[StrictInt, Field(ge=0, le=1_000_000)]
+Purpose = Annotated[LongText, Field(max_length=500)]
+
+
+class BookingStatus(StrEnum):
+    requested = "requested"
+    confirmed = "confirmed"
+    declined = "declined"
+    cancelled = "cancelled"
+
+
+def _whole_minute(value: datetime) -> datetime:
+    if value.second or value.microsecond:
+        raise ValueError("bookings start and end on whole minutes")
+    return value
+
+
+class _Window(RequestModel):
+    start: Instant
+    end: Instant
+    setup_minutes: Minutes = 0
+    cleanup_minutes: Minutes = 0
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _Window:
+        _whole_minute(self.start)
+        _whole_minute(self.end)
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class BookingCreate(_Window):
+    space_id: IdRef
+    party_id: IdRef | None = Field(None, description="Defaults to the key's party; admin may book for any")
+    purpose: Purpose = ""
+    attendance: Attendance = 0
+    agreement_id: IdRef | None = Field(None, description="Choose the covering agreement")
+    rental_fee_cents: Annotated[StrictInt, Field(ge=0, le=10**11)] = Field(
+        0, description="Always 0: a rental fee is refused (`rental-fee-prohibited`)"
+    )
+
+
+class BookingUpdate(RequestModel):
+    start: Instant | None = None
+    end: Instant | None = None
+    setup_minutes: Minutes | None = None
+    cleanup_minutes: Minutes | None = None
+    purpose: Purpose | None = None
+    attendance: Attendance | None = None
+
+
+class ActionBody(RequestModel):
+    reason: Annotated[LongText, Field(max_length=500)] | None = None
+
+
+class Quote(ResponseModel):
+    """A standalone estimate: this booking as if alone on its site date."""
+
+    rental_fee_cents: int = 0
+    rental_fee_waived_cents: int
+    custodial_minutes: int
+    custodial_cost_cents: int
+    cost_shares_cents: dict[str, int]
+
+
+class BookingRead(ResponseModel):
+    id: int
+    status: BookingStatus
+    space_id: int
+    site_id: int
+    party_id: int
+    agreement_id: int | None
+    series_id: int | None
+    start: datetime
+    end: datetime
+    setup_minutes: int
+    cleanup_minutes: int
+    purpose: str
+    attendance: int
+    created_at: datetime
+    updated_at: datetime
+    quote: Quote
+
+
+class ViolationRead(ResponseModel):
+    rule: str
+    detail: str
+    start: datetime | None = None
+
+
+class QuoteResult(ResponseModel):
+    ok: bool
+    violations: list[ViolationRead]
+    quote: Quote | None
+    status: BookingStatus | None = Field(None, description="What the booking would be now")
+    agreement_id: int | None = None
+
+
+class BookingEventRead(ResponseModel):
+    id: int
+    booking_id: int
+    action: str
+    status: BookingStatus
+    occurred_at: datetime
+    actor_key_id: int | None
+    actor_party_id: int | None
+    actor_role: str
+    reason: str | None
+    changes: dict[str, dict[str, object]] | None

@@ -1,0 +1,465 @@
+"""Bookings: the rules engine around one insert, race-proof on both databases.
+
+One request makes a bounded number of queries whatever the data: the space and its
+site, the site's calendar over the dates, the covering agreements, the holding
+bookings of the space over the window, then the insert."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.bookings import repository as repo
+from app.bookings.models import HOLDING_STATUSES, Booking, BookingEvent
+from app.bookings.rules import Held, Occurrence, Situation, Terms, Violation, check
+from app.bookings.schemas import BookingCreate, BookingStatus, BookingUpdate
+from app.core.auth import (
+    Principal,
+    booking_party,
+    booking_scope,
+    can_see_booking,
+    require_may_change_booking,
+    require_site_manager,
+)
+from app.core.errors import (
+    BookingConflict,
+    BookingRulesViolated,
+    InvalidTransition,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    ValidationFailed,
+)
+from app.core.pagination import as_int, keyset, page_of
+from app.core.time import local_days
+from app.costs.quote import NO_COST, QuoteFigures, standalone_quote
+from app.parties.models import Party
+
+RULE_TERMS = ("min_notice_hours", "max_advance_days", "max_occurrence_minutes", "max_series_days")
+
+
+def rule_terms(terms: dict[str, Any] | None) -> Terms:
+    """The agreement's terms as rules read them (the owner, without one: defaults)."""
+    return Terms(**{k: terms[k] for k in RULE_TERMS if k in terms}) if terms else Terms()
+
+
+def violation_body(v: Violation) -> dict[str, Any]:
+    return {"rule": v.rule, "detail": v.detail, "start": v.start.isoformat() if v.start else None}
+
+
+def raise_for(violations: Sequence[Violation]) -> None:
+    if not violations:
+        return
+    body = [violation_body(v) for v in violations]
+    if all(v.rule == "conflict" for v in violations):
+        raise BookingConflict(body)
+    raise BookingRulesViolated(body)
+
+
+# --- evaluation -------------------------------------------------------------------
+
+
+@dataclass
+class Evaluation:
+    """The outcome of checking occurrences: what would be written."""
+
+    ctx: repo.SpaceContext
+    party_id: int
+    occurrences: list[Occurrence]
+    agreement: repo.AgreementFacts | None
+    violations: list[Violation]
+    quotes: list[QuoteFigures] = field(default_factory=list)
+
+    @property
+    def is_owner(self) -> bool:
+        return self.party_id == self.ctx.owner_party_id
+
+    @property
+    def status(self) -> str:
+        if self.is_owner or self.agreement is None:
+            return "confirmed"
+        return "confirmed" if self.agreement.terms.get("auto_confirm", True) else "requested"
+
+    @property
+    def snapshot_shares(self) -> dict[str, int] | None:
+        if self.agreement is None:
+            return None
+        return {str(p): pct for p, pct in self.agreement.shares}
+
+
+def _choose_agreement(
+    candidates: Sequence[repo.AgreementFacts], first_day: date, last_day: date, wanted: int | None
+) -> repo.AgreementFacts | None:
+    covering = [a for a in candidates if a.covers(first_day, last_day)]
+    if wanted is not None:
+        return next((a for a in covering if a.id == wanted), None)
+    return covering[0] if covering else None
+
+
+def _nearby(others: Sequence[Held], starts: Sequence[datetime], held: Held) -> list[Held]:
+    """Holding windows that can overlap `held` (others are sorted and at most MAX_HELD long)."""
+    lo = bisect.bisect_right(starts, held.start - repo.MAX_HELD)
+    hi = bisect.bisect_left(starts, held.end)
+    return [o for o in others[lo:hi] if o.overlaps(held)]
+
+
+async def evaluate(
+    session: AsyncSession,
+    *,
+    ctx: repo.SpaceContext,
+    party_id: int,
+    occurrences: list[Occurrence],
+    now: datetime,
+    agreement_id: int | None = None,
+    rental_fee_cents: int = 0,
+    series_days: int | None = None,
+    exclude_booking_id: int | None = None,
+    terms_snapshot: dict[str, Any] | None = None,
+) -> Evaluation:
+    """Run every rule on every occurrence, with one query per kind of fact."""
+    tz = ctx.tz
+    helds = [o.held for o in occurrences]
+    first_day = min(local_days(h.start, h.end, tz)[0] for h in helds)
+    last_day = max(local_days(h.start, h.end, tz)[-1] for h in helds)
+    closures, recesses = await repo.calendar_ranges(session, ctx.site_id, first_day, last_day)
+    calendar = ctx.calendar(closures, recesses)
+    is_owner = party_id == ctx.owner_party_id
+
+    agreement: repo.AgreementFacts | None = None
+    if not is_owner:
+        candidates = await repo.candidate_agreements(
+            session, owner_party_id=ctx.owner_party_id, party_id=party_id,
+            first_day=first_day, last_day=last_day,
+        )
+        span_first = occurrences[0].start.astimezone(tz).date()
+        span_last = occurrences[-1].end.astimezone(tz).date()
+        agreement = _choose_agreement(candidates, span_first, span_last, agreement_id)
+        if agreement is None:
+            # Not every occurrence is covered: judge each by the agreement covering its
+            # first occurrence, so the uncovered ones are reported.
+            agreement = _choose_agreement(candidates, span_first, span_first, agreement_id)
+    terms_dict = terms_snapshot if terms_snapshot is not None else (agreement.terms if agreement else None)
+    terms = rule_terms(terms_dict)
+
+    others = await repo.holding_windows(
+        session, ctx.space_id, min(h.start for h in helds), max(h.end for h in helds), exclude_booking_id
+    )
+    starts = [o.start for o in others]
+    violations: list[Violation] = []
+    accepted: list[Held] = []  # earlier occurrences of the same series hold too
+    for occ, held in zip(occurrences, helds, strict=True):
+        covered = agreement is not None and agreement.covers(
+            occ.start.astimezone(tz).date(), occ.end.astimezone(tz).date()
+        )
+        situation = Situation(
+            occurrence=occ,
+            calendar=calendar,
+            capacity=ctx.capacity,
+            now=now,
+            is_owner=is_owner,
+            terms=terms,
+            agreement_kind=agreement.kind if covered and agreement else None,
+            series_days=series_days,
+            rental_fee_cents=rental_fee_cents,
+            others=_nearby(others, starts, held) + [h for h in accepted if h.overlaps(held)],
+        )
+        violations.extend(check(situation))
+        accepted.append(held)
+
+    evaluation = Evaluation(ctx, party_id, occurrences, agreement, violations)
+    evaluation.quotes = [quote_for(evaluation, occ, terms_dict) for occ in occurrences]
+    return evaluation
+
+
+def quote_for(ev: Evaluation, occ: Occurrence, terms: dict[str, Any] | None) -> QuoteFigures:
+    """Owner bookings carry no agreement: nothing waived, nothing shared."""
+    if ev.is_owner or ev.agreement is None:
+        return NO_COST
+    held = occ.held
+    return standalone_quote(
+        start=occ.start,
+        end=occ.end,
+        held=(held.start, held.end),
+        tz=ev.ctx.tz,
+        custodial_hours=ev.ctx.custodial_hours,
+        custodial_rate_cents_per_hour=ev.ctx.custodial_rate_cents_per_hour,
+        standard_rate_cents_per_hour=ev.ctx.standard_rate_cents_per_hour,
+        min_callout_minutes=int((terms or {}).get("min_callout_minutes", 120)),
+        shares=ev.agreement.shares,
+    )
+
+
+async def _context(session: AsyncSession, space_id: int) -> repo.SpaceContext:
+    ctx = await repo.space_context(session, space_id)
+    if ctx is None:
+        raise ValidationFailed(["body", "space_id"], f"no space with id {space_id}")
+    return ctx
+
+
+async def _require_party(session: AsyncSession, party_id: int) -> None:
+    if await session.get(Party, party_id) is None:
+        raise ValidationFailed(["body", "party_id"], f"no party with id {party_id}")
+
+
+def _occurrence(data: BookingCreate | Booking) -> Occurrence:
+    return Occurrence(data.start, data.end, data.setup_minutes, data.cleanup_minutes, data.attendance)
+
+
+# --- writing ----------------------------------------------------------------------
+
+
+def new_booking(ev: Evaluation, occ: Occurrence, quote: QuoteFigures, *, purpose: str, now: datetime,
+                principal: Principal, series_id: int | None = None) -> Booking:
+    held = occ.held
+    return Booking(
+        space_id=ev.ctx.space_id,
+        site_id=ev.ctx.site_id,
+        party_id=ev.party_id,
+        agreement_id=ev.agreement.id if ev.agreement else None,
+        series_id=series_id,
+        status=ev.status,
+        start=occ.start,
+        end=occ.end,
+        setup_minutes=occ.setup_minutes,
+        cleanup_minutes=occ.cleanup_minutes,
+        held_start=held.start,
+        held_end=held.end,
+        purpose=purpose,
+        attendance=occ.attendance,
+        cost_shares=ev.snapshot_shares,
+        terms=ev.agreement.terms if ev.agreement else None,
+        rental_fee_waived_cents=quote.rental_fee_waived_cents,
+        custodial_minutes=quote.custodial_minutes,
+        custodial_cost_cents=quote.custodial_cost_cents,
+        cost_shares_cents=quote.cost_shares_cents,
+        version=1,
+        created_at=now,
+        updated_at=now,
+        created_by_key_id=principal.key_id,
+    )
+
+
+def event(booking: Booking, action: str, principal: Principal, now: datetime, *,
+          reason: str | None = None, changes: dict[str, Any] | None = None) -> BookingEvent:
+    return BookingEvent(
+        booking_id=booking.id,
+        series_id=booking.series_id,
+        action=action,
+        status=booking.status,
+        occurred_at=now,
+        actor_key_id=principal.key_id,
+        actor_party_id=principal.party_id,
+        actor_role=principal.role.value,
+        reason=reason,
+        changes=changes,
+    )
+
+
+async def flush_holding(session: AsyncSession) -> None:
+    """Flush, turning PostgreSQL's exclusion constraint (a concurrent booking won the
+    race) into the same `booking-conflict` as the check in Python."""
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        if repo.is_exclusion_violation(exc):
+            raise BookingConflict(
+                [{"rule": "conflict", "detail": "another booking of the space holds this time", "start": None}]
+            ) from None
+        raise
+
+
+async def create_booking(
+    session: AsyncSession, *, principal: Principal, data: BookingCreate, now: datetime
+) -> Booking:
+    party_id = booking_party(principal, data.party_id)
+    ctx = await _context(session, data.space_id)
+    if party_id != principal.party_id:
+        await _require_party(session, party_id)
+    occ = _occurrence(data)
+    ev = await evaluate(
+        session, ctx=ctx, party_id=party_id, occurrences=[occ], now=now,
+        agreement_id=data.agreement_id, rental_fee_cents=data.rental_fee_cents,
+    )
+    raise_for(ev.violations)
+    booking = new_booking(ev, occ, ev.quotes[0], purpose=data.purpose, now=now, principal=principal)
+    session.add(booking)
+    await flush_holding(session)
+    session.add(event(booking, "created", principal, now))
+    await session.flush()
+    return booking
+
+
+async def quote_booking(
+    session: AsyncSession, *, principal: Principal, data: BookingCreate, now: datetime
+) -> Evaluation:
+    """What `create_booking` would decide, writing nothing."""
+    party_id = booking_party(principal, data.party_id)
+    ctx = await _context(session, data.space_id)
+    if party_id != principal.party_id:
+        await _require_party(session, party_id)
+    return await evaluate(
+        session, ctx=ctx, party_id=party_id, occurrences=[_occurrence(data)], now=now,
+        agreement_id=data.agreement_id, rental_fee_cents=data.rental_fee_cents,
+    )
+
+
+# --- reading ----------------------------------------------------------------------
+
+
+async def get_booking(session: AsyncSession, *, principal: Principal, booking_id: int) -> Booking:
+    found = await repo.booking_with_owner(session, booking_id)
+    if found is None or not can_see_booking(principal, party_id=found[0].party_id, site_owner_id=found[1]):
+        raise NotFound("no such booking")
+    return found[0]
+
+
+@dataclass(frozen=True)
+class BookingFilters:
+    space_id: int | None = None
+    site_id: int | None = None
+    party_id: int | None = None
+    status: BookingStatus | None = None
+    from_: datetime | None = None
+    to: datetime | None = None
+    series_id: int | None = None
+
+
+async def list_bookings(
+    session: AsyncSession, *, principal: Principal, filters: BookingFilters, limit: int, cursor: str | None
+) -> tuple[list[Booking], str | None]:
+    stmt = repo.visible(select(Booking), booking_scope(principal))
+    f = filters
+    for column, value in (
+        (Booking.space_id, f.space_id),
+        (Booking.site_id, f.site_id),
+        (Booking.party_id, f.party_id),
+        (Booking.series_id, f.series_id),
+        (Booking.status, f.status.value if f.status else None),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    # `from`/`to` select bookings whose [start, end) overlaps the window.
+    if f.to is not None:
+        stmt = stmt.where(Booking.start < f.to)
+    if f.from_ is not None:
+        stmt = stmt.where(Booking.end > f.from_)
+    stmt = keyset(stmt, [Booking.start, Booking.id], cursor, limit, [datetime.fromisoformat, as_int])
+    rows = (await session.scalars(stmt)).all()
+    return page_of(rows, limit, lambda b: [b.start.isoformat(), b.id])
+
+
+async def history(
+    session: AsyncSession, *, principal: Principal, booking_id: int, limit: int, cursor: str | None
+) -> tuple[list[BookingEvent], str | None]:
+    """Oldest first, in the order the changes were committed."""
+    await get_booking(session, principal=principal, booking_id=booking_id)
+    stmt = keyset(
+        select(BookingEvent).where(BookingEvent.booking_id == booking_id),
+        [BookingEvent.id], cursor, limit, [as_int],
+    )
+    rows = (await session.scalars(stmt)).all()
+    return page_of(rows, limit, lambda e: [e.id])
+
+
+# --- actions ----------------------------------------------------------------------
+
+ACTIONS = {
+    # action: (states it applies to, resulting state)
+    "approve": ({"requested"}, "confirmed"),
+    "decline": ({"requested"}, "declined"),
+    "cancel": ({"requested", "confirmed"}, "cancelled"),
+}
+
+
+async def _locked(session: AsyncSession, principal: Principal, booking_id: int) -> tuple[Booking, int]:
+    found = await repo.booking_with_owner(session, booking_id, for_update=True)
+    if found is None or not can_see_booking(principal, party_id=found[0].party_id, site_owner_id=found[1]):
+        raise NotFound("no such booking")
+    return found
+
+
+async def act(
+    session: AsyncSession, *, principal: Principal, booking_id: int, action: str, reason: str | None,
+    now: datetime,
+) -> Booking:
+    booking, owner_id = await _locked(session, principal, booking_id)
+    if action == "cancel":
+        require_may_change_booking(principal, party_id=booking.party_id, site_owner_id=owner_id)
+    else:
+        require_site_manager(principal, owner_id)
+    sources, target = ACTIONS[action]
+    if booking.status not in sources:
+        raise InvalidTransition(f"a {booking.status} booking cannot be {target}")
+    booking.status = target
+    booking.version += 1
+    booking.updated_at = now
+    if target == "cancelled":
+        booking.cancelled_at = now
+    session.add(event(booking, {"approve": "approved", "decline": "declined", "cancel": "cancelled"}[action],
+                      principal, now, reason=reason))
+    await session.flush()
+    return booking
+
+
+def etag(booking: Booking) -> str:
+    return f'"{booking.id}.{booking.version}"'
+
+
+CHANGEABLE = ("start", "end", "setup_minutes", "cleanup_minutes", "purpose", "attendance")
+
+
+async def change_booking(
+    session: AsyncSession, *, principal: Principal, booking_id: int, data: BookingUpdate,
+    if_match: str | None, now: datetime,
+) -> Booking:
+    """Re-time or edit a booking, re-checking every rule (it does not conflict with itself)
+    under the terms it was made with."""
+    booking, owner_id = await _locked(session, principal, booking_id)
+    require_may_change_booking(principal, party_id=booking.party_id, site_owner_id=owner_id)
+    if if_match is None:
+        raise PreconditionRequired("send If-Match with the booking's ETag")
+    if if_match.strip() not in (etag(booking), f"W/{etag(booking)}", "*"):
+        raise PreconditionFailed("the booking changed since that ETag; read it again")
+    if booking.status not in HOLDING_STATUSES:
+        raise InvalidTransition(f"a {booking.status} booking cannot be changed")
+    changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
+    old = {k: getattr(booking, k) for k in changes}
+    new_values = {**{k: getattr(booking, k) for k in CHANGEABLE}, **changes}
+    if new_values["end"] <= new_values["start"]:
+        raise ValidationFailed(["body", "end"], "end must be after start")
+    occ = Occurrence(new_values["start"], new_values["end"], new_values["setup_minutes"],
+                     new_values["cleanup_minutes"], new_values["attendance"])
+    ctx = await _context(session, booking.space_id)
+    ev = await evaluate(
+        session, ctx=ctx, party_id=booking.party_id, occurrences=[occ], now=now,
+        agreement_id=booking.agreement_id, exclude_booking_id=booking.id,
+        terms_snapshot=booking.terms,
+    )
+    raise_for(ev.violations)
+    quote = ev.quotes[0]
+    for k, v in changes.items():
+        setattr(booking, k, v)
+    held = occ.held
+    booking.held_start, booking.held_end = held.start, held.end
+    booking.rental_fee_waived_cents = quote.rental_fee_waived_cents
+    booking.custodial_minutes = quote.custodial_minutes
+    booking.custodial_cost_cents = quote.custodial_cost_cents
+    booking.cost_shares_cents = quote.cost_shares_cents
+    booking.version += 1
+    booking.updated_at = now
+    await flush_holding(session)
+    diff = {k: {"old": _json(old[k]), "new": _json(changes[k])} for k in changes if old[k] != changes[k]}
+    session.add(event(booking, "changed", principal, now, changes=diff))
+    await session.flush()
+    return booking
+
+
+def _json(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
