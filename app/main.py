@@ -15,6 +15,7 @@ from app.core.logs import configure_logging
 from app.core.middleware import RequestContextMiddleware
 from app.core.openapi import install_openapi, operation_id
 from app.agreements.router import router as agreements_router
+from app.bookings.router import availability_router, series_router
 from app.bookings.router import router as bookings_router
 from app.health import router as health_router
 from app.keys.router import router as keys_router
@@ -36,6 +37,8 @@ TAGS = [
     {"name": "calendar", "description": "Closures and recesses of a site"},
     {"name": "agreements", "description": "Joint-use agreements: blanket, long-term, site development"},
     {"name": "bookings", "description": "Bookings of spaces under the agreements' rules"},
+    {"name": "booking series", "description": "Recurring bookings (RFC 5545 RRULE)"},
+    {"name": "availability", "description": "Free and busy time of a space"},
 ]
 
 
@@ -78,6 +81,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         sites_router,
         agreements_router,
         bookings_router,
+        series_router,
+        availability_router,
     ):
         app.include_router(router)
     app.add_middleware(

@@ -1,13 +1,22 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Query, Response
 
+from app.bookings import series as series_service
 from app.bookings import service
-from app.bookings.models import Booking
+from app.bookings.models import Booking, BookingSeries
 from app.bookings.schemas import (
     ActionBody,
+    Availability,
+    BusyBlock,
+    BusyReason,
+    FreeBlock,
+    SeriesCreate,
+    SeriesRead,
+    SeriesStatus,
     BookingCreate,
     BookingEventRead,
     BookingRead,
@@ -197,3 +206,102 @@ async def booking_history(
         session, principal=principal, booking_id=parse_id(booking_id, "booking"), limit=limit, cursor=cursor
     )
     return Page(items=[BookingEventRead.model_validate(e) for e in events], next_cursor=next_cursor)
+
+
+# --- series -------------------------------------------------------------------
+
+series_router = APIRouter(prefix="/v1/booking-series", tags=["booking series"])
+
+
+def series_read(series: BookingSeries, booking_ids: list[int]) -> SeriesRead:
+    return SeriesRead(
+        id=series.id,
+        status=SeriesStatus(series.status),
+        space_id=series.space_id,
+        site_id=series.site_id,
+        party_id=series.party_id,
+        agreement_id=series.agreement_id,
+        rrule=series.rrule,
+        exdates=[datetime.fromisoformat(e) for e in series.exdates],
+        start=series.start,
+        end=series.end,
+        setup_minutes=series.setup_minutes,
+        cleanup_minutes=series.cleanup_minutes,
+        purpose=series.purpose,
+        attendance=series.attendance,
+        booking_ids=booking_ids,
+        created_at=series.created_at,
+    )
+
+
+@series_router.post(
+    "",
+    **op(
+        "Book a recurring series",
+        409,
+        status_code=201,
+        description="The RRULE (COUNT or UNTIL, at most 500 occurrences) is expanded in the "
+        "site's local time. All or nothing: " + RULES_DOC + " Each violation names its "
+        "occurrence's `start`.",
+    ),
+)
+async def create_series(
+    data: SeriesCreate, session: SessionDep, principal: PrincipalDep, response: Response
+) -> SeriesRead:
+    series, ids = await series_service.create_series(session, principal=principal, data=data, now=utcnow())
+    response.headers["Location"] = f"/v1/booking-series/{series.id}"
+    return series_read(series, ids)
+
+
+@series_router.get("/{series_id}", **op("Read a booking series", 404))
+async def get_series(series_id: PathId, session: SessionDep, principal: PrincipalDep) -> SeriesRead:
+    series, ids = await series_service.get_series(
+        session, principal=principal, series_id=parse_id(series_id, "booking series")
+    )
+    return series_read(series, ids)
+
+
+@series_router.post(
+    "/{series_id}/cancel", **op("Cancel a series' occurrences not yet started", 404, 409)
+)
+async def cancel_series(
+    series_id: PathId, session: SessionDep, principal: PrincipalDep, body: OptionalAction = None
+) -> SeriesRead:
+    series, ids = await series_service.cancel_series(
+        session, principal=principal, series_id=parse_id(series_id, "booking series"),
+        reason=body.reason if body else None, now=utcnow(),
+    )
+    return series_read(series, ids)
+
+
+# --- availability -------------------------------------------------------------
+
+availability_router = APIRouter(tags=["availability"])
+
+
+@availability_router.get(
+    "/v1/spaces/{space_id}/availability",
+    **op(
+        "A space's free and busy time",
+        404,
+        public=True,
+        description="Busy blocks give a reason (`booking`, `closure`, `reserved`, `closed`) "
+        "and never who booked. The span is at most 62 days.",
+    ),
+    response_model_by_alias=True,
+)
+async def space_availability(
+    space_id: PathId,
+    session: SessionDep,
+    from_: Annotated[Instant, Query(alias="from")],
+    to: Annotated[Instant, Query()],
+) -> Availability:
+    sid = parse_id(space_id, "space")
+    free, busy = await service.availability(session, space_id=sid, start=from_, end=to)
+    return Availability(
+        space_id=sid,
+        from_=from_,
+        to=to,
+        free=[FreeBlock(start=b.start, end=b.end) for b in free],
+        busy=[BusyBlock(start=b.start, end=b.end, reason=BusyReason(b.reason or "booking")) for b in busy],
+    )

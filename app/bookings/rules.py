@@ -199,26 +199,23 @@ class Situation:
     now: datetime
     is_owner: bool
     terms: Terms = Terms()
-    agreement_kind: str | None = None  # None: no covering agreement (or the owner)
-    series_days: int | None = None
+    covered: bool = False  # an agreement covers this occurrence (irrelevant for the owner)
     rental_fee_cents: int = 0
     others: Sequence[Held] = field(default_factory=tuple)
 
 
 def check(s: Situation) -> list[Violation]:
-    """Every rule at once; the order is the contract's table order."""
+    """Every per-occurrence rule at once, in the contract's table order. (`agreement-kind`
+    concerns the agreement and the whole series: the caller checks it once.)"""
     occ, held = s.occurrence, s.occurrence.held
     found: list[Violation | None] = [rental_fee_prohibited(s.rental_fee_cents)]
-    if not s.is_owner:
-        if s.agreement_kind is None:
-            found.append(
-                Violation(
-                    "no-agreement",
-                    "no active agreement covers this party and the site's owner on these dates",
-                )
+    if not s.is_owner and not s.covered:
+        found.append(
+            Violation(
+                "no-agreement",
+                "no active agreement covers this party and the site's owner on these dates",
             )
-        else:
-            found.append(agreement_kind(s.agreement_kind, s.series_days, s.terms))
+        )
     found.append(outside_open_hours(held, s.calendar))
     if not s.is_owner:
         found.append(owner_priority(held, s.calendar))

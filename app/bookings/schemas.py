@@ -120,3 +120,64 @@ class BookingEventRead(ResponseModel):
     actor_role: str
     reason: str | None
     changes: dict[str, dict[str, object]] | None
+
+
+class SeriesCreate(_Window):
+    space_id: IdRef
+    party_id: IdRef | None = None
+    rrule: Annotated[str, Field(min_length=1, max_length=500, examples=["FREQ=WEEKLY;BYDAY=TU,TH;UNTIL=20270301T000000Z"])]
+    exdates: Annotated[list[Instant], Field(max_length=500)] = []
+    purpose: Purpose = ""
+    attendance: Attendance = 0
+    agreement_id: IdRef | None = None
+    rental_fee_cents: Annotated[StrictInt, Field(ge=0, le=10**11)] = 0
+
+
+class SeriesStatus(StrEnum):
+    active = "active"
+    cancelled = "cancelled"
+
+
+class SeriesRead(ResponseModel):
+    id: int
+    status: SeriesStatus
+    space_id: int
+    site_id: int
+    party_id: int
+    agreement_id: int | None
+    rrule: str
+    exdates: list[datetime]
+    start: datetime
+    end: datetime
+    setup_minutes: int
+    cleanup_minutes: int
+    purpose: str
+    attendance: int
+    booking_ids: list[int]
+    created_at: datetime
+
+
+class FreeBlock(ResponseModel):
+    start: datetime
+    end: datetime
+
+
+class BusyReason(StrEnum):
+    booking = "booking"
+    closure = "closure"
+    reserved = "reserved"
+    closed = "closed"
+
+
+class BusyBlock(ResponseModel):
+    start: datetime
+    end: datetime
+    reason: BusyReason
+
+
+class Availability(ResponseModel):
+    space_id: int
+    from_: datetime = Field(serialization_alias="from")
+    to: datetime
+    free: list[FreeBlock]
+    busy: list[BusyBlock]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -17,8 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.bookings import repository as repo
+from app.bookings.availability import Block, timeline
 from app.bookings.models import HOLDING_STATUSES, Booking, BookingEvent
-from app.bookings.rules import Held, Occurrence, Situation, Terms, Violation, check
+from app.bookings.rules import Held, Occurrence, Situation, Terms, Violation, agreement_kind, check
 from app.bookings.schemas import BookingCreate, BookingStatus, BookingUpdate
 from app.core.auth import (
     Principal,
@@ -153,6 +154,10 @@ async def evaluate(
     )
     starts = [o.start for o in others]
     violations: list[Violation] = []
+    if agreement is not None and not is_owner:
+        wrong_kind = agreement_kind(agreement.kind, series_days, terms)
+        if wrong_kind is not None:
+            violations.append(Violation(wrong_kind.rule, wrong_kind.detail, occurrences[0].start))
     accepted: list[Held] = []  # earlier occurrences of the same series hold too
     for occ, held in zip(occurrences, helds, strict=True):
         covered = agreement is not None and agreement.covers(
@@ -165,8 +170,7 @@ async def evaluate(
             now=now,
             is_owner=is_owner,
             terms=terms,
-            agreement_kind=agreement.kind if covered and agreement else None,
-            series_days=series_days,
+            covered=covered,
             rental_fee_cents=rental_fee_cents,
             others=_nearby(others, starts, held) + [h for h in accepted if h.overlaps(held)],
         )
@@ -196,16 +200,22 @@ def quote_for(ev: Evaluation, occ: Occurrence, terms: dict[str, Any] | None) -> 
     )
 
 
-async def _context(session: AsyncSession, space_id: int) -> repo.SpaceContext:
+async def load_space(session: AsyncSession, space_id: int) -> repo.SpaceContext:
     ctx = await repo.space_context(session, space_id)
     if ctx is None:
         raise ValidationFailed(["body", "space_id"], f"no space with id {space_id}")
     return ctx
 
 
-async def _require_party(session: AsyncSession, party_id: int) -> None:
-    if await session.get(Party, party_id) is None:
-        raise ValidationFailed(["body", "party_id"], f"no party with id {party_id}")
+async def booking_target(
+    session: AsyncSession, principal: Principal, space_id: int, party_id: int | None
+) -> tuple[repo.SpaceContext, int]:
+    """The space being booked and the party booking it (the key's own by default)."""
+    party = booking_party(principal, party_id)
+    ctx = await load_space(session, space_id)
+    if party != principal.party_id and await session.get(Party, party) is None:
+        raise ValidationFailed(["body", "party_id"], f"no party with id {party}")
+    return ctx, party
 
 
 def _occurrence(data: BookingCreate | Booking) -> Occurrence:
@@ -278,10 +288,7 @@ async def flush_holding(session: AsyncSession) -> None:
 async def create_booking(
     session: AsyncSession, *, principal: Principal, data: BookingCreate, now: datetime
 ) -> Booking:
-    party_id = booking_party(principal, data.party_id)
-    ctx = await _context(session, data.space_id)
-    if party_id != principal.party_id:
-        await _require_party(session, party_id)
+    ctx, party_id = await booking_target(session, principal, data.space_id, data.party_id)
     occ = _occurrence(data)
     ev = await evaluate(
         session, ctx=ctx, party_id=party_id, occurrences=[occ], now=now,
@@ -300,10 +307,7 @@ async def quote_booking(
     session: AsyncSession, *, principal: Principal, data: BookingCreate, now: datetime
 ) -> Evaluation:
     """What `create_booking` would decide, writing nothing."""
-    party_id = booking_party(principal, data.party_id)
-    ctx = await _context(session, data.space_id)
-    if party_id != principal.party_id:
-        await _require_party(session, party_id)
+    ctx, party_id = await booking_target(session, principal, data.space_id, data.party_id)
     return await evaluate(
         session, ctx=ctx, party_id=party_id, occurrences=[_occurrence(data)], now=now,
         agreement_id=data.agreement_id, rental_fee_cents=data.rental_fee_cents,
@@ -436,7 +440,7 @@ async def change_booking(
         raise ValidationFailed(["body", "end"], "end must be after start")
     occ = Occurrence(new_values["start"], new_values["end"], new_values["setup_minutes"],
                      new_values["cleanup_minutes"], new_values["attendance"])
-    ctx = await _context(session, booking.space_id)
+    ctx = await load_space(session, booking.space_id)
     ev = await evaluate(
         session, ctx=ctx, party_id=booking.party_id, occurrences=[occ], now=now,
         agreement_id=booking.agreement_id, exclude_booking_id=booking.id,
@@ -463,3 +467,26 @@ async def change_booking(
 
 def _json(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
+
+
+# --- availability -----------------------------------------------------------------
+
+MAX_AVAILABILITY_SPAN = timedelta(days=62)
+
+
+async def availability(
+    session: AsyncSession, *, space_id: int, start: datetime, end: datetime
+) -> tuple[list[Block], list[Block]]:
+    """Three indexed queries whatever the number of bookings: the space, the site's
+    calendar over the span, the held windows over the span."""
+    if end <= start:
+        raise ValidationFailed(["query", "to"], "`to` must be after `from`")
+    if end - start > MAX_AVAILABILITY_SPAN:
+        raise ValidationFailed(["query", "to"], "the span from `from` to `to` is at most 62 days")
+    ctx = await repo.space_context(session, space_id)
+    if ctx is None:
+        raise NotFound("no such space")
+    days = local_days(start, end, ctx.tz)
+    closures, recesses = await repo.calendar_ranges(session, ctx.site_id, days[0], days[-1])
+    held = await repo.holding_windows(session, space_id, start, end)
+    return timeline(ctx.calendar(closures, recesses), held, start, end)
