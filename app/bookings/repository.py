@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import JSON, Select, exists, func, insert, literal, or_, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.agreements.models import Agreement, DirectPartner
-from app.bookings.models import HOLDING_STATUSES, Booking
+from app.bookings.models import HOLDING_STATUSES, Booking, BookingEvent
 from app.bookings.rules import DateRange, Held, SiteCalendar
 from app.core.auth import BookingScope
 from app.core.time import WeeklyMinutes, weekly_minutes, zone
@@ -41,58 +42,6 @@ class SpaceContext:
         return SiteCalendar(self.tz, self.open_hours, self.reserved_hours, closures, recesses)
 
 
-async def space_context(session: AsyncSession, space_id: int) -> SpaceContext | None:
-    row = (
-        await session.execute(
-            select(
-                Space.capacity,
-                Space.standard_rental_rate_cents_per_hour,
-                Site.id,
-                Site.owner_party_id,
-                Site.timezone,
-                Site.open_hours,
-                Site.reserved_hours,
-                Site.custodial_hours,
-                Site.custodial_rate_cents_per_hour,
-            )
-            .join(Site, Site.id == Space.site_id)
-            .where(Space.id == space_id)
-        )
-    ).first()
-    if row is None:
-        return None
-    return SpaceContext(
-        space_id=space_id,
-        capacity=row[0],
-        standard_rate_cents_per_hour=row[1],
-        site_id=row[2],
-        owner_party_id=row[3],
-        tz=zone(row[4]),
-        open_hours=weekly_minutes(row[5]),
-        reserved_hours=weekly_minutes(row[6]),
-        custodial_hours=weekly_minutes(row[7]),
-        custodial_rate_cents_per_hour=row[8],
-    )
-
-
-async def calendar_ranges(
-    session: AsyncSession, site_id: int, first_day: date, last_day: date
-) -> tuple[tuple[DateRange, ...], tuple[DateRange, ...]]:
-    """(closures, recesses) of a site overlapping [first_day, last_day]."""
-    rows = await session.execute(
-        select(CalendarException.kind, CalendarException.start_date, CalendarException.end_date).where(
-            CalendarException.site_id == site_id,
-            CalendarException.start_date <= last_day,
-            CalendarException.end_date >= first_day,
-        )
-    )
-    closures: list[DateRange] = []
-    recesses: list[DateRange] = []
-    for kind, start, end in rows.all():
-        (closures if kind == "closure" else recesses).append((start, end))
-    return tuple(closures), tuple(recesses)
-
-
 @dataclass(frozen=True, slots=True)
 class AgreementFacts:
     id: int
@@ -112,48 +61,64 @@ class AgreementFacts:
         return (self.kind == "site_development", self.kind != "blanket", self.starts_on, self.id)
 
 
-async def candidate_agreements(
-    session: AsyncSession, *, owner_party_id: int, party_id: int, first_day: date, last_day: date
-) -> list[AgreementFacts]:
-    """Active agreements binding the site owner and the party (as a party or a direct
-    partner) that overlap [first_day, last_day]; best first."""
-    rows = await session.execute(
-        select(
-            Agreement.id,
-            Agreement.kind,
-            Agreement.starts_on,
-            Agreement.ends_on,
-            Agreement.terms,
-            Agreement.party_a_id,
-            Agreement.share_a_percent,
-            Agreement.party_b_id,
-            Agreement.share_b_percent,
-        ).where(
-            Agreement.status == "active",
-            or_(Agreement.party_a_id == owner_party_id, Agreement.party_b_id == owner_party_id),
-            or_(
-                Agreement.party_a_id == party_id,
-                Agreement.party_b_id == party_id,
-                exists().where(
-                    DirectPartner.agreement_id == Agreement.id, DirectPartner.party_id == party_id
-                ),
-            ),
-            Agreement.starts_on <= last_day,
-            or_(Agreement.ends_on.is_(None), Agreement.ends_on >= first_day),
+def _json_rows(dialect: str, *columns: Any) -> Any:
+    """An aggregate of rows as a JSON array of arrays (one round trip for many facts)."""
+    if dialect == "postgresql":
+        return func.json_agg(func.json_build_array(*columns))
+    # SQLite keeps JSON text as JSON only when it comes from a json function.
+    return func.json_group_array(func.json_array(*columns))
+
+
+def _json_value(dialect: str, column: Any) -> Any:
+    return column if dialect == "postgresql" else func.json(column)
+
+
+def _instant(value: str) -> datetime:
+    # PostgreSQL renders timestamptz with an offset; SQLite stores naive UTC text.
+    t = datetime.fromisoformat(value)
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class BookingFacts:
+    """What the rules need about one space over a window, read in one round trip."""
+
+    ctx: SpaceContext
+    closures: tuple[DateRange, ...]
+    recesses: tuple[DateRange, ...]
+    agreements: list[AgreementFacts]  # best first
+    held: list[Held]  # holding bookings of the space, sorted by start
+
+    @property
+    def calendar(self) -> SiteCalendar:
+        return self.ctx.calendar(self.closures, self.recesses)
+
+
+async def booking_facts(
+    session: AsyncSession,
+    *,
+    space_id: int,
+    lo: datetime,
+    hi: datetime,
+    party_id: int | None = None,
+    exclude_id: int | None = None,
+) -> BookingFacts | None:
+    """The space and its site, the site's calendar around [lo, hi), the active
+    agreements binding the owner and `party_id` (if given), and the held windows
+    overlapping [lo, hi), all in one statement whatever the amount of data."""
+    dialect = session.get_bind().dialect.name
+    # Local dates are within a day of UTC ones; rules filter precisely afterwards.
+    first_day, last_day = (lo - timedelta(days=1)).date(), (hi + timedelta(days=1)).date()
+    calendar = (
+        select(_json_rows(dialect, CalendarException.kind, CalendarException.start_date, CalendarException.end_date))
+        .where(
+            CalendarException.site_id == Site.id,
+            CalendarException.start_date <= last_day,
+            CalendarException.end_date >= first_day,
         )
+        .scalar_subquery()
     )
-    facts = [
-        AgreementFacts(r[0], r[1], r[2], r[3], r[4], ((r[5], r[6]), (r[7], r[8]))) for r in rows.all()
-    ]
-    return sorted(facts, key=lambda a: a.preference)
-
-
-async def holding_windows(
-    session: AsyncSession, space_id: int, lo: datetime, hi: datetime, exclude_id: int | None = None
-) -> list[Held]:
-    """Held windows of the space's requested/confirmed bookings overlapping [lo, hi),
-    sorted by start."""
-    stmt = select(Booking.held_start, Booking.held_end).where(
+    held = select(_json_rows(dialect, Booking.held_start, Booking.held_end)).where(
         Booking.space_id == space_id,
         Booking.held_start < hi,
         Booking.held_start > lo - MAX_HELD,
@@ -161,9 +126,96 @@ async def holding_windows(
         Booking.status.in_(HOLDING_STATUSES),
     )
     if exclude_id is not None:
-        stmt = stmt.where(Booking.id != exclude_id)
-    rows = await session.execute(stmt.order_by(Booking.held_start))
-    return [Held(s, e) for s, e in rows.all()]
+        held = held.where(Booking.id != exclude_id)
+    columns: list[Any] = [
+        Space.capacity,
+        Space.standard_rental_rate_cents_per_hour,
+        Site.id,
+        Site.owner_party_id,
+        Site.timezone,
+        Site.open_hours,
+        Site.reserved_hours,
+        Site.custodial_hours,
+        Site.custodial_rate_cents_per_hour,
+        type_coerce(calendar, JSON),
+        type_coerce(held.scalar_subquery(), JSON),
+    ]
+    if party_id is not None:
+        agreements = select(
+            _json_rows(
+                dialect,
+                Agreement.id,
+                Agreement.kind,
+                Agreement.starts_on,
+                Agreement.ends_on,
+                _json_value(dialect, Agreement.terms),
+                Agreement.party_a_id,
+                Agreement.share_a_percent,
+                Agreement.party_b_id,
+                Agreement.share_b_percent,
+            )
+        ).where(
+            Agreement.status == "active",
+            or_(Agreement.party_a_id == Site.owner_party_id, Agreement.party_b_id == Site.owner_party_id),
+            or_(
+                Agreement.party_a_id == party_id,
+                Agreement.party_b_id == party_id,
+                exists().where(DirectPartner.agreement_id == Agreement.id, DirectPartner.party_id == party_id),
+            ),
+            Agreement.starts_on <= last_day,
+            or_(Agreement.ends_on.is_(None), Agreement.ends_on >= first_day),
+        )
+        columns.append(type_coerce(agreements.scalar_subquery(), JSON))
+    row = (
+        await session.execute(
+            select(*columns).join(Site, Site.id == Space.site_id).where(Space.id == space_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    ctx = SpaceContext(
+        space_id=space_id,
+        capacity=row[0],
+        standard_rate_cents_per_hour=row[1],
+        site_id=row[2],
+        owner_party_id=row[3],
+        tz=zone(row[4]),
+        open_hours=weekly_minutes(row[5]),
+        reserved_hours=weekly_minutes(row[6]),
+        custodial_hours=weekly_minutes(row[7]),
+        custodial_rate_cents_per_hour=row[8],
+    )
+    closures: list[DateRange] = []
+    recesses: list[DateRange] = []
+    for kind, start, end in row[9] or ():
+        (closures if kind == "closure" else recesses).append((date.fromisoformat(start), date.fromisoformat(end)))
+    windows = sorted((Held(_instant(s), _instant(e)) for s, e in row[10] or ()), key=lambda h: h.start)
+    found = [
+        AgreementFacts(
+            r[0], r[1], date.fromisoformat(r[2]), date.fromisoformat(r[3]) if r[3] else None,
+            r[4] if isinstance(r[4], dict) else json.loads(r[4]), ((r[5], r[6]), (r[7], r[8])),
+        )
+        for r in (row[11] if party_id is not None else None) or ()
+    ]
+    return BookingFacts(
+        ctx, tuple(closures), tuple(recesses), sorted(found, key=lambda a: a.preference), windows
+    )
+
+
+async def insert_booking(session: AsyncSession, booking: dict[str, Any], event: dict[str, Any]) -> int:
+    """Insert a booking and its `created` history row; one round trip on PostgreSQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        new = insert(Booking).values(**booking).returning(Booking.id).cte("new_booking")
+        fields = {k: v for k, v in event.items() if k != "booking_id"}
+        columns = [BookingEvent.__table__.c[k] for k in fields]
+        stmt = insert(BookingEvent).from_select(
+            ["booking_id", *fields],
+            select(new.c.id, *(literal(v, c.type) for v, c in zip(fields.values(), columns, strict=True))),
+        ).returning(BookingEvent.booking_id)
+        return int((await session.execute(stmt)).scalar_one())
+    booking_id = int((await session.execute(insert(Booking).values(**booking).returning(Booking.id))).scalar_one())
+    await session.execute(insert(BookingEvent).values(**{**event, "booking_id": booking_id}))
+    return booking_id
 
 
 def visible(stmt: Select[Any], scope: BookingScope | None) -> Select[Any]:

@@ -4,6 +4,7 @@ whatever their number) and written all-or-nothing."""
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,33 +23,35 @@ from app.bookings.service import (
 )
 from app.core.auth import Principal, can_see_booking, require_may_change_booking
 from app.core.errors import NotFound, ValidationFailed
-from app.sites.models import Site
+from app.core.time import zone
+from app.sites.models import Site, Space
 
 
 async def create_series(
     session: AsyncSession, *, principal: Principal, data: SeriesCreate, now: datetime
 ) -> tuple[BookingSeries, list[int]]:
-    ctx, party_id = await booking_target(session, principal, data.space_id, data.party_id)
+    party_id = await booking_target(session, principal, data.party_id)
+    tz = await series_zone(session, data.space_id)
     try:
         windows = expand(
-            data.rrule, first_start=data.start, first_end=data.end, tz=ctx.tz, exdates=data.exdates
+            data.rrule, first_start=data.start, first_end=data.end, tz=tz, exdates=data.exdates
         )
     except RecurrenceError as exc:
         raise ValidationFailed(["body", "rrule"], str(exc)) from None
     occurrences = [
         Occurrence(s, e, data.setup_minutes, data.cleanup_minutes, data.attendance) for s, e in windows
     ]
-    first_day = windows[0][0].astimezone(ctx.tz).date()
-    last_day = windows[-1][0].astimezone(ctx.tz).date()
+    first_day = windows[0][0].astimezone(tz).date()
+    last_day = windows[-1][0].astimezone(tz).date()
     ev = await evaluate(
-        session, ctx=ctx, party_id=party_id, occurrences=occurrences, now=now,
+        session, space_id=data.space_id, party_id=party_id, occurrences=occurrences, now=now,
         agreement_id=data.agreement_id, rental_fee_cents=data.rental_fee_cents,
         series_days=(last_day - first_day).days + 1,
     )
     raise_for(ev.violations)
     series = BookingSeries(
-        space_id=ctx.space_id,
-        site_id=ctx.site_id,
+        space_id=ev.ctx.space_id,
+        site_id=ev.ctx.site_id,
         party_id=party_id,
         agreement_id=ev.agreement.id if ev.agreement else None,
         rrule=data.rrule.strip(),
@@ -74,6 +77,16 @@ async def create_series(
     session.add_all(event(b, "created", principal, now) for b in bookings)
     await session.flush()
     return series, [b.id for b in bookings]
+
+
+async def series_zone(session: AsyncSession, space_id: int) -> ZoneInfo:
+    """The site's time zone, in which the RRULE is expanded."""
+    name = await session.scalar(
+        select(Site.timezone).join(Space, Space.site_id == Site.id).where(Space.id == space_id)
+    )
+    if name is None:
+        raise ValidationFailed(["body", "space_id"], f"no space with id {space_id}")
+    return zone(name)
 
 
 async def _visible_series(

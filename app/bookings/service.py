@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -39,7 +41,6 @@ from app.core.errors import (
     ValidationFailed,
 )
 from app.core.pagination import as_int, keyset, page_of
-from app.core.time import local_days
 from app.costs.quote import NO_COST, QuoteFigures, standalone_quote
 from app.parties.models import Party
 
@@ -114,7 +115,7 @@ def _nearby(others: Sequence[Held], starts: Sequence[datetime], held: Held) -> l
 async def evaluate(
     session: AsyncSession,
     *,
-    ctx: repo.SpaceContext,
+    space_id: int,
     party_id: int,
     occurrences: list[Occurrence],
     now: datetime,
@@ -124,34 +125,37 @@ async def evaluate(
     exclude_booking_id: int | None = None,
     terms_snapshot: dict[str, Any] | None = None,
 ) -> Evaluation:
-    """Run every rule on every occurrence, with one query per kind of fact."""
-    tz = ctx.tz
+    """Run every rule on every occurrence. The facts come in one query, whatever the
+    number of occurrences or of bookings in the database."""
     helds = [o.held for o in occurrences]
-    first_day = min(local_days(h.start, h.end, tz)[0] for h in helds)
-    last_day = max(local_days(h.start, h.end, tz)[-1] for h in helds)
-    closures, recesses = await repo.calendar_ranges(session, ctx.site_id, first_day, last_day)
-    calendar = ctx.calendar(closures, recesses)
+    facts = await repo.booking_facts(
+        session,
+        space_id=space_id,
+        lo=min(h.start for h in helds),
+        hi=max(h.end for h in helds),
+        party_id=party_id,
+        exclude_id=exclude_booking_id,
+    )
+    if facts is None:
+        raise ValidationFailed(["body", "space_id"], f"no space with id {space_id}")
+    ctx = facts.ctx
+    tz = ctx.tz
+    calendar = facts.calendar
     is_owner = party_id == ctx.owner_party_id
 
     agreement: repo.AgreementFacts | None = None
     if not is_owner:
-        candidates = await repo.candidate_agreements(
-            session, owner_party_id=ctx.owner_party_id, party_id=party_id,
-            first_day=first_day, last_day=last_day,
-        )
         span_first = occurrences[0].start.astimezone(tz).date()
         span_last = occurrences[-1].end.astimezone(tz).date()
-        agreement = _choose_agreement(candidates, span_first, span_last, agreement_id)
+        agreement = _choose_agreement(facts.agreements, span_first, span_last, agreement_id)
         if agreement is None:
             # Not every occurrence is covered: judge each by the agreement covering its
             # first occurrence, so the uncovered ones are reported.
-            agreement = _choose_agreement(candidates, span_first, span_first, agreement_id)
+            agreement = _choose_agreement(facts.agreements, span_first, span_first, agreement_id)
     terms_dict = terms_snapshot if terms_snapshot is not None else (agreement.terms if agreement else None)
     terms = rule_terms(terms_dict)
 
-    others = await repo.holding_windows(
-        session, ctx.space_id, min(h.start for h in helds), max(h.end for h in helds), exclude_booking_id
-    )
+    others = facts.held
     starts = [o.start for o in others]
     violations: list[Violation] = []
     if agreement is not None and not is_owner:
@@ -200,22 +204,12 @@ def quote_for(ev: Evaluation, occ: Occurrence, terms: dict[str, Any] | None) -> 
     )
 
 
-async def load_space(session: AsyncSession, space_id: int) -> repo.SpaceContext:
-    ctx = await repo.space_context(session, space_id)
-    if ctx is None:
-        raise ValidationFailed(["body", "space_id"], f"no space with id {space_id}")
-    return ctx
-
-
-async def booking_target(
-    session: AsyncSession, principal: Principal, space_id: int, party_id: int | None
-) -> tuple[repo.SpaceContext, int]:
-    """The space being booked and the party booking it (the key's own by default)."""
+async def booking_target(session: AsyncSession, principal: Principal, party_id: int | None) -> int:
+    """The party booking (the key's own by default; an admin may name any)."""
     party = booking_party(principal, party_id)
-    ctx = await load_space(session, space_id)
     if party != principal.party_id and await session.get(Party, party) is None:
         raise ValidationFailed(["body", "party_id"], f"no party with id {party}")
-    return ctx, party
+    return party
 
 
 def _occurrence(data: BookingCreate | Booking) -> Occurrence:
@@ -225,10 +219,10 @@ def _occurrence(data: BookingCreate | Booking) -> Occurrence:
 # --- writing ----------------------------------------------------------------------
 
 
-def new_booking(ev: Evaluation, occ: Occurrence, quote: QuoteFigures, *, purpose: str, now: datetime,
-                principal: Principal, series_id: int | None = None) -> Booking:
+def booking_values(ev: Evaluation, occ: Occurrence, quote: QuoteFigures, *, purpose: str, now: datetime,
+                   principal: Principal, series_id: int | None = None) -> dict[str, Any]:
     held = occ.held
-    return Booking(
+    return dict(
         space_id=ev.ctx.space_id,
         site_id=ev.ctx.site_id,
         party_id=ev.party_id,
@@ -256,13 +250,18 @@ def new_booking(ev: Evaluation, occ: Occurrence, quote: QuoteFigures, *, purpose
     )
 
 
-def event(booking: Booking, action: str, principal: Principal, now: datetime, *,
-          reason: str | None = None, changes: dict[str, Any] | None = None) -> BookingEvent:
-    return BookingEvent(
-        booking_id=booking.id,
-        series_id=booking.series_id,
+def new_booking(ev: Evaluation, occ: Occurrence, quote: QuoteFigures, **kw: Any) -> Booking:
+    return Booking(**booking_values(ev, occ, quote, **kw))
+
+
+def event_values(booking_id: int | None, series_id: int | None, status: str, action: str,
+                 principal: Principal, now: datetime, *, reason: str | None = None,
+                 changes: dict[str, Any] | None = None) -> dict[str, Any]:
+    return dict(
+        booking_id=booking_id,
+        series_id=series_id,
         action=action,
-        status=booking.status,
+        status=status,
         occurred_at=now,
         actor_key_id=principal.key_id,
         actor_party_id=principal.party_id,
@@ -272,11 +271,16 @@ def event(booking: Booking, action: str, principal: Principal, now: datetime, *,
     )
 
 
-async def flush_holding(session: AsyncSession) -> None:
-    """Flush, turning PostgreSQL's exclusion constraint (a concurrent booking won the
-    race) into the same `booking-conflict` as the check in Python."""
+def event(booking: Booking, action: str, principal: Principal, now: datetime, **kw: Any) -> BookingEvent:
+    return BookingEvent(**event_values(booking.id, booking.series_id, booking.status, action, principal, now, **kw))
+
+
+@asynccontextmanager
+async def conflicts_as_problems() -> AsyncIterator[None]:
+    """PostgreSQL's exclusion constraint (a concurrent booking won the race) becomes
+    the same `booking-conflict` as the check in Python."""
     try:
-        await session.flush()
+        yield
     except IntegrityError as exc:
         if repo.is_exclusion_violation(exc):
             raise BookingConflict(
@@ -285,31 +289,37 @@ async def flush_holding(session: AsyncSession) -> None:
         raise
 
 
+async def flush_holding(session: AsyncSession) -> None:
+    async with conflicts_as_problems():
+        await session.flush()
+
+
 async def create_booking(
     session: AsyncSession, *, principal: Principal, data: BookingCreate, now: datetime
 ) -> Booking:
-    ctx, party_id = await booking_target(session, principal, data.space_id, data.party_id)
+    party_id = await booking_target(session, principal, data.party_id)
     occ = _occurrence(data)
     ev = await evaluate(
-        session, ctx=ctx, party_id=party_id, occurrences=[occ], now=now,
+        session, space_id=data.space_id, party_id=party_id, occurrences=[occ], now=now,
         agreement_id=data.agreement_id, rental_fee_cents=data.rental_fee_cents,
     )
     raise_for(ev.violations)
-    booking = new_booking(ev, occ, ev.quotes[0], purpose=data.purpose, now=now, principal=principal)
-    session.add(booking)
-    await flush_holding(session)
-    session.add(event(booking, "created", principal, now))
-    await session.flush()
-    return booking
+    values = booking_values(ev, occ, ev.quotes[0], purpose=data.purpose, now=now, principal=principal)
+    async with conflicts_as_problems():
+        # The hot path: one statement for the booking and its history row (Core, no ORM unit of work).
+        booking_id = await repo.insert_booking(
+            session, values, event_values(None, None, ev.status, "created", principal, now)
+        )
+    return Booking(id=booking_id, **values)
 
 
 async def quote_booking(
     session: AsyncSession, *, principal: Principal, data: BookingCreate, now: datetime
 ) -> Evaluation:
     """What `create_booking` would decide, writing nothing."""
-    ctx, party_id = await booking_target(session, principal, data.space_id, data.party_id)
+    party_id = await booking_target(session, principal, data.party_id)
     return await evaluate(
-        session, ctx=ctx, party_id=party_id, occurrences=[_occurrence(data)], now=now,
+        session, space_id=data.space_id, party_id=party_id, occurrences=[_occurrence(data)], now=now,
         agreement_id=data.agreement_id, rental_fee_cents=data.rental_fee_cents,
     )
 
@@ -440,9 +450,8 @@ async def change_booking(
         raise ValidationFailed(["body", "end"], "end must be after start")
     occ = Occurrence(new_values["start"], new_values["end"], new_values["setup_minutes"],
                      new_values["cleanup_minutes"], new_values["attendance"])
-    ctx = await load_space(session, booking.space_id)
     ev = await evaluate(
-        session, ctx=ctx, party_id=booking.party_id, occurrences=[occ], now=now,
+        session, space_id=booking.space_id, party_id=booking.party_id, occurrences=[occ], now=now,
         agreement_id=booking.agreement_id, exclude_booking_id=booking.id,
         terms_snapshot=booking.terms,
     )
@@ -477,16 +486,12 @@ MAX_AVAILABILITY_SPAN = timedelta(days=62)
 async def availability(
     session: AsyncSession, *, space_id: int, start: datetime, end: datetime
 ) -> tuple[list[Block], list[Block]]:
-    """Three indexed queries whatever the number of bookings: the space, the site's
-    calendar over the span, the held windows over the span."""
+    """One indexed query whatever the number of bookings."""
     if end <= start:
         raise ValidationFailed(["query", "to"], "`to` must be after `from`")
     if end - start > MAX_AVAILABILITY_SPAN:
         raise ValidationFailed(["query", "to"], "the span from `from` to `to` is at most 62 days")
-    ctx = await repo.space_context(session, space_id)
-    if ctx is None:
+    facts = await repo.booking_facts(session, space_id=space_id, lo=start, hi=end)
+    if facts is None:
         raise NotFound("no such space")
-    days = local_days(start, end, ctx.tz)
-    closures, recesses = await repo.calendar_ranges(session, ctx.site_id, days[0], days[-1])
-    held = await repo.holding_windows(session, space_id, start, end)
-    return timeline(ctx.calendar(closures, recesses), held, start, end)
+    return timeline(facts.calendar, facts.held, start, end)

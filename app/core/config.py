@@ -22,7 +22,7 @@ def async_database_url(raw: str) -> URL:
     to the async driver jointuse runs on."""
     try:
         url = make_url(raw)
-    except ArgumentError as exc:
+    except ArgumentError:
         raise ConfigError(f"DATABASE_URL is not a database URL: {raw!r}") from None
     backend = url.get_backend_name()
     if backend == "sqlite":

@@ -105,10 +105,16 @@ class Database:
     @classmethod
     def for_engine(cls, engine: AsyncEngine) -> Database:
         write_engine = engine.execution_options(**{_WRITE: True})
+        # PostgreSQL reads run without BEGIN/COMMIT: two round trips fewer per request.
+        read_engine = (
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+            if engine.dialect.name == "postgresql"
+            else engine
+        )
         kw: dict[str, Any] = {"expire_on_commit": False, "autoflush": False}
         return cls(
             engine=engine,
-            read_sessions=async_sessionmaker(engine, **kw),
+            read_sessions=async_sessionmaker(read_engine, **kw),
             write_sessions=async_sessionmaker(write_engine, **kw),
         )
 

@@ -1,0 +1,269 @@
+"""`make bench`: jointuse against a FastAPI hello-world on this machine, in one run.
+
+Starts both with production settings (uvloop, httptools, no access log, one worker
+each) on a fresh PostgreSQL database, seeds a partnership and a year of bookings on
+one space, then measures interleaved rounds and prints medians and ratios."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from bench.load import Result, build_request, run
+
+REPO = Path(__file__).resolve().parents[1]
+ADMIN_KEY = "bench-admin-" + secrets.token_hex(8)
+LA = ZoneInfo("America/Los_Angeles")
+TARGETS = {"POST /v1/bookings": 0.20, "GET /v1/bookings/{id}": 0.35, "GET availability (7 days)": 0.25}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(app: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
+         "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+
+
+def wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"{url} did not answer")
+
+
+def pg_admin_dsn() -> str:
+    return os.environ.get("BENCH_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def create_database(name: str) -> str:
+    import psycopg
+
+    with psycopg.connect(pg_admin_dsn(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return pg_admin_dsn().rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_admin_dsn(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --- seeding --------------------------------------------------------------------
+
+OPEN_ALL_DAY = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+CUSTODIAL = {d: [["06:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+SLOTS = [(h, h + 1) for h in range(16, 22)]  # evening hours, partly past custodial hours
+
+
+def seed(base: str, spaces_per_site: int = 50, sites: int = 4) -> dict[str, object]:
+    admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
+    with httpx.Client(base_url=base, headers=admin, timeout=30) as c:
+        def post(path: str, body: dict[str, object]) -> dict[str, object]:
+            r = c.post(path, json=body)
+            r.raise_for_status()
+            return r.json()
+
+        city = post("/v1/parties", {"name": "City of Sacramento", "kind": "city"})
+        district = post("/v1/parties", {"name": "Sacramento City Unified", "kind": "school_district"})
+        group = post("/v1/parties", {"name": "Oak Park Youth Soccer", "kind": "community_group"})
+        post("/v1/agreements", {
+            "kind": "blanket", "name": "Blanket", "party_ids": [city["id"], district["id"]],
+            "direct_partner_ids": [group["id"]], "starts_on": "2020-01-01", "status": "active",
+            "terms": {"max_advance_days": 3650, "min_notice_hours": 0},
+        })
+        space_ids: list[int] = []
+        for i in range(sites):
+            site = post("/v1/sites", {
+                "name": f"Bench School {i}", "kind": "school", "owner_party_id": district["id"],
+                "open_hours": OPEN_ALL_DAY, "custodial_hours": CUSTODIAL,
+                "custodial_rate_cents_per_hour": 4200,
+            })
+            for j in range(spaces_per_site):
+                space = post(f"/v1/sites/{site['id']}/spaces", {
+                    "name": f"Room {j}", "kind": "classroom", "capacity": 40,
+                    "standard_rental_rate_cents_per_hour": 3000,
+                })
+                space_ids.append(int(space["id"]))  # type: ignore[arg-type]
+        key = post("/v1/api-keys", {"party_id": group["id"], "role": "partner", "name": "bench"})
+    return {"space_ids": space_ids, "partner": key["secret"], "party_id": group["id"]}
+
+
+def year_of_bookings(space_id: int, first: date) -> Iterator[dict[str, object]]:
+    """Weekly series bodies covering a year on one space, six evening slots a day."""
+    for h0, h1 in SLOTS:
+        for weekday in range(7):
+            day = first + timedelta(days=weekday)
+            start = datetime(day.year, day.month, day.day, h0, tzinfo=LA)
+            yield {
+                "space_id": space_id, "start": start.isoformat(),
+                "end": start.replace(hour=h1).isoformat(),
+                "rrule": "FREQ=WEEKLY;COUNT=52", "purpose": "Year-round program", "attendance": 20,
+            }
+
+
+def seed_year(base: str, secret: str, space_id: int, first: date) -> int:
+    # A long_term agreement would be the real-world way; the bench partner's blanket
+    # agreement has a long max_series_days instead.
+    admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
+    with httpx.Client(base_url=base, timeout=60) as c:
+        agreements = c.get("/v1/agreements", headers=admin).json()["items"]
+        c.patch(f"/v1/agreements/{agreements[0]['id']}", json={"terms": {"max_series_days": 400}}, headers=admin).raise_for_status()
+        made = 0
+        for body in year_of_bookings(space_id, first):
+            r = c.post("/v1/booking-series", json=body, headers={"Authorization": f"Bearer {secret}"})
+            r.raise_for_status()
+            made += len(r.json()["booking_ids"])
+    return made
+
+
+# --- scenarios ------------------------------------------------------------------
+
+
+def post_bodies(space_ids: list[int], first: date, host: str, secret: str) -> Iterator[bytes]:
+    """Distinct spaces and times: every request passes all rules and conflicts with none."""
+    auth = {"Authorization": f"Bearer {secret}"}
+    day = first
+    while True:
+        for h0, h1 in SLOTS:
+            for space_id in space_ids:
+                start = datetime(day.year, day.month, day.day, h0, tzinfo=LA)
+                body = json.dumps({
+                    "space_id": space_id, "start": start.isoformat(),
+                    "end": start.replace(hour=h1).isoformat(), "purpose": "Chess club", "attendance": 12,
+                }).encode()
+                yield build_request("POST", "/v1/bookings", host, body, auth)
+        day += timedelta(days=1)
+
+
+def median_of(results: list[Result]) -> tuple[float, float, float]:
+    return (
+        statistics.median(r.rps for r in results),
+        statistics.median(r.percentile(50) for r in results),
+        statistics.median(r.percentile(99) for r in results),
+    )
+
+
+async def measure(args: argparse.Namespace) -> int:
+    db_name = f"jointuse_bench_{os.getpid()}"
+    url = create_database(db_name)
+    env = {**os.environ, "DATABASE_URL": url, "JOINTUSE_ADMIN_KEY": ADMIN_KEY, "JOINTUSE_LOG_LEVEL": "WARNING"}
+    from app.core.migrate import upgrade
+
+    await asyncio.to_thread(upgrade, url)
+    app_port, hello_port = free_port(), free_port()
+    app_proc = serve("app.main:app", app_port, env)
+    hello_proc = serve("bench.hello:app", hello_port, env)
+    try:
+        base = f"http://127.0.0.1:{app_port}"
+        wait_up(base + "/readyz", app_proc)
+        wait_up(f"http://127.0.0.1:{hello_port}/hello", hello_proc)
+        data = seed(base)
+        space_ids: list[int] = data["space_ids"]  # type: ignore[assignment]
+        secret = str(data["partner"])
+        today = datetime.now(UTC).astimezone(LA).date()
+        year_space = space_ids[-1]
+        made = seed_year(base, secret, year_space, today + timedelta(days=1))
+        host = f"127.0.0.1:{app_port}"
+        auth = {"Authorization": f"Bearer {secret}"}
+        posts = post_bodies(space_ids[:-1], today + timedelta(days=2), host, secret)
+        with httpx.Client(base_url=base, headers=auth) as c:
+            ids = [b["id"] for b in c.get("/v1/bookings", params={"space_id": year_space, "limit": 200}).json()["items"]]
+        gets = [build_request("GET", f"/v1/bookings/{i}", host, headers=auth) for i in ids]
+        week_from = datetime.combine(today + timedelta(days=60), datetime.min.time(), LA)
+        avail = [build_request(
+            "GET",
+            f"/v1/spaces/{year_space}/availability?from={week_from.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+            f"&to={(week_from + timedelta(days=7)).astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}",
+            host,
+        )]
+        hello = [build_request("GET", "/hello", f"127.0.0.1:{hello_port}")]
+        scenarios = [
+            ("hello world", hello_port, lambda: itertools_cycle(hello)),
+            ("POST /v1/bookings", app_port, lambda: posts),
+            ("GET /v1/bookings/{id}", app_port, lambda: itertools_cycle(gets)),
+            ("GET availability (7 days)", app_port, lambda: itertools_cycle(avail)),
+        ]
+        results: dict[str, list[Result]] = {name: [] for name, _, _ in scenarios}
+        for round_no in range(args.rounds):
+            for name, port, source in scenarios:
+                r = await run("127.0.0.1", port, source, connections=args.connections, seconds=args.seconds)
+                bad = {s: n for s, n in r.statuses.items() if s >= 300}
+                if bad:
+                    print(f"  round {round_no + 1} {name}: unexpected statuses {bad}", file=sys.stderr)
+                results[name].append(r)
+        ceiling = median_of(results["hello world"])[0]
+        print(f"\njointuse bench: {args.rounds} interleaved rounds x {args.seconds}s, "
+              f"{args.connections} connections, 1 server worker, PostgreSQL; "
+              f"{made} bookings on the availability space")
+        print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cpus, "
+              f"Python {platform.python_version()}\n")
+        print(f"{'scenario':30} {'req/s':>9} {'ratio':>7} {'target':>7} {'p50 ms':>8} {'p99 ms':>8}")
+        failed = False
+        for name, _, _ in scenarios:
+            rps, p50, p99 = median_of(results[name])
+            ratio = rps / ceiling if ceiling else 0
+            target = TARGETS.get(name)
+            mark = "" if target is None else (" ok" if ratio >= target else " LOW")
+            failed |= mark == " LOW"
+            print(f"{name:30} {rps:9.0f} {ratio:7.2f} {target or '':>7} {p50:8.2f} {p99:8.2f}{mark}")
+        return 1 if (failed and args.strict) else 0
+    finally:
+        for proc in (app_proc, hello_proc):
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        drop_database(db_name)
+
+
+def itertools_cycle(items: list[bytes]) -> Iterator[bytes]:
+    while True:
+        yield from items
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a ratio is under target")
+    args = parser.parse_args()
+    import uvloop
+
+    sys.exit(uvloop.run(measure(args)))
+
+
+if __name__ == "__main__":
+    main()
