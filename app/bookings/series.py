@@ -13,12 +13,14 @@ from app.bookings.models import HOLDING_STATUSES, Booking, BookingSeries
 from app.bookings.recurrence import RecurrenceError, expand
 from app.bookings.rules import Occurrence
 from app.bookings.schemas import SeriesCreate
+from app.bookings import repository as repo
 from app.bookings.service import (
     booking_target,
+    booking_values,
+    conflicts_as_problems,
     evaluate,
     event,
-    flush_holding,
-    new_booking,
+    event_values,
     raise_for,
 )
 from app.core.auth import Principal, can_see_booking, require_may_change_booking
@@ -68,15 +70,16 @@ async def create_series(
     )
     session.add(series)
     await session.flush()
-    bookings = [
-        new_booking(ev, occ, quote, purpose=data.purpose, now=now, principal=principal, series_id=series.id)
+    rows = [
+        booking_values(ev, occ, quote, purpose=data.purpose, now=now, principal=principal, series_id=series.id)
         for occ, quote in zip(occurrences, ev.quotes, strict=True)
     ]
-    session.add_all(bookings)
-    await flush_holding(session)
-    session.add_all(event(b, "created", principal, now) for b in bookings)
-    await session.flush()
-    return series, [b.id for b in bookings]
+    async with conflicts_as_problems():
+        ids = await repo.insert_series_bookings(
+            session, series.id, rows,
+            event_values(None, series.id, ev.status, "created", principal, now),
+        )
+    return series, ids
 
 
 async def series_zone(session: AsyncSession, space_id: int) -> ZoneInfo:
