@@ -41,11 +41,14 @@ def demo_data(
     ] = False,
 ) -> None:
     """Load the demo partnership: the City of Sacramento, its school districts, sites."""
-    from app.demo import DatabaseNotEmpty, load_demo_data
+    from app.demo import DatabaseNotEmpty, DatabaseNotMigrated, load_demo_data
 
     settings = _settings()
     try:
         summary = asyncio.run(load_demo_data(settings, force=force, progress=True))
+    except DatabaseNotMigrated as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from None
     except DatabaseNotEmpty:
         if if_empty:
             typer.echo("database already has data; demo data not loaded")

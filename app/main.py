@@ -17,6 +17,7 @@ from app.core.openapi import install_openapi, operation_id
 from app.agreements.router import router as agreements_router
 from app.bookings.router import availability_router, series_router
 from app.bookings.router import router as bookings_router
+from app.costs.router import router as costs_router
 from app.health import router as health_router
 from app.keys.router import router as keys_router
 from app.parties.router import router as parties_router
@@ -39,6 +40,8 @@ TAGS = [
     {"name": "bookings", "description": "Bookings of spaces under the agreements' rules"},
     {"name": "booking series", "description": "Recurring bookings (RFC 5545 RRULE)"},
     {"name": "availability", "description": "Free and busy time of a space"},
+    {"name": "costs", "description": "Cost items and statements: custodial coverage and shared costs"},
+    {"name": "reports", "description": "Utilization: use, rent waived and custodial cost"},
 ]
 
 
@@ -83,6 +86,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         bookings_router,
         series_router,
         availability_router,
+        costs_router,
     ):
         app.include_router(router)
     app.add_middleware(

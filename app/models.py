@@ -3,6 +3,7 @@
 from app.agreements.models import Agreement, DirectPartner
 from app.bookings.models import Booking, BookingEvent, BookingSeries
 from app.core.db import Base
+from app.costs.models import CostItem, CustodialCharge
 from app.keys.models import ApiKey
 from app.parties.models import Party
 from app.sites.models import CalendarException, Site, Space
@@ -15,6 +16,8 @@ __all__ = [
     "BookingEvent",
     "BookingSeries",
     "CalendarException",
+    "CostItem",
+    "CustodialCharge",
     "DirectPartner",
     "Party",
     "Site",

@@ -23,11 +23,8 @@ def _charges(value: Any) -> bool:
     if isinstance(value, int | float):
         return value != value or value > 0  # NaN is not a zero fee either
     if isinstance(value, str):
-        try:
-            amount = float(value)
-        except ValueError:
-            return False  # not an amount; schema validation will refuse the field
-        return amount != amount or amount > 0
+        # "$12.50", "12,50", "0.01": any non-zero digit is an amount ("0", "free" are not).
+        return any(ch in "123456789" for ch in value)
     if isinstance(value, dict):
         return any(_charges(v) for v in value.values())
     if isinstance(value, list):

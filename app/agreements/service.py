@@ -86,6 +86,10 @@ async def _check_partners(kinds: dict[int, str], party_ids: Sequence[int], partn
             raise ValidationFailed(
                 ["body", "direct_partner_ids", i], "a party of the agreement is not its direct partner"
             )
+        if kinds[pid] != "community_group":
+            raise ValidationFailed(
+                ["body", "direct_partner_ids", i], "direct partners are community groups"
+            )
 
 
 def _shares(party_ids: Sequence[int], cost_shares: dict[str, int] | None) -> tuple[int, int]:
@@ -253,6 +257,8 @@ async def add_direct_partner(
         raise ValidationFailed(["body", "party_id"], f"no party with id {party_id}")
     if party_id in agreement.party_ids:
         raise ValidationFailed(["body", "party_id"], "a party of the agreement is not its direct partner")
+    if kinds[party_id] != "community_group":
+        raise ValidationFailed(["body", "party_id"], "direct partners are community groups")
     already = await session.get(DirectPartner, (agreement.id, party_id))
     if already is None:
         session.add(DirectPartner(agreement_id=agreement.id, party_id=party_id))

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, UTCDateTime
@@ -51,6 +51,7 @@ class Booking(Base):
         Index("ix_bookings_site_held", "site_id", "held_start"),
         Index("ix_bookings_party_start", "party_id", "start"),
         Index("ix_bookings_start_id", "start", "id"),
+        Index("ix_bookings_site_date", "site_id", "local_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,6 +67,10 @@ class Booking(Base):
     cleanup_minutes: Mapped[int]
     held_start: Mapped[datetime] = mapped_column(UTCDateTime)
     held_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The site-local date of the booking (a held window lies within one local date):
+    # statements and reports filter and group by it in SQL.
+    local_date: Mapped[date] = mapped_column(Date)
+    booked_minutes: Mapped[int]
     purpose: Mapped[str] = mapped_column(String(500))
     attendance: Mapped[int]
     # Snapshot of the agreement when the booking was made: later changes to the
@@ -81,6 +86,9 @@ class Booking(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Cancelled less than `late_cancel_hours` before its start while confirmed:
+    # it keeps counting in custodial coverage.
+    late_cancellation: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_by_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
 
 

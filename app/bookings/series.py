@@ -15,13 +15,16 @@ from app.bookings.rules import Occurrence
 from app.bookings.schemas import SeriesCreate
 from app.bookings import repository as repo
 from app.bookings.service import (
+    bills_custodial,
     booking_target,
     booking_values,
     conflicts_as_problems,
     evaluate,
     event,
+    mark_cancelled,
     event_values,
     raise_for,
+    rebill,
 )
 from app.core.auth import Principal, can_see_booking, require_may_change_booking
 from app.core.errors import NotFound, ValidationFailed
@@ -79,6 +82,8 @@ async def create_series(
             session, series.id, rows,
             event_values(None, series.id, ev.status, "created", principal, now),
         )
+    billed = [Booking(**row) for row in rows]
+    await rebill(session, series.site_id, [b.local_date for b in billed if bills_custodial(b)])
     return series, ids
 
 
@@ -140,12 +145,16 @@ async def cancel_series(
             .with_for_update()
         )
     ).all()
+    rebilled = set()
     for booking in upcoming:
+        if bills_custodial(booking):
+            rebilled.add(booking.local_date)
+        mark_cancelled(booking, now)
         booking.status = "cancelled"
-        booking.cancelled_at = now
         booking.updated_at = now
         booking.version += 1
         session.add(event(booking, "cancelled", principal, now, reason=reason))
     series.status = "cancelled"
     await session.flush()
+    await rebill(session, series.site_id, rebilled)
     return series, await booking_ids(session, series.id)

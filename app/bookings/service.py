@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -41,6 +41,8 @@ from app.core.errors import (
     ValidationFailed,
 )
 from app.core.pagination import as_int, keyset, page_of
+from app.costs import service as costs
+from app.costs.allocation import minutes_of
 from app.costs.quote import NO_COST, QuoteFigures, standalone_quote
 from app.parties.models import Party
 
@@ -235,6 +237,8 @@ def booking_values(ev: Evaluation, occ: Occurrence, quote: QuoteFigures, *, purp
         cleanup_minutes=occ.cleanup_minutes,
         held_start=held.start,
         held_end=held.end,
+        local_date=held.start.astimezone(ev.ctx.tz).date(),
+        booked_minutes=minutes_of(occ.end - occ.start),
         purpose=purpose,
         attendance=occ.attendance,
         cost_shares=ev.snapshot_shares,
@@ -310,7 +314,10 @@ async def create_booking(
         booking_id = await repo.insert_booking(
             session, values, event_values(None, None, ev.status, "created", principal, now)
         )
-    return Booking(id=booking_id, **values)
+    booking = Booking(id=booking_id, **values)
+    if bills_custodial(booking):
+        await rebill(session, booking.site_id, [booking.local_date])
+    return booking
 
 
 async def quote_booking(
@@ -411,15 +418,40 @@ async def act(
     sources, target = ACTIONS[action]
     if booking.status not in sources:
         raise InvalidTransition(f"a {booking.status} booking cannot be {target}")
+    billed_before = bills_custodial(booking)
+    if target == "cancelled":
+        mark_cancelled(booking, now)
     booking.status = target
     booking.version += 1
     booking.updated_at = now
-    if target == "cancelled":
-        booking.cancelled_at = now
+    if billed_before != bills_custodial(booking):
+        await session.flush()
+        await rebill(session, booking.site_id, [booking.local_date])
     session.add(event(booking, {"approve": "approved", "decline": "declined", "cancel": "cancelled"}[action],
                       principal, now, reason=reason))
     await session.flush()
     return booking
+
+
+def bills_custodial(booking: Booking) -> bool:
+    """Whether the booking takes part in its site date's custodial bill: confirmed (or
+    cancelled late) under an agreement, with minutes beyond custodial hours (one with
+    none changes no bill)."""
+    counts = booking.status == "confirmed" or (booking.status == "cancelled" and booking.late_cancellation)
+    return counts and booking.agreement_id is not None and booking.custodial_minutes > 0
+
+
+async def rebill(session: AsyncSession, site_id: int, dates: Iterable[date]) -> None:
+    await costs.recompute_site_dates(session, site_id=site_id, dates=dates)
+
+
+def mark_cancelled(booking: Booking, now: datetime) -> None:
+    """A confirmed agreement booking cancelled less than `late_cancel_hours` before its
+    start keeps counting in custodial coverage (the custodian was scheduled)."""
+    booking.cancelled_at = now
+    if booking.status == "confirmed" and booking.terms is not None:
+        late = timedelta(hours=int(booking.terms.get("late_cancel_hours", 48)))
+        booking.late_cancellation = booking.start - now < late
 
 
 def etag(booking: Booking) -> str:
@@ -457,10 +489,13 @@ async def change_booking(
     )
     raise_for(ev.violations)
     quote = ev.quotes[0]
+    dates_before = {booking.local_date} if bills_custodial(booking) else set()
     for k, v in changes.items():
         setattr(booking, k, v)
     held = occ.held
     booking.held_start, booking.held_end = held.start, held.end
+    booking.local_date = held.start.astimezone(ev.ctx.tz).date()
+    booking.booked_minutes = minutes_of(occ.end - occ.start)
     booking.rental_fee_waived_cents = quote.rental_fee_waived_cents
     booking.custodial_minutes = quote.custodial_minutes
     booking.custodial_cost_cents = quote.custodial_cost_cents
@@ -468,6 +503,8 @@ async def change_booking(
     booking.version += 1
     booking.updated_at = now
     await flush_holding(session)
+    dates = dates_before | ({booking.local_date} if bills_custodial(booking) else set())
+    await rebill(session, booking.site_id, dates)
     diff = {k: {"old": _json(old[k]), "new": _json(changes[k])} for k in changes if old[k] != changes[k]}
     session.add(event(booking, "changed", principal, now, changes=diff))
     await session.flush()

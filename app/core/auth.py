@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
@@ -22,6 +23,7 @@ class Role(StrEnum):
 
 
 KEY_PREFIX = "ju_"
+_LOOKUP_ID = re.compile(r"[0-9a-f]{1,32}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +59,8 @@ def _lookup_id(secret: str) -> str | None:
     if not secret.startswith(KEY_PREFIX):
         return None
     lookup_id, sep, _ = secret[len(KEY_PREFIX) :].partition("_")
-    return lookup_id if sep and 0 < len(lookup_id) <= 32 else None
+    # Lookup ids are hex (`new_secret`); anything else (a NUL, say) never reaches the database.
+    return lookup_id if sep and _LOOKUP_ID.fullmatch(lookup_id) else None
 
 
 def bearer_token(authorization: str | None) -> str | None:

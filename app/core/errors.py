@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -48,7 +48,7 @@ class DomainError(Exception):
     status: int = 400
     code: str = "bad-request"
     title: str = "Bad request"
-    headers: dict[str, str] | None = None
+    headers: ClassVar[dict[str, str] | None] = None
 
     def __init__(self, detail: str | None = None, **extra: Any) -> None:
         super().__init__(detail or self.title)
@@ -66,7 +66,7 @@ class NotFound(DomainError):
 class Unauthenticated(DomainError):
     status, code, title = 401, "unauthenticated", "Unauthenticated"
     # RFC 9110: a 401 names the scheme the client should use.
-    headers = {"WWW-Authenticate": "Bearer"}
+    headers: ClassVar[dict[str, str] | None] = {"WWW-Authenticate": "Bearer"}
 
 
 class Forbidden(DomainError):
@@ -158,6 +158,15 @@ _HTTP_CODES = {
 }
 
 
+def internal_error_response(method: str, path: str, exc: BaseException) -> JSONResponse:
+    """An unexpected exception: logged in full, answered with no internals."""
+    log.error("unhandled error", exc_info=exc, extra={"method": method, "path": path})
+    return problem_response(
+        500, "internal-error", "Internal server error",
+        "An unexpected error occurred; quote the request id when reporting it.",
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_req: Request, exc: DomainError) -> JSONResponse:
@@ -192,15 +201,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(req: Request, exc: Exception) -> JSONResponse:
-        log.error(
-            "unhandled error",
-            exc_info=exc,
-            extra={"method": req.method, "path": req.url.path},
-        )
-        return problem_response(
-            500, "internal-error", "Internal server error",
-            "An unexpected error occurred; quote the request id when reporting it.",
-        )
+        # Normally answered by RequestContextMiddleware already (see there); this is
+        # the fallback for a failure outside it.
+        return internal_error_response(req.method, req.url.path, exc)
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

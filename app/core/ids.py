@@ -18,4 +18,5 @@ def parse_id(raw: str, what: str = "resource") -> int:
     raise NotFound(f"no such {what}")
 
 
-PathId = Annotated[str, Path(max_length=64, description="Opaque id")]
+# No length limit: any string that is not one of ours, however long, is a 404.
+PathId = Annotated[str, Path(description="Opaque id")]

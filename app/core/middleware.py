@@ -10,7 +10,7 @@ import time
 import uuid
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import PROBLEM_MEDIA_TYPE, problem_type
+from app.core.errors import PROBLEM_MEDIA_TYPE, internal_error_response, problem_type
 from app.core.logs import request_id_var
 
 REQUEST_ID_HEADER = b"x-request-id"
@@ -59,6 +59,13 @@ class RequestContextMiddleware:
                     return
                 receive = _replay(body, receive)
             await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            if status_holder[0]:  # the response has begun; nothing more can be said
+                raise
+            # Answered here, where the request id is still known, rather than by
+            # Starlette's outermost error middleware, which runs after this one ends.
+            response = internal_error_response(scope["method"], scope["path"], exc)
+            await response(scope, receive, send_with_id)
         finally:
             if self.access_log:
                 access_log.info(

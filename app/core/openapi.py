@@ -19,6 +19,7 @@ def op(
     public: bool = False,
     status_code: int | None = None,
     description: str | None = None,
+    responses: dict[int | str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Route keyword arguments: `errors` are the problem statuses beyond 422/500;
     keyed operations also answer 401/403."""
@@ -28,7 +29,7 @@ def op(
         security = [{}, *security]  # a key is optional
     kw: dict[str, Any] = {
         "summary": summary,
-        "responses": problem_responses(*sorted(statuses)),
+        "responses": {**problem_responses(*sorted(statuses)), **(responses or {})},
         "openapi_extra": {"security": security},
     }
     if status_code is not None:

@@ -14,6 +14,7 @@ from sqlalchemy import Select, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.core.errors import ValidationFailed
+from app.core.schemas import MAX_ID
 
 T = TypeVar("T")
 
@@ -74,6 +75,7 @@ def page_of(rows: Sequence[T], limit: int, key: Any) -> tuple[list[T], str | Non
 
 
 def as_int(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ValueError("not an int")
+    """An id from a cursor; out of the id range it would overflow the database's integer."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_ID:
+        raise ValueError("not an id")
     return value

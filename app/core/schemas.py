@@ -28,7 +28,8 @@ Name = Annotated[
 LongText = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(_storable)
 ]
-IdRef = Annotated[int, Field(ge=1, le=MAX_ID, description="Id of an existing resource")]
+# Strict: `true` would otherwise be read as id 1.
+IdRef = Annotated[int, Strict(), Field(ge=1, le=MAX_ID, description="Id of an existing resource")]
 Cents = Annotated[int, Strict(), Field(ge=0, le=10**11, description="Integer cents")]
 RateCents = Annotated[int, Strict(), Field(ge=0, le=10**8, description="Integer cents per hour")]
 

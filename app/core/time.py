@@ -60,7 +60,8 @@ Instant = Annotated[
 
 def parse_hhmm(text: str, *, is_end: bool) -> int:
     """'HH:MM' -> minutes after midnight; '24:00' only as an end."""
-    if len(text) != 5 or text[2] != ":" or not (text[:2].isdigit() and text[3:].isdigit()):
+    # isascii: str.isdigit() also accepts other scripts' digits ("０８").
+    if len(text) != 5 or text[2] != ":" or not (text.isascii() and text[:2].isdigit() and text[3:].isdigit()):
         raise ValueError(f"{text!r} is not HH:MM")
     hours, minutes = int(text[:2]), int(text[3:])
     if hours == 24 and minutes == 0:

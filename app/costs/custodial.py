@@ -4,7 +4,7 @@ from its local midnight, so DST days have 1380 or 1500 minutes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 Span = tuple[int, int]  # [start, end) in elapsed minutes of a site date
@@ -57,16 +57,24 @@ class SiteDateBill:
 
 
 def bill_site_date(
-    coverage: Iterable[Span], custodial: Iterable[Span], min_callout_minutes: int
+    coverage: Iterable[Span],
+    custodial: Iterable[Span],
+    min_callout_minutes: int | Callable[[Span], int],
+    *,
+    shift_edges: Iterable[int] = (),
 ) -> SiteDateBill:
     """A segment that extends a scheduled window is billed as it is; one that does not
-    touch any (a call-out) is billed at least `min_callout_minutes`."""
+    touch any (a call-out) is billed at least `min_callout_minutes` (a number, or a
+    function of the segment when bookings with different terms share a site date).
+    `shift_edges` are further instants where a shift starts or ends: midnight, when the
+    day before ends its shift at 24:00 or the day after starts one at 00:00."""
     scheduled = merge(custodial)
-    edges = {s for s, _ in scheduled} | {e for _, e in scheduled}
+    edges = {s for s, _ in scheduled} | {e for _, e in scheduled} | set(shift_edges)
+    minimum = min_callout_minutes if callable(min_callout_minutes) else (lambda _: min_callout_minutes)
     beyond = 0
     billed = 0
     for s, e in subtract(merge(coverage), scheduled):
         length = e - s
         beyond += length
-        billed += length if (s in edges or e in edges) else max(length, min_callout_minutes)
+        billed += length if (s in edges or e in edges) else max(length, minimum((s, e)))
     return SiteDateBill(beyond_minutes=beyond, billed_minutes=round_up(billed))

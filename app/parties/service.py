@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import NotFound, ValidationFailed
 from app.core.pagination import as_int, keyset, page_of
+from app.core.schemas import changes_of
 from app.parties.models import Party
 from app.parties.schemas import PartyCreate, PartyKind, PartyUpdate
 
@@ -45,9 +46,7 @@ async def list_parties(
 
 async def update_party(session: AsyncSession, *, party_id: int, data: PartyUpdate) -> Party:
     party = await get_party(session, party_id=party_id)
-    changes = data.model_dump(exclude_unset=True)
-    for field in ("name", "kind"):
-        if changes.get(field) is not None:
-            setattr(party, field, str(changes[field]))
+    for field, value in changes_of(data).items():
+        setattr(party, field, str(value))
     await session.flush()
     return party

@@ -4,14 +4,15 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, Strict, ValidationInfo, field_validator
 
 from app.core.schemas import IdRef, LongText, Name, RateCents, RequestModel, ResponseModel
 from app.core.time import DEFAULT_TIMEZONE, TimeZoneName, WeeklyHoursIn, normalize_weekly
 
 ALL_WEEK = {day: [("00:00", "24:00")] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
-Capacity = Annotated[int, Field(ge=0, le=1_000_000)]
+# A head count is a JSON integer: "200", 200.0 and true are refused.
+Capacity = Annotated[int, Strict(), Field(ge=0, le=1_000_000)]
 Address = Annotated[LongText, Field(max_length=500)]
 LocalDate = Annotated[date, Field(ge=date(1970, 1, 1), le=date(2199, 12, 31))]
 
@@ -129,11 +130,14 @@ class CalendarExceptionCreate(RequestModel):
     end_date: LocalDate
     reason: Annotated[LongText, Field(max_length=500)] = ""
 
-    @model_validator(mode="after")
-    def _ordered(self) -> CalendarExceptionCreate:
-        if self.end_date < self.start_date:
+    @field_validator("end_date")
+    @classmethod
+    def _not_before_start(cls, end_date: date, info: ValidationInfo) -> date:
+        # A field validator, so the 422 names `end_date` (as a PATCH's does).
+        start_date = info.data.get("start_date")
+        if start_date is not None and end_date < start_date:
             raise ValueError("end_date must not be before start_date")
-        return self
+        return end_date
 
 
 class CalendarExceptionUpdate(RequestModel):

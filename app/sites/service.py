@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +13,8 @@ from app.core.auth import Principal, require_party_manager
 from app.core.errors import NotFound, ValidationFailed
 from app.core.pagination import as_int, keyset, page_of
 from app.core.schemas import changes_of
+from app.core.time import zone
+from app.costs import service as costs
 from app.parties.service import require_party
 from app.sites.models import CalendarException, Site, Space
 from app.sites.schemas import (
@@ -28,6 +30,9 @@ from app.sites.schemas import (
 )
 
 # --- sites --------------------------------------------------------------------
+
+# Changing these re-bills the site's custodial coverage from today on.
+BILLING_FIELDS = ("custodial_hours", "custodial_rate_cents_per_hour", "timezone")
 
 
 async def get_site(session: AsyncSession, *, site_id: int) -> Site:
@@ -66,9 +71,15 @@ async def update_site(
         require_party_manager(principal, new_owner)
         await require_party(session, party_id=new_owner, field="owner_party_id")
     changes.update(data.hours_json())
+    billing_changed = any(
+        field in changes and changes[field] != getattr(site, field) for field in BILLING_FIELDS
+    )
     for field, value in changes.items():
         setattr(site, field, value.value if isinstance(value, SiteKind) else value)
     await session.flush()
+    if billing_changed:
+        today = datetime.now(zone(site.timezone)).date()
+        await costs.recompute_site_from(session, site_id=site.id, first_day=today)
     return site
 
 

@@ -97,6 +97,8 @@ def upgrade() -> None:
     sa.Column('cleanup_minutes', sa.Integer(), nullable=False),
     sa.Column('held_start', sa.DateTime(timezone=True), nullable=False),
     sa.Column('held_end', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('local_date', sa.Date(), nullable=False),
+    sa.Column('booked_minutes', sa.Integer(), nullable=False),
     sa.Column('purpose', sa.String(length=500), nullable=False),
     sa.Column('attendance', sa.Integer(), nullable=False),
     sa.Column('cost_shares', sa.JSON(), nullable=True),
@@ -109,6 +111,7 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('late_cancellation', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('created_by_key_id', sa.Integer(), nullable=True),
     sa.CheckConstraint('attendance >= 0', name=op.f('ck_bookings_attendance_not_negative')),
     sa.CheckConstraint('held_start < held_end', name=op.f('ck_bookings_held_ordered')),
@@ -129,6 +132,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_bookings_site_held', ['site_id', 'held_start'], unique=False)
         batch_op.create_index('ix_bookings_space_held', ['space_id', 'held_start'], unique=False)
         batch_op.create_index('ix_bookings_start_id', ['start', 'id'], unique=False)
+        batch_op.create_index('ix_bookings_site_date', ['site_id', 'local_date'], unique=False)
 
     op.create_table('booking_events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -172,6 +176,7 @@ def downgrade() -> None:
     op.drop_table('booking_events')
     with op.batch_alter_table('bookings', schema=None) as batch_op:
         batch_op.drop_index('ix_bookings_start_id')
+        batch_op.drop_index('ix_bookings_site_date')
         batch_op.drop_index('ix_bookings_space_held')
         batch_op.drop_index('ix_bookings_site_held')
         batch_op.drop_index(batch_op.f('ix_bookings_series_id'))

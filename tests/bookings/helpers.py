@@ -8,8 +8,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+from sqlalchemy import text
 
-from tests.conftest import ADMIN
+from tests.api.support import list_all
+from app.core.db import Database
+from tests.conftest import ADMIN, bearer
 from tests.factories import make_key, make_party, make_site, make_space
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -25,6 +28,21 @@ def next_weekday(weekday: int, *, weeks_ahead: int = 2) -> date:
     """A date `weeks_ahead` weeks from now falling on `weekday` (0 = Monday)."""
     today = datetime.now(UTC).astimezone(LA).date() + timedelta(weeks=weeks_ahead)
     return today + timedelta(days=(weekday - today.weekday()) % 7)
+
+
+def tomorrow() -> date:
+    """The site's next local date: well within any notice period."""
+    return datetime.now(UTC).astimezone(LA).date() + timedelta(days=1)
+
+
+def next_dst_change(after: date) -> date:
+    """The first DST change in Los Angeles (second Sunday of March, first Sunday of
+    November) on or after `after`."""
+    candidates = []
+    for year in (after.year, after.year + 1):
+        march, november = date(year, 3, 8), date(year, 11, 1)
+        candidates += [d + timedelta(days=(6 - d.weekday()) % 7) for d in (march, november)]
+    return min(d for d in candidates if d >= after)
 
 
 @dataclass
@@ -88,3 +106,59 @@ def booking_body(space_id: int, start: datetime, end: datetime, **fields: Any) -
         "attendance": 30,
         **fields,
     }
+
+
+# --- requests as a client makes them ---------------------------------------------
+
+
+def evening(space_id: int, day: date, start: str = "18:00", end: str = "20:00", **fields: Any) -> dict[str, Any]:
+    """A booking body for site-local wall-clock times on `day`."""
+    return booking_body(space_id, local(day, start), local(day, end), **fields)
+
+
+async def book(client: httpx.AsyncClient, headers: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    r = await client.post("/v1/bookings", json=body, headers=headers)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def new_key(client: httpx.AsyncClient, party_id: int, role: str) -> tuple[dict[str, str], int]:
+    """A key's headers and its id (history names the key that acted)."""
+    r = await client.post("/v1/api-keys", json={"party_id": party_id, "role": role, "name": role}, headers=ADMIN)
+    assert r.status_code == 201, r.text
+    return bearer(r.json()["secret"]), r.json()["id"]
+
+
+async def add_calendar_exception(
+    client: httpx.AsyncClient, site_id: int, kind: str, first: date, last: date | None = None
+) -> dict[str, Any]:
+    body = {"kind": kind, "start_date": first.isoformat(), "end_date": (last or first).isoformat()}
+    r = await client.post(f"/v1/sites/{site_id}/calendar-exceptions", json=body, headers=ADMIN)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def listed(
+    client: httpx.AsyncClient, headers: dict[str, str] = ADMIN, **params: Any
+) -> list[dict[str, Any]]:
+    """Every booking a key lists with these filters, all pages."""
+    return await list_all(client, "/v1/bookings", params=params, headers=headers)
+
+
+def instant(text: str) -> datetime:
+    """An RFC 3339 instant from a response (`Z` or an offset)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def local_time(text: str) -> str:
+    """The site-local wall-clock `HH:MM` of a response instant."""
+    return instant(text).astimezone(LA).strftime("%H:%M")
+
+
+async def booking_rows(db: Database) -> dict[str, int]:
+    """Rows in the booking tables: proof that a refused request wrote nothing."""
+    async with db.read_sessions() as s:
+        return {
+            t: (await s.execute(text(f"SELECT count(*) FROM {t}"))).scalar_one()  # noqa: S608
+            for t in ("bookings", "booking_events", "booking_series")
+        }

@@ -62,7 +62,9 @@ async def test_hot_paths_make_the_same_number_of_statements_with_300_more_bookin
     assert len(r.json()["booking_ids"]) == 300
     after = await _hot_path_counts(client, db, w, day)
     assert after == before
-    assert before["post"] <= 4 and before["get"] <= 2 and before["availability"] <= 1
+    # POST: key, facts, insert (+ history row); an evening past custodial hours also
+    # re-bills its site date: lock the site, read its bookings, replace its charges.
+    assert before["post"] <= 8 and before["get"] <= 2 and before["availability"] <= 1
 
 
 async def test_a_500_occurrence_series_is_checked_and_written_in_a_bounded_number_of_statements(client, db):

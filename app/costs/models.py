@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.db import Base, UTCDateTime
+from app.core.time import utcnow
+
+
+class CustodialCharge(Base):
+    """A booking's part of its site date's custodial coverage beyond scheduled hours,
+    kept up to date whenever a booking of that site date changes, so statements and
+    reports add up stored, traceable figures in SQL."""
+
+    __tablename__ = "custodial_charges"
+    __table_args__ = (
+        UniqueConstraint("booking_id", "local_date", name="uq_custodial_charges_booking_date"),
+        Index("ix_custodial_charges_agreement_date", "agreement_id", "local_date"),
+        Index("ix_custodial_charges_site_date", "site_id", "local_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"))
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    local_date: Mapped[date] = mapped_column(Date)
+    beyond_minutes: Mapped[int]
+    billed_minutes: Mapped[int]
+    cost_cents: Mapped[int] = mapped_column(BigInteger)
+    shares_cents: Mapped[dict[str, Any]] = mapped_column(JSON)  # {party_id: cents}
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CostItem(Base):
+    """Supplies, a capital item or a custodial adjustment, shared by the agreement's
+    cost shares (as they stood when the item was recorded)."""
+
+    __tablename__ = "cost_items"
+    __table_args__ = (
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+        Index("ix_cost_items_agreement_date", "agreement_id", "incurred_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    category: Mapped[str] = mapped_column(String(32))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    incurred_by_party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    incurred_on: Mapped[date] = mapped_column(Date)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
+    description: Mapped[str] = mapped_column(String(500))
+    shares_cents: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))

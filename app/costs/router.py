@@ -1,0 +1,167 @@
+"""Cost items, statements (JSON or CSV) and utilization reports (JSON or CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response
+
+from app.core.deps import PrincipalDep, SessionDep
+from app.core.ids import PathId, parse_id
+from app.core.openapi import op
+from app.core.pagination import CursorQuery, LimitQuery, Page
+from app.costs import service
+from app.costs.schemas import (
+    CostItemCreate,
+    CostItemRead,
+    GroupBy,
+    PartyBalance,
+    Settlement,
+    Statement,
+    StatementLine,
+    Utilization,
+    UtilizationRow,
+)
+
+router = APIRouter(tags=["costs"])
+DateQuery = Annotated[date, Query(description="YYYY-MM-DD, inclusive, in each site's local calendar")]
+CSV_MEDIA_TYPE = "text/csv"
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}},
+          "description": "JSON, or CSV (RFC 4180, header row first) with `Accept: text/csv`"}
+}
+
+
+def wants_csv(accept: str | None) -> bool:
+    return accept is not None and CSV_MEDIA_TYPE in accept.lower()
+
+
+def csv_response(header: list[str], rows: list[list[Any]], filename: str) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180 line breaks
+    writer.writerow(header)
+    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# --- cost items -------------------------------------------------------------------
+
+ITEMS = "/v1/agreements/{agreement_id}/cost-items"
+
+
+@router.post(
+    ITEMS,
+    **op("Record a shared cost", 404, status_code=201,
+         description="Supplies, capital items and custodial adjustments, shared by the agreement's "
+         "cost shares. Rent is refused with `rental-fee-prohibited`."),
+)
+async def create_cost_item(
+    agreement_id: PathId, data: CostItemCreate, session: SessionDep, principal: PrincipalDep, response: Response
+) -> CostItemRead:
+    aid = parse_id(agreement_id, "agreement")
+    item = await service.create_cost_item(session, principal=principal, agreement_id=aid, data=data)
+    response.headers["Location"] = f"/v1/agreements/{aid}/cost-items/{item.id}"
+    return CostItemRead.model_validate(item)
+
+
+@router.get(ITEMS, **op("List an agreement's cost items", 404))
+async def list_cost_items(
+    agreement_id: PathId, session: SessionDep, principal: PrincipalDep,
+    limit: LimitQuery = 50, cursor: CursorQuery = None,
+) -> Page[CostItemRead]:
+    items, next_cursor = await service.list_cost_items(
+        session, principal=principal, agreement_id=parse_id(agreement_id, "agreement"), limit=limit, cursor=cursor
+    )
+    return Page(items=[CostItemRead.model_validate(i) for i in items], next_cursor=next_cursor)
+
+
+@router.get(ITEMS + "/{item_id}", **op("Read a cost item", 404))
+async def get_cost_item(agreement_id: PathId, item_id: PathId, session: SessionDep, principal: PrincipalDep) -> CostItemRead:
+    item = await service.get_cost_item(
+        session, principal=principal, agreement_id=parse_id(agreement_id, "agreement"),
+        item_id=parse_id(item_id, "cost item"),
+    )
+    return CostItemRead.model_validate(item)
+
+
+# --- statements -------------------------------------------------------------------
+
+
+@router.get(
+    "/v1/agreements/{agreement_id}/statement",
+    **op("An agreement's statement", 404,
+         description="Custodial charges and cost items over [from, to] (at most 366 days), what "
+         "each party incurred and owes, and the settlement that squares them.",
+         responses=CSV_RESPONSE),
+    response_model_by_alias=True,
+)
+async def agreement_statement(
+    agreement_id: PathId,
+    session: SessionDep,
+    principal: PrincipalDep,
+    from_: Annotated[date, Query(alias="from", description="YYYY-MM-DD, inclusive")],
+    to: DateQuery,
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Statement:
+    data = await service.statement(
+        session, principal=principal, agreement_id=parse_id(agreement_id, "agreement"), from_date=from_, to_date=to
+    )
+    party_ids = data.agreement.party_ids
+    if wants_csv(accept):
+        header = ["date", "kind", "site_id", "booking_id", "cost_item_id", "minutes", "amount_cents",
+                  *(f"share_{p}" for p in party_ids)]
+        rows = [
+            [line["date"].isoformat(), line["kind"], line["site_id"], line["booking_id"], line["cost_item_id"],
+             line["minutes"], line["amount_cents"], *(line["shares_cents"][str(p)] for p in party_ids)]
+            for line in data.lines
+        ]
+        name = f"statement-agreement-{data.agreement.id}-{from_.isoformat()}-{to.isoformat()}.csv"
+        return csv_response(header, rows, name)  # type: ignore[return-value]
+    return Statement(
+        agreement_id=data.agreement.id,
+        from_=from_,
+        to=to,
+        custodial_minutes=data.custodial_minutes,
+        custodial_cost_cents=data.custodial_cost_cents,
+        items_cost_cents=data.items_cost_cents,
+        parties=[PartyBalance(**p) for p in data.parties],
+        settlement=Settlement(**data.settlement) if data.settlement else None,
+        lines=[StatementLine(**line) for line in data.lines],
+    )
+
+
+# --- reports ----------------------------------------------------------------------
+
+UTILIZATION_FIELDS = ["key", "name", "booked_minutes", "bookings", "community_minutes",
+                      "rental_fee_waived_cents", "custodial_cost_cents"]
+
+
+@router.get(
+    "/v1/reports/utilization",
+    tags=["reports"],
+    **op("Use of the sites, the rent waived and the custodial cost",
+         description="Over confirmed bookings with a site-local date in [from, to], grouped by "
+         "site, booking party or space. Managers see their party's sites and bookings.",
+         responses=CSV_RESPONSE),
+    response_model_by_alias=True,
+)
+async def utilization_report(
+    session: SessionDep,
+    principal: PrincipalDep,
+    from_: Annotated[date, Query(alias="from", description="YYYY-MM-DD, inclusive")],
+    to: DateQuery,
+    group_by: GroupBy = GroupBy.site,
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Utilization:
+    rows = await service.utilization(session, principal=principal, from_date=from_, to_date=to, group_by=group_by)
+    if wants_csv(accept):
+        name = f"utilization-{group_by.value}-{from_.isoformat()}-{to.isoformat()}.csv"
+        return csv_response(UTILIZATION_FIELDS, [[r[f] for f in UTILIZATION_FIELDS] for r in rows], name)  # type: ignore[return-value]
+    return Utilization(from_=from_, to=to, group_by=group_by, rows=[UtilizationRow(**r) for r in rows])

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import Field, model_validator
+
+from app.agreements.rules import strip_rental_charges
+from app.core.errors import RentalFeeProhibited
+from app.core.schemas import IdRef, LongText, RequestModel, ResponseModel, StrictInt
+
+LocalDate = Annotated[date, Field(ge=date(1970, 1, 1), le=date(2199, 12, 31))]
+
+
+class CostCategory(StrEnum):
+    supplies = "supplies"
+    capital = "capital"
+    custodial_adjustment = "custodial_adjustment"
+
+
+class CostItemCreate(RequestModel):
+    category: CostCategory
+    amount_cents: Annotated[StrictInt, Field(ge=1, le=10**11, description="Integer cents")]
+    incurred_by_party_id: IdRef
+    incurred_on: LocalDate
+    description: Annotated[LongText, Field(max_length=500)] = ""
+    site_id: IdRef | None = Field(None, description="The site the cost is for, if any")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_rent(cls, data: Any) -> Any:
+        # Rent is not a cost the agreement shares: refused as `rental-fee-prohibited`.
+        if isinstance(data, dict) and isinstance(data.get("category"), str):
+            if "rent" in data["category"].lower():
+                raise RentalFeeProhibited("the joint-use agreement charges no rent")
+        return strip_rental_charges(data)
+
+
+class CostItemRead(ResponseModel):
+    id: int
+    agreement_id: int
+    category: CostCategory
+    amount_cents: int
+    incurred_by_party_id: int
+    incurred_on: date
+    site_id: int | None
+    description: str
+    shares_cents: dict[str, int]
+    created_at: datetime
+
+
+class LineKind(StrEnum):
+    custodial = "custodial"
+    supplies = "supplies"
+    capital = "capital"
+    custodial_adjustment = "custodial_adjustment"
+
+
+class StatementLine(ResponseModel):
+    date: date
+    kind: LineKind
+    site_id: int | None
+    booking_id: int | None
+    cost_item_id: int | None
+    minutes: int | None
+    amount_cents: int
+    shares_cents: dict[str, int]
+
+
+class PartyBalance(ResponseModel):
+    party_id: int
+    incurred_cents: int
+    share_cents: int
+    balance_cents: int = Field(description="share - incurred; positive: owes")
+
+
+class Settlement(ResponseModel):
+    from_party_id: int
+    to_party_id: int
+    amount_cents: int
+
+
+class Statement(ResponseModel):
+    agreement_id: int
+    from_: date = Field(serialization_alias="from")
+    to: date
+    custodial_minutes: int
+    custodial_cost_cents: int
+    items_cost_cents: int
+    parties: list[PartyBalance]
+    settlement: Settlement | None
+    lines: list[StatementLine]
+
+
+class GroupBy(StrEnum):
+    site = "site"
+    party = "party"
+    space = "space"
+
+
+class UtilizationRow(ResponseModel):
+    key: int
+    name: str
+    booked_minutes: int
+    bookings: int
+    community_minutes: int
+    rental_fee_waived_cents: int
+    custodial_cost_cents: int
+
+
+class Utilization(ResponseModel):
+    from_: date = Field(serialization_alias="from")
+    to: date
+    group_by: GroupBy
+    rows: list[UtilizationRow]
