@@ -8,15 +8,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from app.agreements.router import router as agreements_router
+from app.bookings.router import availability_router, series_router
+from app.bookings.router import router as bookings_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database, create_engine
 from app.core.errors import install_error_handlers
 from app.core.logs import configure_logging
 from app.core.middleware import RequestContextMiddleware
 from app.core.openapi import install_openapi, operation_id
-from app.agreements.router import router as agreements_router
-from app.bookings.router import availability_router, series_router
-from app.bookings.router import router as bookings_router
 from app.costs.router import router as costs_router
 from app.health import router as health_router
 from app.keys.router import router as keys_router

@@ -75,10 +75,10 @@ async def _check_parties(session: AsyncSession, party_ids: Sequence[int], partne
             ["body", "party_ids"],
             "an agreement is between the city and a school district or charter school",
         )
-    await _check_partners(kinds, party_ids, partner_ids)
+    _check_partners(kinds, party_ids, partner_ids)
 
 
-async def _check_partners(kinds: dict[int, str], party_ids: Sequence[int], partner_ids: Sequence[int]) -> None:
+def _check_partners(kinds: dict[int, str], party_ids: Sequence[int], partner_ids: Sequence[int]) -> None:
     for i, pid in enumerate(partner_ids):
         if pid not in kinds:
             raise ValidationFailed(["body", "direct_partner_ids", i], f"no party with id {pid}")
@@ -238,7 +238,7 @@ async def update_agreement(
     if data.direct_partner_ids is not None:
         partner_ids = list(dict.fromkeys(data.direct_partner_ids))
         kinds = await _party_kinds(session, partner_ids)
-        await _check_partners(kinds, agreement.party_ids, partner_ids)
+        _check_partners(kinds, agreement.party_ids, partner_ids)
         await session.execute(delete(DirectPartner).where(DirectPartner.agreement_id == agreement.id))
         session.add_all(DirectPartner(agreement_id=agreement.id, party_id=p) for p in partner_ids)
     await session.flush()

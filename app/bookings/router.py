@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Query, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.bookings import series as series_service
 from app.bookings import service
@@ -11,21 +12,22 @@ from app.bookings.models import Booking, BookingSeries
 from app.bookings.schemas import (
     ActionBody,
     Availability,
-    BusyBlock,
-    BusyReason,
-    FreeBlock,
-    SeriesCreate,
-    SeriesRead,
-    SeriesStatus,
     BookingCreate,
     BookingEventRead,
     BookingRead,
     BookingStatus,
     BookingUpdate,
+    BusyBlock,
+    BusyReason,
+    FreeBlock,
     Quote,
     QuoteResult,
+    SeriesCreate,
+    SeriesRead,
+    SeriesStatus,
     ViolationRead,
 )
+from app.core.auth import Principal
 from app.core.deps import PrincipalDep, SessionDep
 from app.core.ids import PathId, parse_id
 from app.core.openapi import op
@@ -159,7 +161,14 @@ async def change_booking(
     return _with_etag(response, booking)
 
 
-async def _act(action: str, booking_id: str, body: ActionBody | None, session, principal, response) -> BookingRead:  # type: ignore[no-untyped-def]
+async def _act(
+    action: str,
+    booking_id: str,
+    body: ActionBody | None,
+    session: AsyncSession,
+    principal: Principal,
+    response: Response,
+) -> BookingRead:
     booking = await service.act(
         session, principal=principal, booking_id=parse_id(booking_id, "booking"), action=action,
         reason=body.reason if body else None, now=utcnow(),

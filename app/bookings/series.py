@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.bookings import repository as repo
 from app.bookings.models import HOLDING_STATUSES, Booking, BookingSeries
 from app.bookings.recurrence import RecurrenceError, expand
 from app.bookings.rules import Occurrence
 from app.bookings.schemas import SeriesCreate
-from app.bookings import repository as repo
 from app.bookings.service import (
     bills_custodial,
     booking_target,
@@ -21,8 +21,8 @@ from app.bookings.service import (
     conflicts_as_problems,
     evaluate,
     event,
-    mark_cancelled,
     event_values,
+    mark_cancelled,
     raise_for,
     rebill,
 )

@@ -7,8 +7,7 @@ bookings of the space over the window, then the insert."""
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
