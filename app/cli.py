@@ -8,17 +8,43 @@ from typing import Annotated
 import typer
 
 from app.core.auth import Role
-from app.core.config import ConfigError, get_settings
+from app.core.config import ConfigError, Settings, get_settings
 
 cli = typer.Typer(help="jointuse: joint-use facility bookings", no_args_is_help=True, add_completion=False)
 
 
-def _settings():  # noqa: ANN202
+def _settings() -> Settings:
     try:
         return get_settings()
     except ConfigError as exc:
         typer.secho(f"configuration error: {exc}", fg="red", err=True)
         raise typer.Exit(2) from None
+
+
+def _require_database(settings: Settings) -> None:
+    """One clear line, not a traceback, when the database cannot be reached."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from app.core.db import create_engine
+
+    async def ping() -> None:
+        engine = create_engine(settings)
+        try:
+            async with asyncio.timeout(settings.db_timeout_seconds):
+                async with engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(ping())
+    except (OSError, DBAPIError, TimeoutError) as exc:
+        where = settings.async_url.render_as_string(hide_password=True)
+        reason = getattr(exc, "orig", None) or exc
+        message = str(reason) or type(reason).__name__  # a TimeoutError has no text
+        typer.secho(f"cannot reach the database {where}: {message}", fg="red", err=True)
+        raise typer.Exit(1) from None
 
 
 @cli.command()
@@ -29,6 +55,7 @@ def migrate(
     from app.core.migrate import upgrade
 
     settings = _settings()
+    _require_database(settings)
     upgrade(settings.database_url, revision)
     typer.echo(f"database at revision {revision}")
 
@@ -44,6 +71,7 @@ def demo_data(
     from app.demo import DatabaseNotEmpty, DatabaseNotMigrated, load_demo_data
 
     settings = _settings()
+    _require_database(settings)
     try:
         summary = asyncio.run(load_demo_data(settings, force=force, progress=True))
     except DatabaseNotMigrated as exc:
@@ -97,6 +125,7 @@ def create_api_key(
     from app.keys.service import create_api_key as make_key
 
     settings = _settings()
+    _require_database(settings)
 
     async def run() -> str:
         db = Database.for_engine(create_engine(settings))

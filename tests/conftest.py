@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -138,9 +139,19 @@ async def db(backend: str, engines: dict[str, AsyncEngine]) -> AsyncIterator[Dat
             await trans.rollback()
 
 
+@pytest.fixture(scope="session")
+def apps(database_urls: dict[str, str]) -> dict[str, FastAPI]:
+    """One app per backend for the run: FastAPI builds each route's validators on the
+    first request an app sees, so a fresh app per test would mostly measure that."""
+    return {backend: create_app(settings_for(url)) for backend, url in database_urls.items()}
+
+
 @pytest.fixture
-async def client(db: Database, database_urls: dict[str, str], backend: str) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings_for(database_urls[backend]), database=db)
+async def client(db: Database, apps: dict[str, FastAPI], backend: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with its sessions joined to this test's rolled-back transaction (the app
+    keeps no other state between requests). Tests that change the app build their own."""
+    app = apps[backend]
+    app.state.db = db
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c

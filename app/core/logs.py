@@ -10,7 +10,10 @@ from datetime import UTC, datetime
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
-_STD_ATTRS = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime", "taskName"}
+# color_message: uvicorn's ANSI-coloured copy of msg.
+_STD_ATTRS = set(vars(logging.makeLogRecord({})).keys()) | {
+    "message", "asctime", "taskName", "color_message"
+}
 
 
 class JsonFormatter(logging.Formatter):
@@ -38,10 +41,14 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         lg = logging.getLogger(name)
         lg.handlers[:] = []
         lg.propagate = True
+    # Requests are logged by our middleware (JOINTUSE_ACCESS_LOG), with the request id.
+    access = logging.getLogger("uvicorn.access")
+    access.handlers[:] = []
+    access.propagate = False
 
 
 def uvicorn_log_config(level: str = "INFO") -> dict[str, object]:

@@ -22,16 +22,25 @@ from tests.bookings.helpers import (
 Block = tuple[str, str, str | None]
 
 
-async def availability(client: httpx.AsyncClient, space_id: int, start: datetime, end: datetime) -> httpx.Response:
-    return await client.get(f"/v1/spaces/{space_id}/availability", params={"from": start.isoformat(), "to": end.isoformat()})
+async def availability(
+    client: httpx.AsyncClient, space_id: int, start: datetime, end: datetime
+) -> httpx.Response:
+    return await client.get(
+        f"/v1/spaces/{space_id}/availability",
+        params={"from": start.isoformat(), "to": end.isoformat()},
+    )
 
 
 async def day_blocks(client: httpx.AsyncClient, space_id: int, day: date) -> list[Block]:
     """The local day's blocks in time order as (from, to, busy reason or None), site time."""
-    r = await availability(client, space_id, local(day, "00:00"), local(day + timedelta(days=1), "00:00"))
+    r = await availability(
+        client, space_id, local(day, "00:00"), local(day + timedelta(days=1), "00:00")
+    )
     assert r.status_code == 200, r.text
     body = r.json()
-    blocks = [(b["start"], b["end"], None) for b in body["free"]] + [(b["start"], b["end"], b["reason"]) for b in body["busy"]]
+    blocks = [(b["start"], b["end"], None) for b in body["free"]] + [
+        (b["start"], b["end"], b["reason"]) for b in body["busy"]
+    ]
     blocks.sort(key=lambda b: instant(b[0]))
     return [(hhmm(s, day), hhmm(e, day), reason) for s, e, reason in blocks]
 
@@ -39,7 +48,11 @@ async def day_blocks(client: httpx.AsyncClient, space_id: int, day: date) -> lis
 def hhmm(text: str, day: date) -> str:
     """Site-local HH:MM, with the next midnight as 24:00."""
     t = instant(text)
-    return "24:00" if t == local(day + timedelta(days=1), "00:00") else t.astimezone(local(day, "00:00").tzinfo).strftime("%H:%M")
+    return (
+        "24:00"
+        if t == local(day + timedelta(days=1), "00:00")
+        else t.astimezone(local(day, "00:00").tzinfo).strftime("%H:%M")
+    )
 
 
 SCHOOL_DAY: list[Block] = [
@@ -128,7 +141,9 @@ async def test_open_hours_follow_the_dst_change(client):
 async def test_busy_blocks_never_say_who_booked(client):
     w = await world(client)
     day = next_weekday(1)
-    made = await book(client, w.group_key, evening(w.gym["id"], day, purpose="Oak Park Youth Soccer practice"))
+    made = await book(
+        client, w.group_key, evening(w.gym["id"], day, purpose="Oak Park Youth Soccer practice")
+    )
     r = await availability(client, w.gym["id"], local(day, "00:00"), local(day, "23:00"))
     body: dict[str, Any] = r.json()
     assert set(body) == {"space_id", "from", "to", "free", "busy"}
@@ -142,7 +157,9 @@ async def test_busy_blocks_never_say_who_booked(client):
 async def test_a_span_of_62_days_is_allowed(client):
     w = await world(client)
     start = local(next_weekday(1), "00:00")
-    assert (await availability(client, w.gym["id"], start, start + timedelta(days=62))).status_code == 200
+    assert (
+        await availability(client, w.gym["id"], start, start + timedelta(days=62))
+    ).status_code == 200
 
 
 async def test_a_span_over_62_days_is_refused(client):
@@ -155,22 +172,31 @@ async def test_a_span_over_62_days_is_refused(client):
 async def test_to_before_from_is_refused(client):
     w = await world(client)
     start = local(next_weekday(1), "12:00")
-    assert_problem(await availability(client, w.gym["id"], start, start - timedelta(hours=1)), 422, "validation-error")
+    assert_problem(
+        await availability(client, w.gym["id"], start, start - timedelta(hours=1)),
+        422,
+        "validation-error",
+    )
 
 
 async def test_from_and_to_are_required(client):
     w = await world(client)
-    assert_problem(await client.get(f"/v1/spaces/{w.gym['id']}/availability"), 422, "validation-error")
+    assert_problem(
+        await client.get(f"/v1/spaces/{w.gym['id']}/availability"), 422, "validation-error"
+    )
 
 
 async def test_instants_without_an_offset_are_refused(client):
     w = await world(client)
     r = await client.get(
-        f"/v1/spaces/{w.gym['id']}/availability", params={"from": "2027-01-12T00:00:00", "to": "2027-01-13T00:00:00"}
+        f"/v1/spaces/{w.gym['id']}/availability",
+        params={"from": "2027-01-12T00:00:00", "to": "2027-01-13T00:00:00"},
     )
     assert_problem(r, 422, "validation-error")
 
 
 async def test_an_unknown_space_is_not_found(client):
     start = local(next_weekday(1), "00:00")
-    assert_problem(await availability(client, 999999, start, start + timedelta(days=1)), 404, "not-found")
+    assert_problem(
+        await availability(client, 999999, start, start + timedelta(days=1)), 404, "not-found"
+    )

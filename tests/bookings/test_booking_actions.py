@@ -12,8 +12,16 @@ from tests.conftest import ADMIN
 from tests.factories import make_key
 
 
-async def act(client: httpx.AsyncClient, booking: dict[str, Any], action: str, headers: dict[str, str], **body: Any) -> httpx.Response:
-    return await client.post(f"/v1/bookings/{booking['id']}/{action}", json=body or None, headers=headers)
+async def act(
+    client: httpx.AsyncClient,
+    booking: dict[str, Any],
+    action: str,
+    headers: dict[str, str],
+    **body: Any,
+) -> httpx.Response:
+    return await client.post(
+        f"/v1/bookings/{booking['id']}/{action}", json=body or None, headers=headers
+    )
 
 
 async def status_of(client: httpx.AsyncClient, booking: dict[str, Any]) -> str:
@@ -57,14 +65,18 @@ async def test_an_admin_approves_a_requested_booking(client):
 async def test_approving_a_confirmed_booking_is_an_invalid_transition(client):
     w = await world(client)
     made = await book(client, w.group_key, evening(w.gym["id"], next_weekday(1)))
-    assert_problem(await act(client, made, "approve", w.district_manager), 409, "invalid-transition")
+    assert_problem(
+        await act(client, made, "approve", w.district_manager), 409, "invalid-transition"
+    )
     assert await status_of(client, made) == "confirmed"
 
 
 async def test_declining_a_confirmed_booking_is_an_invalid_transition(client):
     w = await world(client)
     made = await book(client, w.group_key, evening(w.gym["id"], next_weekday(1)))
-    assert_problem(await act(client, made, "decline", w.district_manager), 409, "invalid-transition")
+    assert_problem(
+        await act(client, made, "decline", w.district_manager), 409, "invalid-transition"
+    )
     assert await status_of(client, made) == "confirmed"
 
 
@@ -72,7 +84,9 @@ async def test_declining_a_cancelled_booking_is_an_invalid_transition(client):
     w = await world(client, terms={"auto_confirm": False})
     made = await book(client, w.group_key, evening(w.gym["id"], next_weekday(1)))
     await act(client, made, "cancel", w.group_key)
-    assert_problem(await act(client, made, "decline", w.district_manager), 409, "invalid-transition")
+    assert_problem(
+        await act(client, made, "decline", w.district_manager), 409, "invalid-transition"
+    )
     assert await status_of(client, made) == "cancelled"
 
 
@@ -80,7 +94,9 @@ async def test_approving_a_declined_booking_is_an_invalid_transition(client):
     w = await world(client, terms={"auto_confirm": False})
     made = await book(client, w.group_key, evening(w.gym["id"], next_weekday(1)))
     await act(client, made, "decline", w.district_manager)
-    assert_problem(await act(client, made, "approve", w.district_manager), 409, "invalid-transition")
+    assert_problem(
+        await act(client, made, "approve", w.district_manager), 409, "invalid-transition"
+    )
     assert await status_of(client, made) == "declined"
 
 
@@ -112,7 +128,9 @@ async def test_a_partner_cannot_decline_its_own_booking(client):
     assert await status_of(client, made) == "requested"
 
 
-async def test_the_booking_manager_of_another_party_cannot_approve_at_a_site_it_does_not_own(client):
+async def test_the_booking_manager_of_another_party_cannot_approve_at_a_site_it_does_not_own(
+    client,
+):
     w = await world(client, terms={"auto_confirm": False})
     made = await book(client, w.city_key, evening(w.gym["id"], next_weekday(1)))
     city_manager = await make_key(client, w.city["id"], "manager")
@@ -149,13 +167,19 @@ async def test_an_action_needs_no_body(client):
 
 async def test_an_action_on_an_unknown_booking_is_not_found(client):
     w = await world(client)
-    assert_problem(await client.post("/v1/bookings/999999/approve", headers=w.district_manager), 404, "not-found")
+    assert_problem(
+        await client.post("/v1/bookings/999999/approve", headers=w.district_manager),
+        404,
+        "not-found",
+    )
 
 
 # --- PATCH with If-Match --------------------------------------------------------------
 
 
-async def made_with_etag(client: httpx.AsyncClient, headers: dict[str, str], body: dict[str, Any]) -> tuple[dict[str, Any], str]:
+async def made_with_etag(
+    client: httpx.AsyncClient, headers: dict[str, str], body: dict[str, Any]
+) -> tuple[dict[str, Any], str]:
     r = await client.post("/v1/bookings", json=body, headers=headers)
     assert r.status_code == 201, r.text
     return r.json(), r.headers["etag"]
@@ -165,8 +189,15 @@ async def test_a_booking_is_changed_with_its_etag(client):
     w = await world(client)
     day = next_weekday(1)
     made, etag = await made_with_etag(client, w.group_key, evening(w.gym["id"], day))
-    change = {"start": local(day, "19:00").isoformat(), "end": local(day, "21:00").isoformat(), "attendance": 50, "purpose": "Scrimmage"}
-    r = await client.patch(f"/v1/bookings/{made['id']}", json=change, headers={**w.group_key, "If-Match": etag})
+    change = {
+        "start": local(day, "19:00").isoformat(),
+        "end": local(day, "21:00").isoformat(),
+        "attendance": 50,
+        "purpose": "Scrimmage",
+    }
+    r = await client.patch(
+        f"/v1/bookings/{made['id']}", json=change, headers={**w.group_key, "If-Match": etag}
+    )
     assert r.status_code == 200, r.text
     changed = r.json()
     assert instant(changed["start"]) == local(day, "19:00")
@@ -181,10 +212,14 @@ async def test_a_booking_is_changed_with_its_etag(client):
 async def test_a_changed_booking_gets_a_new_quote(client):
     w = await world(client)
     day = next_weekday(1)
-    made, etag = await made_with_etag(client, w.group_key, evening(w.gym["id"], day, "16:00", "17:00"))
+    made, etag = await made_with_etag(
+        client, w.group_key, evening(w.gym["id"], day, "16:00", "17:00")
+    )
     assert made["quote"]["custodial_minutes"] == 0
     change = {"end": local(day, "19:00").isoformat()}
-    r = await client.patch(f"/v1/bookings/{made['id']}", json=change, headers={**w.group_key, "If-Match": etag})
+    r = await client.patch(
+        f"/v1/bookings/{made['id']}", json=change, headers={**w.group_key, "If-Match": etag}
+    )
     assert r.json()["quote"]["custodial_minutes"] == 60
     assert r.json()["quote"]["rental_fee_waived_cents"] == 3 * 7500
 
@@ -192,26 +227,44 @@ async def test_a_changed_booking_gets_a_new_quote(client):
 async def test_changing_a_booking_without_if_match_is_refused(client):
     w = await world(client)
     made = await book(client, w.group_key, evening(w.gym["id"], next_weekday(1)))
-    r = await client.patch(f"/v1/bookings/{made['id']}", json={"attendance": 10}, headers=w.group_key)
+    r = await client.patch(
+        f"/v1/bookings/{made['id']}", json={"attendance": 10}, headers=w.group_key
+    )
     assert_problem(r, 428, "precondition-required")
-    assert (await client.get(f"/v1/bookings/{made['id']}", headers=ADMIN)).json()["attendance"] == made["attendance"]
+    assert (await client.get(f"/v1/bookings/{made['id']}", headers=ADMIN)).json()[
+        "attendance"
+    ] == made["attendance"]
 
 
 async def test_changing_a_booking_with_a_stale_etag_is_refused(client):
     w = await world(client)
     made, etag = await made_with_etag(client, w.group_key, evening(w.gym["id"], next_weekday(1)))
-    first = await client.patch(f"/v1/bookings/{made['id']}", json={"attendance": 10}, headers={**w.group_key, "If-Match": etag})
+    first = await client.patch(
+        f"/v1/bookings/{made['id']}",
+        json={"attendance": 10},
+        headers={**w.group_key, "If-Match": etag},
+    )
     assert first.status_code == 200, first.text
-    r = await client.patch(f"/v1/bookings/{made['id']}", json={"attendance": 20}, headers={**w.group_key, "If-Match": etag})
+    r = await client.patch(
+        f"/v1/bookings/{made['id']}",
+        json={"attendance": 20},
+        headers={**w.group_key, "If-Match": etag},
+    )
     assert_problem(r, 412, "precondition-failed")
-    assert (await client.get(f"/v1/bookings/{made['id']}", headers=ADMIN)).json()["attendance"] == 10
+    assert (await client.get(f"/v1/bookings/{made['id']}", headers=ADMIN)).json()[
+        "attendance"
+    ] == 10
 
 
 async def test_an_action_changes_the_etag(client):
     w = await world(client, terms={"auto_confirm": False})
     made, etag = await made_with_etag(client, w.group_key, evening(w.gym["id"], next_weekday(1)))
     await act(client, made, "approve", w.district_manager)
-    r = await client.patch(f"/v1/bookings/{made['id']}", json={"attendance": 10}, headers={**w.group_key, "If-Match": etag})
+    r = await client.patch(
+        f"/v1/bookings/{made['id']}",
+        json={"attendance": 10},
+        headers={**w.group_key, "If-Match": etag},
+    )
     assert_problem(r, 412, "precondition-failed")
 
 
@@ -219,10 +272,16 @@ async def test_moving_a_booking_onto_another_conflicts(client):
     w = await world(client)
     day = next_weekday(1)
     await book(client, w.city_key, evening(w.gym["id"], day, "18:00", "20:00"))
-    made, etag = await made_with_etag(client, w.group_key, evening(w.gym["id"], day, "20:00", "21:00"))
+    made, etag = await made_with_etag(
+        client, w.group_key, evening(w.gym["id"], day, "20:00", "21:00")
+    )
     change = {"start": local(day, "19:30").isoformat()}
-    r = await client.patch(f"/v1/bookings/{made['id']}", json=change, headers={**w.group_key, "If-Match": etag})
-    assert [v["rule"] for v in assert_problem(r, 409, "booking-conflict")["violations"]] == ["conflict"]
+    r = await client.patch(
+        f"/v1/bookings/{made['id']}", json=change, headers={**w.group_key, "If-Match": etag}
+    )
+    assert [v["rule"] for v in assert_problem(r, 409, "booking-conflict")["violations"]] == [
+        "conflict"
+    ]
     got = await client.get(f"/v1/bookings/{made['id']}", headers=ADMIN)
     assert instant(got.json()["start"]) == local(day, "20:00")
     assert got.headers["etag"] == etag
@@ -232,7 +291,9 @@ async def test_a_change_rechecks_every_rule(client):
     w = await world(client)
     made, etag = await made_with_etag(client, w.group_key, evening(w.gym["id"], next_weekday(1)))
     r = await client.patch(
-        f"/v1/bookings/{made['id']}", json={"attendance": 500, "cleanup_minutes": 150}, headers={**w.group_key, "If-Match": etag}
+        f"/v1/bookings/{made['id']}",
+        json={"attendance": 500, "cleanup_minutes": 150},
+        headers={**w.group_key, "If-Match": etag},
     )
     violations = assert_problem(r, 422, "booking-rules-violated")["violations"]
     assert sorted(v["rule"] for v in violations) == ["outside-open-hours", "over-capacity"]
@@ -241,9 +302,17 @@ async def test_a_change_rechecks_every_rule(client):
 async def test_a_booking_does_not_conflict_with_itself(client):
     w = await world(client)
     day = next_weekday(1)
-    made, etag = await made_with_etag(client, w.group_key, evening(w.gym["id"], day, "18:00", "20:00"))
-    change = {"start": local(day, "18:30").isoformat(), "end": local(day, "20:30").isoformat(), "setup_minutes": 30}
-    r = await client.patch(f"/v1/bookings/{made['id']}", json=change, headers={**w.group_key, "If-Match": etag})
+    made, etag = await made_with_etag(
+        client, w.group_key, evening(w.gym["id"], day, "18:00", "20:00")
+    )
+    change = {
+        "start": local(day, "18:30").isoformat(),
+        "end": local(day, "20:30").isoformat(),
+        "setup_minutes": 30,
+    }
+    r = await client.patch(
+        f"/v1/bookings/{made['id']}", json=change, headers={**w.group_key, "If-Match": etag}
+    )
     assert r.status_code == 200, r.text
     assert [b["id"] for b in await listed(client)] == [made["id"]]
 
@@ -253,7 +322,9 @@ async def test_a_change_may_not_put_the_end_before_the_start(client):
     day = next_weekday(1)
     made, etag = await made_with_etag(client, w.group_key, evening(w.gym["id"], day))
     r = await client.patch(
-        f"/v1/bookings/{made['id']}", json={"end": local(day, "17:00").isoformat()}, headers={**w.group_key, "If-Match": etag}
+        f"/v1/bookings/{made['id']}",
+        json={"end": local(day, "17:00").isoformat()},
+        headers={**w.group_key, "If-Match": etag},
     )
     assert_problem(r, 422, "validation-error")
 
@@ -263,7 +334,9 @@ async def test_a_change_without_an_offset_is_refused(client):
     day = next_weekday(1)
     made, etag = await made_with_etag(client, w.group_key, evening(w.gym["id"], day))
     r = await client.patch(
-        f"/v1/bookings/{made['id']}", json={"end": f"{day.isoformat()}T21:00:00"}, headers={**w.group_key, "If-Match": etag}
+        f"/v1/bookings/{made['id']}",
+        json={"end": f"{day.isoformat()}T21:00:00"},
+        headers={**w.group_key, "If-Match": etag},
     )
     assert_problem(r, 422, "validation-error")
 
@@ -273,7 +346,9 @@ async def test_a_cancelled_booking_cannot_be_changed(client):
     made = await book(client, w.group_key, evening(w.gym["id"], next_weekday(1)))
     r = await act(client, made, "cancel", w.group_key)
     change = await client.patch(
-        f"/v1/bookings/{made['id']}", json={"attendance": 5}, headers={**w.group_key, "If-Match": r.headers["etag"]}
+        f"/v1/bookings/{made['id']}",
+        json={"attendance": 5},
+        headers={**w.group_key, "If-Match": r.headers["etag"]},
     )
     assert_problem(change, 409, "invalid-transition")
 
@@ -281,5 +356,9 @@ async def test_a_cancelled_booking_cannot_be_changed(client):
 async def test_another_partner_cannot_change_a_booking(client):
     w = await world(client)
     made, etag = await made_with_etag(client, w.group_key, evening(w.gym["id"], next_weekday(1)))
-    r = await client.patch(f"/v1/bookings/{made['id']}", json={"attendance": 5}, headers={**w.city_key, "If-Match": etag})
+    r = await client.patch(
+        f"/v1/bookings/{made['id']}",
+        json={"attendance": 5},
+        headers={**w.city_key, "If-Match": etag},
+    )
     assert_problem(r, 404, "not-found")

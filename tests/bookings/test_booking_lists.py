@@ -45,7 +45,11 @@ async def test_bookings_are_everythingby_start_then_id(client):
 async def test_the_cursor_walks_every_booking_once(client):
     w = await world(client)
     made = [
-        await book(client, w.group_key, evening(w.gym["id"], next_weekday(1) + timedelta(days=n), "19:00", "20:00"))
+        await book(
+            client,
+            w.group_key,
+            evening(w.gym["id"], next_weekday(1) + timedelta(days=n), "19:00", "20:00"),
+        )
         for n in (3, 0, 4, 1, 2)
     ]
     seen = []
@@ -53,7 +57,11 @@ async def test_the_cursor_walks_every_booking_once(client):
     pages = 1
     seen.extend(page["items"])
     while page["next_cursor"]:
-        page = (await client.get("/v1/bookings", params={"limit": 2, "cursor": page["next_cursor"]}, headers=ADMIN)).json()
+        page = (
+            await client.get(
+                "/v1/bookings", params={"limit": 2, "cursor": page["next_cursor"]}, headers=ADMIN
+            )
+        ).json()
         pages += 1
         seen.extend(page["items"])
     assert pages == 3
@@ -65,7 +73,14 @@ async def test_the_cursor_walks_every_booking_once(client):
 async def test_bookings_starting_together_are_ordered_by_id_across_pages(client):
     w = await world(client)
     day = next_weekday(1)
-    spaces = [w.gym, w.room, *[await make_space(client, w.site["id"], name=f"Classroom {n}", kind="classroom") for n in (1, 2)]]
+    spaces = [
+        w.gym,
+        w.room,
+        *[
+            await make_space(client, w.site["id"], name=f"Classroom {n}", kind="classroom")
+            for n in (1, 2)
+        ],
+    ]
     made = [await book(client, w.group_key, evening(s["id"], day)) for s in reversed(spaces)]
     seen = []
     params: dict = {"limit": 1}
@@ -80,11 +95,19 @@ async def test_bookings_starting_together_are_ordered_by_id_across_pages(client)
 
 @pytest.mark.parametrize("limit", [0, 201, -1])
 async def test_a_limit_outside_1_to_200_is_refused(client, limit):
-    assert_problem(await client.get("/v1/bookings", params={"limit": limit}, headers=ADMIN), 422, "validation-error")
+    assert_problem(
+        await client.get("/v1/bookings", params={"limit": limit}, headers=ADMIN),
+        422,
+        "validation-error",
+    )
 
 
 async def test_a_cursor_that_is_not_ours_is_refused(client):
-    assert_problem(await client.get("/v1/bookings", params={"cursor": "bogus"}, headers=ADMIN), 422, "validation-error")
+    assert_problem(
+        await client.get("/v1/bookings", params={"cursor": "bogus"}, headers=ADMIN),
+        422,
+        "validation-error",
+    )
 
 
 async def test_listing_bookings_needs_a_key(client):
@@ -99,7 +122,11 @@ async def test_bookings_are_filtered_by_space(client):
 async def test_bookings_are_filtered_by_site(client):
     w, made = await three_bookings(client)
     other_site = await make_site(client, w.district["id"], name="Sutter Middle")
-    elsewhere = await book(client, w.group_key, evening((await make_space(client, other_site["id"]))["id"], next_weekday(2)))
+    elsewhere = await book(
+        client,
+        w.group_key,
+        evening((await make_space(client, other_site["id"]))["id"], next_weekday(2)),
+    )
     assert sorted(ids(await listed(client, site_id=w.site["id"]))) == sorted(ids(made))
     assert ids(await listed(client, site_id=other_site["id"])) == [elsewhere["id"]]
 
@@ -117,7 +144,11 @@ async def test_bookings_are_filtered_by_status(client):
 
 
 async def test_an_unknown_status_filter_is_refused(client):
-    assert_problem(await client.get("/v1/bookings", params={"status": "pending"}, headers=ADMIN), 422, "validation-error")
+    assert_problem(
+        await client.get("/v1/bookings", params={"status": "pending"}, headers=ADMIN),
+        422,
+        "validation-error",
+    )
 
 
 async def test_without_a_status_filter_every_status_is_listed(client):
@@ -141,7 +172,11 @@ async def test_from_and_to_select_bookings_overlapping_the_window(client):
     made = await book(client, w.group_key, evening(w.gym["id"], day, "18:00", "20:00"))
 
     async def window(start: str, end: str) -> list[int]:
-        return ids(await listed(client, **{"from": local(day, start).isoformat(), "to": local(day, end).isoformat()}))
+        return ids(
+            await listed(
+                client, **{"from": local(day, start).isoformat(), "to": local(day, end).isoformat()}
+            )
+        )
 
     assert await window("19:00", "19:30") == [made["id"]]
     assert await window("17:00", "18:01") == [made["id"]]
@@ -165,7 +200,11 @@ async def test_bookings_are_filtered_by_series(client):
     w = await world(client)
     day = next_weekday(1)
     alone = await book(client, w.group_key, evening(w.room["id"], day))
-    r = await client.post("/v1/booking-series", json={**evening(w.gym["id"], day), "rrule": "FREQ=WEEKLY;COUNT=3"}, headers=w.group_key)
+    r = await client.post(
+        "/v1/booking-series",
+        json={**evening(w.gym["id"], day), "rrule": "FREQ=WEEKLY;COUNT=3"},
+        headers=w.group_key,
+    )
     series = r.json()
     in_series = await listed(client, series_id=series["id"])
     assert ids(in_series) == series["booking_ids"]
@@ -175,4 +214,6 @@ async def test_bookings_are_filtered_by_series(client):
 async def test_filters_combine(client):
     w, (thu_gym, tue_gym, _) = await three_bookings(client)
     assert ids(await listed(client, space_id=w.gym["id"], party_id=w.city["id"])) == [thu_gym["id"]]
-    assert ids(await listed(client, space_id=w.gym["id"], party_id=w.group["id"])) == [tue_gym["id"]]
+    assert ids(await listed(client, space_id=w.gym["id"], party_id=w.group["id"])) == [
+        tue_gym["id"]
+    ]

@@ -26,7 +26,9 @@ from tests.bookings.helpers import (
 from tests.factories import make_key, make_party, make_site, make_space
 
 
-async def refused(client: httpx.AsyncClient, headers: dict[str, str], body: dict[str, Any]) -> list[str]:
+async def refused(
+    client: httpx.AsyncClient, headers: dict[str, str], body: dict[str, Any]
+) -> list[str]:
     """The rules a refused booking broke (422 `booking-rules-violated`); nothing written."""
     r = await client.post("/v1/bookings", json=body, headers=headers)
     problem = assert_problem(r, 422, "booking-rules-violated")
@@ -34,7 +36,9 @@ async def refused(client: httpx.AsyncClient, headers: dict[str, str], body: dict
     return sorted(v["rule"] for v in problem["violations"])
 
 
-async def conflicting(client: httpx.AsyncClient, headers: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+async def conflicting(
+    client: httpx.AsyncClient, headers: dict[str, str], body: dict[str, Any]
+) -> dict[str, Any]:
     r = await client.post("/v1/bookings", json=body, headers=headers)
     return assert_problem(r, 409, "booking-conflict")
 
@@ -50,7 +54,9 @@ async def test_a_rental_fee_on_a_booking_is_prohibited(client):
 
 async def test_a_zero_rental_fee_on_a_booking_is_accepted(client):
     w = await world(client)
-    made = await book(client, w.group_key, evening(w.gym["id"], next_weekday(1), rental_fee_cents=0))
+    made = await book(
+        client, w.group_key, evening(w.gym["id"], next_weekday(1), rental_fee_cents=0)
+    )
     assert made["quote"]["rental_fee_cents"] == 0
 
 
@@ -64,7 +70,11 @@ async def test_a_party_without_an_agreement_has_no_agreement(client):
 async def test_a_site_development_agreement_carries_no_bookings(client):
     w = await world(client)
     project = await make_agreement(
-        client, [w.city["id"], w.district["id"]], kind="site_development", name="New gym", starts_on="2020-08-01"
+        client,
+        [w.city["id"], w.district["id"]],
+        kind="site_development",
+        name="New gym",
+        starts_on="2020-08-01",
     )
     body = evening(w.gym["id"], next_weekday(1), agreement_id=project["id"])
     assert await refused(client, w.city_key, body) == ["agreement-kind"]
@@ -103,7 +113,9 @@ async def test_cleanup_reaching_into_reserved_hours_breaks_owner_priority(client
 async def test_reserved_hours_do_not_apply_during_a_recess(client):
     w = await world(client)
     day = next_weekday(1)
-    await add_calendar_exception(client, w.site["id"], "recess", day - timedelta(days=1), day + timedelta(days=3))
+    await add_calendar_exception(
+        client, w.site["id"], "recess", day - timedelta(days=1), day + timedelta(days=3)
+    )
     made = await book(client, w.group_key, evening(w.gym["id"], day, "10:00", "14:00"))
     assert made["status"] == "confirmed"
 
@@ -159,14 +171,18 @@ async def test_attendance_equal_to_the_capacity_is_accepted(client):
 
 async def test_local_rules_follow_the_sites_time_zone(client):
     w = await world(client)
-    eastern = await make_site(client, w.district["id"], name="East Coast Annex", timezone="America/New_York")
+    eastern = await make_site(
+        client, w.district["id"], name="East Coast Annex", timezone="America/New_York"
+    )
     gym = await make_space(client, eastern["id"])
     day = next_weekday(1)
     ny = ZoneInfo("America/New_York")
     late = datetime(day.year, day.month, day.day, 21, 30, tzinfo=ny)  # 18:30 in Los Angeles
     body = booking_body(gym["id"], late, late + timedelta(hours=1))
     assert await refused(client, w.group_key, body) == ["outside-open-hours"]
-    morning = datetime(day.year, day.month, day.day, 9, 0, tzinfo=ny)  # reserved there; 06:00 in Los Angeles
+    morning = datetime(
+        day.year, day.month, day.day, 9, 0, tzinfo=ny
+    )  # reserved there; 06:00 in Los Angeles
     body = booking_body(gym["id"], morning, morning + timedelta(hours=1))
     assert await refused(client, w.group_key, body) == ["owner-priority"]
 
@@ -202,7 +218,9 @@ async def test_a_conflict_with_another_failure_is_a_rules_violation(client):
     w = await world(client)
     day = next_weekday(1)
     await book(client, w.city_key, evening(w.gym["id"], day))
-    r = await client.post("/v1/bookings", json=evening(w.gym["id"], day, attendance=999), headers=w.group_key)
+    r = await client.post(
+        "/v1/bookings", json=evening(w.gym["id"], day, attendance=999), headers=w.group_key
+    )
     violations = assert_problem(r, 422, "booking-rules-violated")["violations"]
     assert sorted(v["rule"] for v in violations) == ["conflict", "over-capacity"]
 
@@ -239,21 +257,27 @@ async def test_a_booking_whose_cleanup_overlaps_the_next_one_conflicts(client):
     w = await world(client)
     day = next_weekday(1)
     await book(client, w.city_key, evening(w.gym["id"], day, "19:15", "20:00"))
-    await conflicting(client, w.group_key, evening(w.gym["id"], day, "18:00", "19:00", cleanup_minutes=30))
+    await conflicting(
+        client, w.group_key, evening(w.gym["id"], day, "18:00", "19:00", cleanup_minutes=30)
+    )
 
 
 async def test_a_booking_whose_setup_overlaps_the_previous_one_conflicts(client):
     w = await world(client)
     day = next_weekday(1)
     await book(client, w.city_key, evening(w.gym["id"], day, "18:00", "19:00"))
-    await conflicting(client, w.group_key, evening(w.gym["id"], day, "19:30", "20:30", setup_minutes=45))
+    await conflicting(
+        client, w.group_key, evening(w.gym["id"], day, "19:30", "20:30", setup_minutes=45)
+    )
 
 
 async def test_held_windows_that_only_touch_do_not_conflict(client):
     w = await world(client)
     day = next_weekday(1)
     await book(client, w.city_key, evening(w.gym["id"], day, "18:00", "19:00", cleanup_minutes=15))
-    made = await book(client, w.group_key, evening(w.gym["id"], day, "19:30", "20:30", setup_minutes=15))
+    made = await book(
+        client, w.group_key, evening(w.gym["id"], day, "19:30", "20:30", setup_minutes=15)
+    )
     assert made["status"] == "confirmed"
 
 
@@ -275,7 +299,9 @@ async def test_a_cancelled_booking_no_longer_holds_the_space(client):
     w = await world(client)
     day = next_weekday(1)
     first = await book(client, w.city_key, evening(w.gym["id"], day))
-    assert (await client.post(f"/v1/bookings/{first['id']}/cancel", headers=w.city_key)).status_code == 200
+    assert (
+        await client.post(f"/v1/bookings/{first['id']}/cancel", headers=w.city_key)
+    ).status_code == 200
     made = await book(client, w.group_key, evening(w.gym["id"], day))
     assert made["status"] == "confirmed"
 
@@ -284,7 +310,9 @@ async def test_a_declined_booking_no_longer_holds_the_space(client):
     w = await world(client, terms={"auto_confirm": False})
     day = next_weekday(1)
     first = await book(client, w.city_key, evening(w.gym["id"], day))
-    assert (await client.post(f"/v1/bookings/{first['id']}/decline", headers=w.district_manager)).status_code == 200
+    assert (
+        await client.post(f"/v1/bookings/{first['id']}/decline", headers=w.district_manager)
+    ).status_code == 200
     made = await book(client, w.group_key, evening(w.gym["id"], day))
     assert made["status"] == "requested"
 
@@ -320,7 +348,10 @@ async def test_a_quote_reports_every_broken_rule_and_writes_nothing(client):
     assert r.status_code == 200, r.text
     answer = r.json()
     assert answer["ok"] is False
-    assert sorted(v["rule"] for v in answer["violations"]) == ["outside-open-hours", "over-capacity"]
+    assert sorted(v["rule"] for v in answer["violations"]) == [
+        "outside-open-hours",
+        "over-capacity",
+    ]
     assert await listed(client) == []
 
 
@@ -336,5 +367,7 @@ async def test_a_quote_reports_a_conflict(client):
 
 async def test_a_quote_writes_no_booking_and_no_history(client, db):
     w = await world(client)
-    await client.post("/v1/bookings/quote", json=evening(w.gym["id"], next_weekday(1)), headers=w.group_key)
+    await client.post(
+        "/v1/bookings/quote", json=evening(w.gym["id"], next_weekday(1)), headers=w.group_key
+    )
     assert await booking_rows(db) == {"bookings": 0, "booking_events": 0, "booking_series": 0}

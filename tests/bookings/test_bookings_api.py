@@ -24,7 +24,9 @@ from tests.factories import make_key, make_party
 async def test_a_direct_partner_books_a_space(client):
     w = await world(client)
     day = next_weekday(1)
-    r = await client.post("/v1/bookings", json=evening(w.gym["id"], day, attendance=40), headers=w.group_key)
+    r = await client.post(
+        "/v1/bookings", json=evening(w.gym["id"], day, attendance=40), headers=w.group_key
+    )
     assert r.status_code == 201, r.text
     made = r.json()
     assert r.headers["location"] == f"/v1/bookings/{made['id']}"
@@ -52,7 +54,9 @@ async def test_setup_and_cleanup_default_to_zero(client):
 
 async def test_an_unknown_space_cannot_be_booked(client):
     w = await world(client)
-    r = await client.post("/v1/bookings", json=evening(999999, next_weekday(1)), headers=w.group_key)
+    r = await client.post(
+        "/v1/bookings", json=evening(999999, next_weekday(1)), headers=w.group_key
+    )
     assert_problem(r, 422, "validation-error")
     assert await listed(client) == []
 
@@ -76,21 +80,29 @@ async def test_a_datetime_without_an_offset_is_refused(client):
 async def test_an_end_before_the_start_is_refused(client):
     w = await world(client)
     day = next_weekday(1)
-    r = await client.post("/v1/bookings", json=evening(w.gym["id"], day, "20:00", "18:00"), headers=w.group_key)
+    r = await client.post(
+        "/v1/bookings", json=evening(w.gym["id"], day, "20:00", "18:00"), headers=w.group_key
+    )
     assert_problem(r, 422, "validation-error")
     assert await listed(client) == []
 
 
 async def test_an_end_equal_to_the_start_is_refused(client):
     w = await world(client)
-    r = await client.post("/v1/bookings", json=evening(w.gym["id"], next_weekday(1), "18:00", "18:00"), headers=w.group_key)
+    r = await client.post(
+        "/v1/bookings",
+        json=evening(w.gym["id"], next_weekday(1), "18:00", "18:00"),
+        headers=w.group_key,
+    )
     assert_problem(r, 422, "validation-error")
 
 
 async def test_only_an_admin_books_for_another_party(client):
     w = await world(client)
     body = evening(w.gym["id"], next_weekday(1), party_id=w.city["id"])
-    assert_problem(await client.post("/v1/bookings", json=body, headers=w.group_key), 403, "forbidden")
+    assert_problem(
+        await client.post("/v1/bookings", json=body, headers=w.group_key), 403, "forbidden"
+    )
     assert await listed(client) == []
 
 
@@ -160,12 +172,17 @@ async def test_the_callout_minimum_is_the_agreements_term(client):
 
 async def test_the_custodial_cost_rounds_half_up_and_the_odd_cent_goes_to_the_first_party(client):
     w = await world(client)
-    r = await client.patch(f"/v1/sites/{w.site['id']}", json={"custodial_rate_cents_per_hour": 4250}, headers=ADMIN)
+    r = await client.patch(
+        f"/v1/sites/{w.site['id']}", json={"custodial_rate_cents_per_hour": 4250}, headers=ADMIN
+    )
     assert r.status_code == 200, r.text
     # 75 billed minutes at $42.50/h = 5312.5 cents -> 5313, split 2657 (city, listed first) / 2656.
     made = await book(client, w.group_key, evening(w.gym["id"], next_weekday(1), "18:00", "19:05"))
     assert made["quote"]["custodial_cost_cents"] == 5313
-    assert made["quote"]["cost_shares_cents"] == {str(w.city["id"]): 2657, str(w.district["id"]): 2656}
+    assert made["quote"]["cost_shares_cents"] == {
+        str(w.city["id"]): 2657,
+        str(w.district["id"]): 2656,
+    }
 
 
 async def test_the_custodial_cost_is_split_by_the_cost_shares(client):
@@ -183,7 +200,9 @@ async def test_the_custodial_cost_is_split_by_the_cost_shares(client):
 
 async def test_setup_and_cleanup_count_toward_custodial_time_but_not_the_waived_rent(client):
     w = await world(client)
-    body = evening(w.gym["id"], next_weekday(1), "18:00", "19:00", setup_minutes=30, cleanup_minutes=30)
+    body = evening(
+        w.gym["id"], next_weekday(1), "18:00", "19:00", setup_minutes=30, cleanup_minutes=30
+    )
     made = await book(client, w.group_key, body)
     assert made["quote"]["rental_fee_waived_cents"] == 7500
     assert made["quote"]["custodial_minutes"] == 90  # 17:30-19:30 is beyond 18:00 for 90 minutes
@@ -195,7 +214,9 @@ async def test_setup_and_cleanup_count_toward_custodial_time_but_not_the_waived_
 async def test_a_blanket_agreement_is_preferred_over_a_long_term_one(client):
     w = await world(client)
     # Started long before the blanket one: the kind still decides first.
-    long_term = await make_agreement(client, [w.city["id"], w.district["id"]], kind="long_term", starts_on="2020-08-01")
+    long_term = await make_agreement(
+        client, [w.city["id"], w.district["id"]], kind="long_term", starts_on="2020-08-01"
+    )
     made = await book(client, w.city_key, evening(w.gym["id"], next_weekday(1)))
     assert made["agreement_id"] == w.agreement["id"] != long_term["id"]
 
@@ -211,8 +232,12 @@ async def test_among_blanket_agreements_the_one_that_started_first_covers(client
 
 async def test_a_client_chooses_the_agreement_by_naming_it(client):
     w = await world(client)
-    long_term = await make_agreement(client, [w.city["id"], w.district["id"]], kind="long_term", starts_on="2020-08-01")
-    made = await book(client, w.city_key, evening(w.gym["id"], next_weekday(1), agreement_id=long_term["id"]))
+    long_term = await make_agreement(
+        client, [w.city["id"], w.district["id"]], kind="long_term", starts_on="2020-08-01"
+    )
+    made = await book(
+        client, w.city_key, evening(w.gym["id"], next_weekday(1), agreement_id=long_term["id"])
+    )
     assert made["agreement_id"] == long_term["id"]
 
 
@@ -221,7 +246,9 @@ async def test_a_named_agreement_that_does_not_cover_the_booking_is_no_agreement
     draft = await make_agreement(client, [w.city["id"], w.district["id"]], status="draft")
     body = evening(w.gym["id"], next_weekday(1), agreement_id=draft["id"])
     r = await client.post("/v1/bookings", json=body, headers=w.city_key)
-    assert [v["rule"] for v in assert_problem(r, 422, "booking-rules-violated")["violations"]] == ["no-agreement"]
+    assert [v["rule"] for v in assert_problem(r, 422, "booking-rules-violated")["violations"]] == [
+        "no-agreement"
+    ]
     assert await listed(client) == []
 
 
@@ -231,13 +258,19 @@ async def test_a_named_agreement_of_other_parties_is_no_agreement(client):
     theirs = await make_agreement(client, [w.city["id"], other_district["id"]])
     body = evening(w.gym["id"], next_weekday(1), agreement_id=theirs["id"])
     r = await client.post("/v1/bookings", json=body, headers=w.city_key)
-    assert [v["rule"] for v in assert_problem(r, 422, "booking-rules-violated")["violations"]] == ["no-agreement"]
+    assert [v["rule"] for v in assert_problem(r, 422, "booking-rules-violated")["violations"]] == [
+        "no-agreement"
+    ]
 
 
 async def test_an_agreement_that_has_not_started_yet_does_not_cover(client):
     w = await world(client, starts_on=(next_weekday(1, weeks_ahead=4)).isoformat())
-    r = await client.post("/v1/bookings", json=evening(w.gym["id"], next_weekday(1)), headers=w.group_key)
-    assert [v["rule"] for v in assert_problem(r, 422, "booking-rules-violated")["violations"]] == ["no-agreement"]
+    r = await client.post(
+        "/v1/bookings", json=evening(w.gym["id"], next_weekday(1)), headers=w.group_key
+    )
+    assert [v["rule"] for v in assert_problem(r, 422, "booking-rules-violated")["violations"]] == [
+        "no-agreement"
+    ]
 
 
 # --- the owner at its own site ------------------------------------------------------
@@ -266,7 +299,9 @@ async def test_the_owner_is_confirmed_at_once_even_when_the_agreement_asks_for_a
 
 async def test_the_owner_books_during_its_reserved_hours(client):
     w = await world(client)
-    made = await book(client, w.district_manager, evening(w.gym["id"], next_weekday(1), "09:00", "11:00"))
+    made = await book(
+        client, w.district_manager, evening(w.gym["id"], next_weekday(1), "09:00", "11:00")
+    )
     assert made["status"] == "confirmed"
 
 
@@ -280,7 +315,9 @@ async def test_the_owner_books_on_a_closure_day(client):
 
 async def test_the_owner_needs_no_notice(client):
     w = await world(client)
-    made = await book(client, w.district_manager, evening(w.gym["id"], tomorrow(), "20:00", "21:00"))
+    made = await book(
+        client, w.district_manager, evening(w.gym["id"], tomorrow(), "20:00", "21:00")
+    )
     assert made["status"] == "confirmed"
 
 

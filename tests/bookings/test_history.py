@@ -12,7 +12,9 @@ from tests.bookings.helpers import book, evening, instant, local, new_key, next_
 from tests.conftest import ADMIN
 
 
-async def history(client: httpx.AsyncClient, booking: dict[str, Any], headers: dict[str, str]) -> list[dict[str, Any]]:
+async def history(
+    client: httpx.AsyncClient, booking: dict[str, Any], headers: dict[str, str]
+) -> list[dict[str, Any]]:
     r = await client.get(f"/v1/bookings/{booking['id']}/history", headers=headers)
     assert r.status_code == 200, r.text
     return r.json()["items"]
@@ -39,16 +41,25 @@ async def test_approval_is_recorded_after_the_request(client):
     made = await book(client, w.group_key, evening(w.gym["id"], next_weekday(1)))
     await client.post(f"/v1/bookings/{made['id']}/approve", headers=manager)
     events = await history(client, made, w.group_key)
-    assert [(e["action"], e["status"]) for e in events] == [("created", "requested"), ("approved", "confirmed")]
+    assert [(e["action"], e["status"]) for e in events] == [
+        ("created", "requested"),
+        ("approved", "confirmed"),
+    ]
     assert (events[1]["actor_key_id"], events[1]["actor_party_id"], events[1]["actor_role"]) == (
-        manager_id, w.district["id"], "manager"
+        manager_id,
+        w.district["id"],
+        "manager",
     )
 
 
 async def test_a_decline_is_recorded_with_its_reason(client):
     w = await world(client, terms={"auto_confirm": False})
     made = await book(client, w.group_key, evening(w.gym["id"], next_weekday(1)))
-    await client.post(f"/v1/bookings/{made['id']}/decline", json={"reason": "Gym floor refinishing"}, headers=w.district_manager)
+    await client.post(
+        f"/v1/bookings/{made['id']}/decline",
+        json={"reason": "Gym floor refinishing"},
+        headers=w.district_manager,
+    )
     events = await history(client, made, w.district_manager)
     assert [(e["action"], e["status"], e["reason"]) for e in events] == [
         ("created", "requested", None),
@@ -60,9 +71,15 @@ async def test_a_cancellation_is_recorded_with_its_reason(client):
     w = await world(client)
     key, key_id = await new_key(client, w.group["id"], "partner")
     made = await book(client, key, evening(w.gym["id"], next_weekday(1)))
-    await client.post(f"/v1/bookings/{made['id']}/cancel", json={"reason": "Team disbanded"}, headers=key)
+    await client.post(
+        f"/v1/bookings/{made['id']}/cancel", json={"reason": "Team disbanded"}, headers=key
+    )
     cancelled = (await history(client, made, key))[-1]
-    assert (cancelled["action"], cancelled["status"], cancelled["reason"]) == ("cancelled", "cancelled", "Team disbanded")
+    assert (cancelled["action"], cancelled["status"], cancelled["reason"]) == (
+        "cancelled",
+        "cancelled",
+        "Team disbanded",
+    )
     assert cancelled["actor_key_id"] == key_id
 
 
@@ -79,10 +96,20 @@ async def test_a_cancellation_without_a_reason_is_recorded_too(client):
 async def test_a_change_is_recorded_with_the_old_and_new_values_of_what_changed(client):
     w = await world(client)
     day = next_weekday(1)
-    r = await client.post("/v1/bookings", json=evening(w.gym["id"], day, attendance=30), headers=w.group_key)
+    r = await client.post(
+        "/v1/bookings", json=evening(w.gym["id"], day, attendance=30), headers=w.group_key
+    )
     made = r.json()
-    change = {"start": local(day, "18:30").isoformat(), "attendance": 45, "purpose": made["purpose"]}
-    patched = await client.patch(f"/v1/bookings/{made['id']}", json=change, headers={**w.group_key, "If-Match": r.headers["etag"]})
+    change = {
+        "start": local(day, "18:30").isoformat(),
+        "attendance": 45,
+        "purpose": made["purpose"],
+    }
+    patched = await client.patch(
+        f"/v1/bookings/{made['id']}",
+        json=change,
+        headers={**w.group_key, "If-Match": r.headers["etag"]},
+    )
     assert patched.status_code == 200, patched.text
     changed = (await history(client, made, w.group_key))[-1]
     assert changed["action"] == "changed"
@@ -93,6 +120,23 @@ async def test_a_change_is_recorded_with_the_old_and_new_values_of_what_changed(
     assert set(changed["changes"]) == {"start", "attendance"}
 
 
+async def test_a_change_that_changes_nothing_records_no_change(client):
+    w = await world(client)
+    r = await client.post(
+        "/v1/bookings",
+        json=evening(w.gym["id"], next_weekday(1), attendance=30),
+        headers=w.group_key,
+    )
+    made = r.json()
+    same = await client.patch(
+        f"/v1/bookings/{made['id']}",
+        json={"attendance": 30, "start": made["start"]},
+        headers={**w.group_key, "If-Match": r.headers["etag"]},
+    )
+    assert same.status_code == 200, same.text
+    assert [e["action"] for e in await history(client, made, w.group_key)] == ["created"]
+
+
 async def test_history_is_oldest_first(client):
     w = await world(client)
     day = next_weekday(1)
@@ -100,20 +144,28 @@ async def test_history_is_oldest_first(client):
     made = r.json()
     etag = r.headers["etag"]
     for attendance in (31, 32):
-        p = await client.patch(f"/v1/bookings/{made['id']}", json={"attendance": attendance}, headers={**w.group_key, "If-Match": etag})
+        p = await client.patch(
+            f"/v1/bookings/{made['id']}",
+            json={"attendance": attendance},
+            headers={**w.group_key, "If-Match": etag},
+        )
         etag = p.headers["etag"]
     await client.post(f"/v1/bookings/{made['id']}/cancel", headers=w.district_manager)
     events = await history(client, made, ADMIN)
     assert [e["action"] for e in events] == ["created", "changed", "changed", "cancelled"]
     assert [e["changes"]["attendance"]["new"] for e in events[1:3]] == [31, 32]
-    assert [instant(e["occurred_at"]) for e in events] == sorted(instant(e["occurred_at"]) for e in events)
+    assert [instant(e["occurred_at"]) for e in events] == sorted(
+        instant(e["occurred_at"]) for e in events
+    )
     assert [e["id"] for e in events] == sorted(e["id"] for e in events)
 
 
 async def test_a_refused_action_writes_no_history(client):
     w = await world(client)
     made = await book(client, w.group_key, evening(w.gym["id"], next_weekday(1)))
-    await client.post(f"/v1/bookings/{made['id']}/approve", headers=w.district_manager)  # already confirmed: 409
+    await client.post(
+        f"/v1/bookings/{made['id']}/approve", headers=w.district_manager
+    )  # already confirmed: 409
     assert [e["action"] for e in await history(client, made, ADMIN)] == ["created"]
 
 
@@ -128,10 +180,17 @@ async def test_each_occurrence_of_a_series_has_its_own_history(client):
     w = await world(client)
     body = {**evening(w.gym["id"], next_weekday(1)), "rrule": "FREQ=WEEKLY;COUNT=2"}
     series = (await client.post("/v1/booking-series", json=body, headers=w.group_key)).json()
-    await client.post(f"/v1/booking-series/{series['id']}/cancel", json={"reason": "Season over"}, headers=w.group_key)
+    await client.post(
+        f"/v1/booking-series/{series['id']}/cancel",
+        json={"reason": "Season over"},
+        headers=w.group_key,
+    )
     for booking_id in series["booking_ids"]:
         events = await history(client, {"id": booking_id}, w.group_key)
-        assert [(e["action"], e["reason"]) for e in events] == [("created", None), ("cancelled", "Season over")]
+        assert [(e["action"], e["reason"]) for e in events] == [
+            ("created", None),
+            ("cancelled", "Season over"),
+        ]
 
 
 async def test_the_owners_manager_reads_the_history_of_bookings_at_its_site(client):

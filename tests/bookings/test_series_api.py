@@ -30,7 +30,9 @@ def series_body(space_id: int, day: date, rrule: str, **fields: Any) -> dict[str
     return {**evening(space_id, day), "rrule": rrule, **fields}
 
 
-async def make_series(client: httpx.AsyncClient, headers: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+async def make_series(
+    client: httpx.AsyncClient, headers: dict[str, str], body: dict[str, Any]
+) -> dict[str, Any]:
     r = await client.post("/v1/booking-series", json=body, headers=headers)
     assert r.status_code == 201, r.text
     return r.json()
@@ -39,33 +41,56 @@ async def make_series(client: httpx.AsyncClient, headers: dict[str, str], body: 
 async def test_a_weekly_series_books_every_occurrence(client):
     w = await world(client)
     day = next_weekday(1)
-    r = await client.post("/v1/booking-series", json=series_body(w.gym["id"], day, "FREQ=WEEKLY;COUNT=3"), headers=w.group_key)
+    r = await client.post(
+        "/v1/booking-series",
+        json=series_body(w.gym["id"], day, "FREQ=WEEKLY;COUNT=3"),
+        headers=w.group_key,
+    )
     assert r.status_code == 201, r.text
     series = r.json()
     assert r.headers["location"] == f"/v1/booking-series/{series['id']}"
     assert series["rrule"] == "FREQ=WEEKLY;COUNT=3"
     assert len(series["booking_ids"]) == 3
-    bookings = [(await client.get(f"/v1/bookings/{i}", headers=w.group_key)).json() for i in series["booking_ids"]]
-    assert [instant(b["start"]) for b in bookings] == [local(day + timedelta(weeks=n), "18:00") for n in range(3)]
+    bookings = [
+        (await client.get(f"/v1/bookings/{i}", headers=w.group_key)).json()
+        for i in series["booking_ids"]
+    ]
+    assert [instant(b["start"]) for b in bookings] == [
+        local(day + timedelta(weeks=n), "18:00") for n in range(3)
+    ]
     assert {(b["series_id"], b["status"], b["party_id"], b["agreement_id"]) for b in bookings} == {
         (series["id"], "confirmed", w.group["id"], w.agreement["id"])
     }
-    assert (await client.get(f"/v1/booking-series/{series['id']}", headers=w.group_key)).json() == series
+    assert (
+        await client.get(f"/v1/booking-series/{series['id']}", headers=w.group_key)
+    ).json() == series
 
 
 async def test_a_series_by_byday_books_each_named_weekday(client):
     w = await world(client)
     tue = next_weekday(1)
-    series = await make_series(client, w.group_key, series_body(w.gym["id"], tue, "FREQ=WEEKLY;BYDAY=TU,TH;COUNT=4"))
-    starts = [instant(b["start"]).astimezone(LA).date() for b in await listed(client, series_id=series["id"])]
-    assert starts == [tue, tue + timedelta(days=2), tue + timedelta(days=7), tue + timedelta(days=9)]
+    series = await make_series(
+        client, w.group_key, series_body(w.gym["id"], tue, "FREQ=WEEKLY;BYDAY=TU,TH;COUNT=4")
+    )
+    starts = [
+        instant(b["start"]).astimezone(LA).date()
+        for b in await listed(client, series_id=series["id"])
+    ]
+    assert starts == [
+        tue,
+        tue + timedelta(days=2),
+        tue + timedelta(days=7),
+        tue + timedelta(days=9),
+    ]
 
 
 async def test_a_series_until_a_date_stops_there(client):
     w = await world(client)
     day = next_weekday(1)
     until = local(day + timedelta(weeks=2), "23:00").astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    series = await make_series(client, w.group_key, series_body(w.gym["id"], day, f"FREQ=WEEKLY;UNTIL={until}"))
+    series = await make_series(
+        client, w.group_key, series_body(w.gym["id"], day, f"FREQ=WEEKLY;UNTIL={until}")
+    )
     assert len(series["booking_ids"]) == 3
 
 
@@ -73,7 +98,9 @@ async def test_an_evening_series_stays_at_the_same_local_time_across_the_dst_cha
     w = await world(client)
     change = next_dst_change(datetime.now(UTC).astimezone(LA).date() + timedelta(days=16))
     first = change - timedelta(days=12)  # a Tuesday, two occurrences before the change
-    series = await make_series(client, w.group_key, series_body(w.gym["id"], first, "FREQ=WEEKLY;COUNT=4"))
+    series = await make_series(
+        client, w.group_key, series_body(w.gym["id"], first, "FREQ=WEEKLY;COUNT=4")
+    )
     bookings = await listed(client, series_id=series["id"])
     assert [local_time(b["start"]) for b in bookings] == ["18:00"] * 4
     assert [local_time(b["end"]) for b in bookings] == ["20:00"] * 4
@@ -84,28 +111,44 @@ async def test_an_evening_series_stays_at_the_same_local_time_across_the_dst_cha
 
 async def test_a_series_needs_count_or_until(client, db):
     w = await world(client)
-    r = await client.post("/v1/booking-series", json=series_body(w.gym["id"], next_weekday(1), "FREQ=WEEKLY"), headers=w.group_key)
+    r = await client.post(
+        "/v1/booking-series",
+        json=series_body(w.gym["id"], next_weekday(1), "FREQ=WEEKLY"),
+        headers=w.group_key,
+    )
     assert_problem(r, 422, "validation-error")
     assert await booking_rows(db) == {"bookings": 0, "booking_events": 0, "booking_series": 0}
 
 
 async def test_a_series_of_more_than_500_occurrences_is_refused(client, db):
     w = await world(client, terms={"max_series_days": 3650, "max_advance_days": 3650})
-    r = await client.post("/v1/booking-series", json=series_body(w.gym["id"], next_weekday(1), "FREQ=DAILY;COUNT=501"), headers=w.group_key)
+    r = await client.post(
+        "/v1/booking-series",
+        json=series_body(w.gym["id"], next_weekday(1), "FREQ=DAILY;COUNT=501"),
+        headers=w.group_key,
+    )
     assert_problem(r, 422, "validation-error")
     assert await booking_rows(db) == {"bookings": 0, "booking_events": 0, "booking_series": 0}
 
 
 async def test_an_invalid_rrule_is_refused(client):
     w = await world(client)
-    r = await client.post("/v1/booking-series", json=series_body(w.gym["id"], next_weekday(1), "FREQ=SOMETIMES;COUNT=3"), headers=w.group_key)
+    r = await client.post(
+        "/v1/booking-series",
+        json=series_body(w.gym["id"], next_weekday(1), "FREQ=SOMETIMES;COUNT=3"),
+        headers=w.group_key,
+    )
     assert_problem(r, 422, "validation-error")
 
 
 async def test_the_start_must_be_the_first_occurrence_of_the_rrule(client):
     w = await world(client)
     tuesday = next_weekday(1)
-    r = await client.post("/v1/booking-series", json=series_body(w.gym["id"], tuesday, "FREQ=WEEKLY;BYDAY=WE;COUNT=3"), headers=w.group_key)
+    r = await client.post(
+        "/v1/booking-series",
+        json=series_body(w.gym["id"], tuesday, "FREQ=WEEKLY;BYDAY=WE;COUNT=3"),
+        headers=w.group_key,
+    )
     assert_problem(r, 422, "validation-error")
     assert await listed(client) == []
 
@@ -126,9 +169,15 @@ async def test_one_conflicting_occurrence_writes_nothing(client, db):
     day = next_weekday(1)
     taken = day + timedelta(weeks=2)
     existing = await book(client, w.city_key, evening(w.gym["id"], taken, "19:00", "21:00"))
-    r = await client.post("/v1/booking-series", json=series_body(w.gym["id"], day, "FREQ=WEEKLY;COUNT=4"), headers=w.group_key)
+    r = await client.post(
+        "/v1/booking-series",
+        json=series_body(w.gym["id"], day, "FREQ=WEEKLY;COUNT=4"),
+        headers=w.group_key,
+    )
     violations = assert_problem(r, 409, "booking-conflict")["violations"]
-    assert [(v["rule"], instant(v["start"])) for v in violations] == [("conflict", local(taken, "18:00"))]
+    assert [(v["rule"], instant(v["start"])) for v in violations] == [
+        ("conflict", local(taken, "18:00"))
+    ]
     assert [b["id"] for b in await listed(client)] == [existing["id"]]
     assert await booking_rows(db) == {"bookings": 1, "booking_events": 1, "booking_series": 0}
 
@@ -139,9 +188,15 @@ async def test_each_occurrence_breaking_a_rule_is_reported_with_its_start(client
     closed = [day + timedelta(weeks=1), day + timedelta(weeks=3)]
     for d in closed:
         await add_calendar_exception(client, w.site["id"], "closure", d)
-    r = await client.post("/v1/booking-series", json=series_body(w.gym["id"], day, "FREQ=WEEKLY;COUNT=4"), headers=w.group_key)
+    r = await client.post(
+        "/v1/booking-series",
+        json=series_body(w.gym["id"], day, "FREQ=WEEKLY;COUNT=4"),
+        headers=w.group_key,
+    )
     violations = assert_problem(r, 422, "booking-rules-violated")["violations"]
-    assert [(v["rule"], instant(v["start"])) for v in violations] == [("site-closed", local(d, "18:00")) for d in closed]
+    assert [(v["rule"], instant(v["start"])) for v in violations] == [
+        ("site-closed", local(d, "18:00")) for d in closed
+    ]
     assert await booking_rows(db) == {"bookings": 0, "booking_events": 0, "booking_series": 0}
 
 
@@ -149,11 +204,19 @@ async def test_occurrences_after_the_agreement_ends_have_no_agreement(client, db
     w = await world(client)
     day = next_weekday(1)
     ends_on = day + timedelta(weeks=1)
-    await client.patch(f"/v1/agreements/{w.agreement['id']}", json={"ends_on": ends_on.isoformat()}, headers=ADMIN)
-    r = await client.post("/v1/booking-series", json=series_body(w.gym["id"], day, "FREQ=WEEKLY;COUNT=4"), headers=w.group_key)
+    await client.patch(
+        f"/v1/agreements/{w.agreement['id']}", json={"ends_on": ends_on.isoformat()}, headers=ADMIN
+    )
+    r = await client.post(
+        "/v1/booking-series",
+        json=series_body(w.gym["id"], day, "FREQ=WEEKLY;COUNT=4"),
+        headers=w.group_key,
+    )
     violations = assert_problem(r, 422, "booking-rules-violated")["violations"]
     uncovered = [day + timedelta(weeks=n) for n in (2, 3)]
-    assert [(v["rule"], instant(v["start"])) for v in violations] == [("no-agreement", local(d, "18:00")) for d in uncovered]
+    assert [(v["rule"], instant(v["start"])) for v in violations] == [
+        ("no-agreement", local(d, "18:00")) for d in uncovered
+    ]
     assert await booking_rows(db) == {"bookings": 0, "booking_events": 0, "booking_series": 0}
 
 
@@ -176,18 +239,26 @@ async def test_a_blanket_agreement_refuses_a_series_longer_than_max_series_days(
 
 async def test_a_blanket_series_of_exactly_max_series_days_is_accepted(client):
     w = await world(client, terms={"max_series_days": 15})
-    series = await make_series(client, w.group_key, series_body(w.gym["id"], next_weekday(1), "FREQ=WEEKLY;COUNT=3"))
+    series = await make_series(
+        client, w.group_key, series_body(w.gym["id"], next_weekday(1), "FREQ=WEEKLY;COUNT=3")
+    )
     assert len(series["booking_ids"]) == 3
 
 
 async def test_a_long_term_agreement_allows_a_long_series(client):
     w = await world(client)
-    long_term = await make_agreement(client, [w.city["id"], w.district["id"]], kind="long_term", name="START after-school")
-    body = series_body(w.gym["id"], next_weekday(1), "FREQ=WEEKLY;COUNT=15", agreement_id=long_term["id"])
+    long_term = await make_agreement(
+        client, [w.city["id"], w.district["id"]], kind="long_term", name="START after-school"
+    )
+    body = series_body(
+        w.gym["id"], next_weekday(1), "FREQ=WEEKLY;COUNT=15", agreement_id=long_term["id"]
+    )
     series = await make_series(client, w.city_key, body)
     assert series["agreement_id"] == long_term["id"]
     assert len(series["booking_ids"]) == 15
-    assert {b["agreement_id"] for b in await listed(client, series_id=series["id"])} == {long_term["id"]}
+    assert {b["agreement_id"] for b in await listed(client, series_id=series["id"])} == {
+        long_term["id"]
+    }
 
 
 async def test_cancelling_a_series_cancels_only_occurrences_not_yet_started(client):
@@ -195,20 +266,31 @@ async def test_cancelling_a_series_cancels_only_occurrences_not_yet_started(clie
     now = datetime.now(UTC)
     first = now.astimezone(LA).date() - timedelta(days=2)
     # The owner has no notice rule, so its series may begin in the past.
-    series = await make_series(client, w.district_manager, series_body(w.gym["id"], first, "FREQ=DAILY;COUNT=5"))
-    r = await client.post(f"/v1/booking-series/{series['id']}/cancel", json={"reason": "Program ended"}, headers=w.district_manager)
+    series = await make_series(
+        client, w.district_manager, series_body(w.gym["id"], first, "FREQ=DAILY;COUNT=5")
+    )
+    r = await client.post(
+        f"/v1/booking-series/{series['id']}/cancel",
+        json={"reason": "Program ended"},
+        headers=w.district_manager,
+    )
     assert r.status_code == 200, r.text
     assert r.json()["id"] == series["id"]
     assert r.json()["booking_ids"] == series["booking_ids"]
     bookings = await listed(client, series_id=series["id"])
     expected = ["cancelled" if instant(b["start"]) > now else "confirmed" for b in bookings]
     assert [b["status"] for b in bookings] == expected
-    assert expected[:2] == ["confirmed", "confirmed"] and expected[-2:] == ["cancelled", "cancelled"]
+    assert expected[:2] == ["confirmed", "confirmed"] and expected[-2:] == [
+        "cancelled",
+        "cancelled",
+    ]
 
 
 async def test_the_booking_party_cancels_its_series(client):
     w = await world(client)
-    series = await make_series(client, w.group_key, series_body(w.gym["id"], next_weekday(1), "FREQ=WEEKLY;COUNT=3"))
+    series = await make_series(
+        client, w.group_key, series_body(w.gym["id"], next_weekday(1), "FREQ=WEEKLY;COUNT=3")
+    )
     r = await client.post(f"/v1/booking-series/{series['id']}/cancel", headers=w.group_key)
     assert r.status_code == 200, r.text
     assert {b["status"] for b in await listed(client, series_id=series["id"])} == {"cancelled"}
@@ -217,7 +299,9 @@ async def test_the_booking_party_cancels_its_series(client):
 async def test_a_cancelled_series_frees_its_times(client):
     w = await world(client)
     day = next_weekday(1)
-    series = await make_series(client, w.group_key, series_body(w.gym["id"], day, "FREQ=WEEKLY;COUNT=2"))
+    series = await make_series(
+        client, w.group_key, series_body(w.gym["id"], day, "FREQ=WEEKLY;COUNT=2")
+    )
     await client.post(f"/v1/booking-series/{series['id']}/cancel", headers=w.group_key)
     assert (await book(client, w.city_key, evening(w.gym["id"], day)))["status"] == "confirmed"
 

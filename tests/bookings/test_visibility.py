@@ -31,12 +31,16 @@ async def test_a_partner_does_not_see_bookings_of_other_parties_at_the_same_site
     w, made, _ = await group_booking(client)
     city = await book(client, w.city_key, evening(w.room["id"], next_weekday(1)))
     assert [b["id"] for b in await listed(client, w.group_key)] == [made["id"]]
-    assert_problem(await client.get(f"/v1/bookings/{city['id']}", headers=w.group_key), 404, "not-found")
+    assert_problem(
+        await client.get(f"/v1/bookings/{city['id']}", headers=w.group_key), 404, "not-found"
+    )
 
 
 async def test_a_manager_sees_the_bookings_at_its_partys_sites(client):
     w, made, _ = await group_booking(client)
-    assert (await client.get(f"/v1/bookings/{made['id']}", headers=w.district_manager)).status_code == 200
+    assert (
+        await client.get(f"/v1/bookings/{made['id']}", headers=w.district_manager)
+    ).status_code == 200
     assert [b["id"] for b in await listed(client, w.district_manager)] == [made["id"]]
 
 
@@ -46,13 +50,19 @@ async def test_a_manager_sees_its_own_partys_bookings_elsewhere(client):
     at_school = await book(client, w.city_key, evening(w.gym["id"], next_weekday(1)))
     group_at_school = await book(client, w.group_key, evening(w.room["id"], next_weekday(1)))
     assert [b["id"] for b in await listed(client, city_manager)] == [at_school["id"]]
-    assert_problem(await client.get(f"/v1/bookings/{group_at_school['id']}", headers=city_manager), 404, "not-found")
+    assert_problem(
+        await client.get(f"/v1/bookings/{group_at_school['id']}", headers=city_manager),
+        404,
+        "not-found",
+    )
 
 
 async def test_a_partner_of_the_site_owner_does_not_see_others_bookings_at_its_sites(client):
     w, made, _ = await group_booking(client)
     district_partner = await make_key(client, w.district["id"], "partner")
-    assert_problem(await client.get(f"/v1/bookings/{made['id']}", headers=district_partner), 404, "not-found")
+    assert_problem(
+        await client.get(f"/v1/bookings/{made['id']}", headers=district_partner), 404, "not-found"
+    )
     assert await listed(client, district_partner, site_id=w.site["id"]) == []
 
 
@@ -63,7 +73,11 @@ async def test_a_manager_does_not_see_bookings_at_another_partys_sites(client):
     other_gym = await make_space(client, other_site["id"])
     await make_agreement(client, [w.city["id"], other_district["id"]])
     theirs = await book(client, w.city_key, evening(other_gym["id"], next_weekday(1)))
-    assert_problem(await client.get(f"/v1/bookings/{theirs['id']}", headers=w.district_manager), 404, "not-found")
+    assert_problem(
+        await client.get(f"/v1/bookings/{theirs['id']}", headers=w.district_manager),
+        404,
+        "not-found",
+    )
     assert await listed(client, w.district_manager) == []
 
 
@@ -85,7 +99,9 @@ async def test_another_partys_key_does_not_find_the_booking(client, method, path
 
 async def test_another_partys_key_cannot_change_the_booking(client):
     _, made, stranger = await group_booking(client)
-    r = await client.patch(f"/v1/bookings/{made['id']}", json={"attendance": 1}, headers={**stranger, "If-Match": "*"})
+    r = await client.patch(
+        f"/v1/bookings/{made['id']}", json={"attendance": 1}, headers={**stranger, "If-Match": "*"}
+    )
     assert_problem(r, 404, "not-found")
 
 
@@ -97,8 +113,13 @@ async def test_a_refused_action_leaves_the_booking_as_it_was(client):
 
 @pytest.mark.parametrize("filter_", ["party_id", "space_id", "site_id", "status"])
 async def test_list_filters_never_reveal_other_partys_bookings(client, filter_):
-    w, made, stranger = await group_booking(client)
-    value = {"party_id": w.group["id"], "space_id": w.gym["id"], "site_id": w.site["id"], "status": "confirmed"}[filter_]
+    w, _, stranger = await group_booking(client)
+    value = {
+        "party_id": w.group["id"],
+        "space_id": w.gym["id"],
+        "site_id": w.site["id"],
+        "status": "confirmed",
+    }[filter_]
     assert await listed(client, stranger, **{filter_: value}) == []
 
 
@@ -111,8 +132,16 @@ async def test_a_series_is_visible_only_to_those_who_see_its_bookings(client):
     series = r.json()
     other = await make_party(client, "community_group", "Another group")
     stranger = await make_key(client, other["id"], "partner")
-    assert (await client.get(f"/v1/booking-series/{series['id']}", headers=w.district_manager)).status_code == 200
-    assert_problem(await client.get(f"/v1/booking-series/{series['id']}", headers=stranger), 404, "not-found")
-    assert_problem(await client.post(f"/v1/booking-series/{series['id']}/cancel", headers=stranger), 404, "not-found")
+    assert (
+        await client.get(f"/v1/booking-series/{series['id']}", headers=w.district_manager)
+    ).status_code == 200
+    assert_problem(
+        await client.get(f"/v1/booking-series/{series['id']}", headers=stranger), 404, "not-found"
+    )
+    assert_problem(
+        await client.post(f"/v1/booking-series/{series['id']}/cancel", headers=stranger),
+        404,
+        "not-found",
+    )
     assert await listed(client, stranger, series_id=series["id"]) == []
     assert all(b["status"] == "confirmed" for b in await listed(client, series_id=series["id"]))

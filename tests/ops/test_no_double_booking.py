@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +15,7 @@ import pytest
 from app.core.migrate import upgrade
 from tests.bookings.helpers import local, next_weekday
 from tests.conftest import ADMIN, ADMIN_KEY, BACKENDS, PostgresDatabases, bearer
-from tests.ops.conftest import VENV_BIN, ServerProcess, clean_env, free_port, fresh_pg_url, poll, running
+from tests.ops.conftest import Served, fresh_pg_url, serving
 
 pytestmark = pytest.mark.slow
 
@@ -24,31 +23,16 @@ RACERS = 32
 WORKERS = 2
 
 
-@dataclass
-class Served:
-    process: ServerProcess
-    base_url: str
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
 def served(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, pg_databases: PostgresDatabases
 ) -> Iterator[Served]:
+    """A server with two worker processes per database for the module."""
     workdir = tmp_path_factory.mktemp(f"race-{request.param}")
     url = f"sqlite:///{workdir / 'race.db'}" if request.param == "sqlite" else fresh_pg_url(pg_databases, "race")
     upgrade(url)
-    port = free_port()
-    env = clean_env(DATABASE_URL=url, JOINTUSE_ADMIN_KEY=ADMIN_KEY)
-    argv = [str(VENV_BIN / "jointuse"), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(WORKERS)]
-    with running(argv, env=env, cwd=workdir, log=workdir / "server.log") as process:
-        base_url = f"http://127.0.0.1:{port}"
-        process.wait_ready(base_url)
-        poll(
-            lambda: process.output().count("Application startup complete") >= WORKERS or None,
-            timeout=30,
-            what="both workers",
-        )
-        yield Served(process, base_url)
+    with serving(url, workdir, workers=WORKERS, JOINTUSE_ADMIN_KEY=ADMIN_KEY) as server:
+        yield server
 
 
 async def _setup(http: httpx.AsyncClient, *, auto_confirm: bool = True) -> dict[str, Any]:

@@ -1,0 +1,159 @@
+"""Weekly hours and time zones, validated without a database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import TypeAdapter, ValidationError
+
+from app.core.time import (
+    Instant,
+    TimeZoneName,
+    WeeklyHoursIn,
+    normalize_weekly,
+    parse_hhmm,
+    weekly_minutes,
+)
+
+weekly = TypeAdapter(WeeklyHoursIn)
+timezone = TypeAdapter(TimeZoneName)
+instant = TypeAdapter(Instant)
+
+
+def error_locs(exc: pytest.ExceptionInfo[ValidationError]) -> list[tuple[str | int, ...]]:
+    return [e["loc"] for e in exc.value.errors()]
+
+
+# --- HH:MM ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "minutes"), [("00:00", 0), ("06:30", 390), ("23:59", 1439)])
+def test_a_time_of_day_is_minutes_after_midnight(text, minutes):
+    assert parse_hhmm(text, is_end=False) == minutes
+    assert parse_hhmm(text, is_end=True) == minutes
+
+
+def test_24_00_is_the_end_of_the_day():
+    assert parse_hhmm("24:00", is_end=True) == 1440
+
+
+def test_24_00_cannot_start_a_window():
+    with pytest.raises(ValueError, match="24:00"):
+        parse_hhmm("24:00", is_end=False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["6:00", "06:0", "0600", "06-00", "24:01", "25:00", "23:60", "-1:00", "06:00:00", "", "ab:cd", "０６:００", "٠٦:٠٠", "²³:00", " 6:00"],
+)
+def test_anything_but_hh_mm_is_refused(text):
+    with pytest.raises(ValueError):
+        parse_hhmm(text, is_end=True)
+
+
+# --- weekly hours ----------------------------------------------------------------------------
+
+
+def test_weekly_hours_name_weekdays_mon_to_sun():
+    hours = {d: [("08:00", "12:00")] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    assert weekly.validate_python(hours) == hours
+
+
+def test_a_missing_weekday_has_no_window():
+    assert weekly_minutes({"mon": [["08:00", "12:00"]]}) == (((480, 720),), (), (), (), (), (), ())
+
+
+def test_windows_of_a_day_are_sorted():
+    hours = weekly.validate_python({"mon": [["18:00", "22:00"], ["06:00", "08:00"]]})
+    assert hours["mon"] == [("06:00", "08:00"), ("18:00", "22:00")]
+
+
+def test_back_to_back_windows_are_allowed():
+    hours = weekly.validate_python({"sat": [["08:00", "12:00"], ["12:00", "24:00"]]})
+    assert hours["sat"] == [("08:00", "12:00"), ("12:00", "24:00")]
+
+
+def test_a_whole_day_is_00_00_to_24_00():
+    assert weekly_minutes({"sun": [["00:00", "24:00"]]})[6] == ((0, 1440),)
+
+
+@pytest.mark.parametrize("day", ["monday", "Mon", "MON", "funday", "0", ""])
+def test_an_unknown_weekday_is_refused(day):
+    with pytest.raises(ValidationError) as exc:
+        weekly.validate_python({day: [["08:00", "12:00"]]})
+    assert error_locs(exc)[0][0] == day
+
+
+@pytest.mark.parametrize(
+    ("windows", "message"),
+    [
+        ([["12:00", "08:00"]], "start must be before end"),
+        ([["08:00", "08:00"]], "start must be before end"),
+        ([["08:00", "12:00"], ["11:59", "13:00"]], "overlap"),
+        ([["08:00", "22:00"], ["09:00", "10:00"]], "overlap"),
+        ([["08:00", "12:00"], ["08:00", "12:00"]], "overlap"),
+        ([["24:00", "24:00"]], "24:00"),
+        ([["08:00", "25:00"]], "not a time of day"),
+    ],
+)
+def test_bad_windows_are_refused_naming_the_weekday(windows, message):
+    with pytest.raises(ValidationError, match=message) as exc:
+        weekly.validate_python({"mon": [["06:00", "07:00"]], "thu": windows})
+    assert error_locs(exc) == [("thu",)]
+
+
+@pytest.mark.parametrize(
+    "windows", [[["08:00"]], [["08:00", "09:00", "10:00"]], "08:00-12:00", [[800, 1200]], [None], None]
+)
+def test_a_window_is_a_pair_of_hh_mm_strings(windows):
+    with pytest.raises(ValidationError) as exc:
+        weekly.validate_python({"fri": windows})
+    assert all(loc[0] == "fri" for loc in error_locs(exc))
+
+
+def test_a_day_has_at_most_48_windows():
+    windows = [[f"{h:02d}:{m:02d}", f"{h:02d}:{m + 10:02d}"] for h in range(24) for m in (0, 30)]
+    assert len(weekly.validate_python({"mon": windows})["mon"]) == 48
+    with pytest.raises(ValidationError):
+        weekly.validate_python({"mon": [*windows, ["23:45", "23:50"]]})
+
+
+def test_stored_hours_drop_empty_days_and_keep_weekday_order():
+    hours = weekly.validate_python({"sun": [["10:00", "12:00"]], "wed": [], "mon": [["08:00", "09:00"]]})
+    stored = normalize_weekly(hours)
+    assert stored == {"mon": [["08:00", "09:00"]], "sun": [["10:00", "12:00"]]}
+    assert list(stored) == ["mon", "sun"]
+
+
+# --- time zones --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["America/Los_Angeles", "America/New_York", "UTC", "Europe/Berlin", "Pacific/Honolulu"])
+def test_an_iana_zone_name_is_accepted(name):
+    assert timezone.validate_python(name) == name
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "America/Sacramento", "PST", "Pacific Time", "america/los_angeles", "", "x" * 65, "../../etc/passwd",
+        "/etc/localtime", "America/Los_Angeles\x00", "+08:00", "America/",
+    ],
+)
+def test_anything_but_an_iana_zone_name_is_refused(name):
+    with pytest.raises(ValidationError):
+        timezone.validate_python(name)
+
+
+# --- instants ------------------------------------------------------------------------------------
+
+
+def test_an_instant_with_an_offset_is_kept_in_utc():
+    assert instant.validate_python("2027-01-12T18:00:00-08:00") == datetime(2027, 1, 13, 2, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("text", ["2027-01-12T18:00:00", "2027-01-12", "1969-12-31T23:59:59Z", "2200-01-01T00:00:00Z"])
+def test_a_naive_or_out_of_range_instant_is_refused(text):
+    with pytest.raises(ValidationError):
+        instant.validate_python(text)
