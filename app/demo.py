@@ -82,11 +82,78 @@ class CalendarExceptionSeed:
 
 
 @dataclass(frozen=True)
+class AgreementSeed:
+    name: str
+    kind: str
+    parties: tuple[str, str]  # the City first; `cost_shares` follow this order
+    status: str
+    starts_on: date
+    ends_on: date | None = None
+    direct_partners: tuple[str, ...] = ()
+    terms: tuple[tuple[str, int | bool], ...] = ()  # those that differ from the defaults
+    cost_shares: tuple[int, int] = (50, 50)
+
+
+@dataclass(frozen=True)
+class BookingAction:
+    """An approve, decline or cancel, taken at `at`."""
+
+    action: str
+    at: datetime
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class BookingSeed:
+    site: str
+    space: str
+    party: str
+    start: datetime
+    end: datetime
+    booked_at: datetime  # the request's `now`: the rules judge it as of then
+    purpose: str
+    attendance: int
+    setup_minutes: int = 0
+    cleanup_minutes: int = 0
+    agreement: str | None = None  # named only where the API's own choice is not the one meant
+    actions: tuple[BookingAction, ...] = ()
+
+
+@dataclass(frozen=True)
+class SeriesSeed:
+    site: str
+    space: str
+    party: str
+    start: datetime  # the first occurrence
+    end: datetime
+    rrule: str
+    booked_at: datetime
+    purpose: str
+    attendance: int
+    exdates: tuple[datetime, ...] = ()
+    agreement: str | None = None
+
+
+@dataclass(frozen=True)
+class CostItemSeed:
+    agreement: str
+    category: str
+    amount_cents: int
+    incurred_by: str
+    incurred_on: date
+    description: str
+    site: str | None = None
+
+
+@dataclass(frozen=True)
 class DemoData:
     parties: tuple[PartySeed, ...]
     sites: tuple[SiteSeed, ...]
     calendar_exceptions: tuple[CalendarExceptionSeed, ...]
-    # Agreements and bookings come with the next issue: add their seeds here.
+    agreements: tuple[AgreementSeed, ...] = ()
+    series: tuple[SeriesSeed, ...] = ()
+    bookings: tuple[BookingSeed, ...] = ()
+    cost_items: tuple[CostItemSeed, ...] = ()
 
 
 # --- parties ----------------------------------------------------------------------
@@ -564,13 +631,7 @@ def build_closures(
     ]
 
 
-# --- agreements and bookings ------------------------------------------------------
-# Next issue: blanket, long-term (START, 4th R child care) and site-development
-# agreements between the City and each district or charter, with community groups
-# as direct partners, then bookings under them. Build them here from the seeds
-# above (by party and site name), add them to `DemoData`, write them in
-# `write_demo_data` after the calendar.
-
+#ACTIVITY#
 
 # --- the whole demo: pure ---------------------------------------------------------
 

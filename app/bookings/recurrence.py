@@ -28,6 +28,14 @@ def parse_rrule(text: str, first_start: datetime, tz: ZoneInfo) -> rrule:
         raise RecurrenceError("the first occurrence is `start`; the RRULE carries no DTSTART")
     if not parts & {"COUNT", "UNTIL"}:
         raise RecurrenceError("the RRULE needs COUNT or UNTIL")
+    if {"COUNT", "UNTIL"} <= parts:
+        raise RecurrenceError("COUNT and UNTIL cannot both be given (RFC 5545)")
+    interval = next(
+        (p.split("=", 1)[1].strip() for p in body.split(";") if p.split("=", 1)[0].strip().upper() == "INTERVAL"),
+        "1",
+    )
+    if not (interval.isdigit() and int(interval) >= 1):
+        raise RecurrenceError("INTERVAL must be a positive integer")
     try:
         rule = rrulestr(body, dtstart=first_start.astimezone(tz))
     except (ValueError, TypeError, KeyError, OverflowError) as exc:

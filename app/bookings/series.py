@@ -27,7 +27,7 @@ from app.bookings.service import (
     rebill,
 )
 from app.core.auth import Principal, can_see_booking, require_may_change_booking
-from app.core.errors import NotFound, ValidationFailed
+from app.core.errors import InvalidTransition, NotFound, ValidationFailed
 from app.core.time import zone
 from app.sites.models import Site, Space
 
@@ -133,6 +133,8 @@ async def cancel_series(
     """Cancels every occurrence not yet started; past ones stay as they were."""
     series, owner_id = await _visible_series(session, principal, series_id, for_update=True)
     require_may_change_booking(principal, party_id=series.party_id, site_owner_id=owner_id)
+    if series.status == "cancelled":
+        raise InvalidTransition("the series is already cancelled")
     upcoming = (
         await session.scalars(
             select(Booking)

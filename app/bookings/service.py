@@ -474,7 +474,12 @@ async def change_booking(
         raise PreconditionFailed("the booking changed since that ETag; read it again")
     if booking.status not in HOLDING_STATUSES:
         raise InvalidTransition(f"a {booking.status} booking cannot be changed")
-    changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
+    changes = {
+        k: v for k, v in data.model_dump(exclude_unset=True).items()
+        if v is not None and v != getattr(booking, k)
+    }
+    if not changes:
+        return booking  # nothing changes: no new version, no history row
     old = {k: getattr(booking, k) for k in changes}
     new_values = {**{k: getattr(booking, k) for k in CHANGEABLE}, **changes}
     if new_values["end"] <= new_values["start"]:
@@ -504,7 +509,7 @@ async def change_booking(
     await flush_holding(session)
     dates = dates_before | ({booking.local_date} if bills_custodial(booking) else set())
     await rebill(session, booking.site_id, dates)
-    diff = {k: {"old": _json(old[k]), "new": _json(changes[k])} for k in changes if old[k] != changes[k]}
+    diff = {k: {"old": _json(old[k]), "new": _json(changes[k])} for k in changes}
     session.add(event(booking, "changed", principal, now, changes=diff))
     await session.flush()
     return booking

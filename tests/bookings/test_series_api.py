@@ -296,6 +296,18 @@ async def test_the_booking_party_cancels_its_series(client):
     assert {b["status"] for b in await listed(client, series_id=series["id"])} == {"cancelled"}
 
 
+async def test_cancelling_a_cancelled_series_is_an_invalid_transition(client):
+    w = await world(client)
+    series = await make_series(
+        client, w.group_key, series_body(w.gym["id"], next_weekday(1), "FREQ=WEEKLY;COUNT=3")
+    )
+    first = await client.post(f"/v1/booking-series/{series['id']}/cancel", headers=w.group_key)
+    assert first.status_code == 200, first.text
+    again = await client.post(f"/v1/booking-series/{series['id']}/cancel", headers=w.group_key)
+    assert again.status_code == 409
+    assert again.json()["code"] == "invalid-transition"
+
+
 async def test_a_cancelled_series_frees_its_times(client):
     w = await world(client)
     day = next_weekday(1)

@@ -120,6 +120,17 @@ def test_a_rule_without_count_or_until_is_refused() -> None:
         tuesdays("FREQ=WEEKLY;BYDAY=TU")
 
 
+def test_a_rule_with_both_count_and_until_is_refused() -> None:
+    with pytest.raises(RecurrenceError, match="COUNT and UNTIL"):
+        tuesdays("FREQ=WEEKLY;BYDAY=TU;COUNT=3;UNTIL=20260401T000000Z")
+
+
+@pytest.mark.parametrize("interval", ["0", "-1", "x"])
+def test_an_interval_that_is_not_a_positive_integer_is_refused(interval: str) -> None:
+    with pytest.raises(RecurrenceError, match="INTERVAL"):
+        tuesdays(f"FREQ=WEEKLY;BYDAY=TU;INTERVAL={interval};COUNT=3")
+
+
 def test_exdates_skip_those_occurrences() -> None:
     got = tuesdays("FREQ=WEEKLY;BYDAY=TU;COUNT=3", exdates=(at(date(2026, 3, 10), "18:00"),))
     assert local_starts(got) == ["2026-03-03 18:00", "2026-03-17 18:00"]
