@@ -15,7 +15,8 @@ from app.bookings.recurrence import RecurrenceError, expand
 from app.bookings.rules import Occurrence
 from app.bookings.schemas import SeriesCreate
 from app.bookings.service import (
-    bills_custodial,
+    adds_custodial_time,
+    counts_in_coverage,
     booking_target,
     booking_values,
     conflicts_as_problems,
@@ -83,7 +84,7 @@ async def create_series(
             event_values(None, series.id, ev.status, "created", principal, now),
         )
     billed = [Booking(**row) for row in rows]
-    await rebill(session, series.site_id, [b.local_date for b in billed if bills_custodial(b)])
+    await rebill(session, series.site_id, [b.local_date for b in billed if adds_custodial_time(b)])
     return series, ids
 
 
@@ -149,11 +150,12 @@ async def cancel_series(
     ).all()
     rebilled = set()
     for booking in upcoming:
-        if bills_custodial(booking):
-            rebilled.add(booking.local_date)
+        counted = counts_in_coverage(booking)
         mark_cancelled(booking, now)
         booking.status = "cancelled"
         booking.updated_at = now
+        if counted and not counts_in_coverage(booking):
+            rebilled.add(booking.local_date)
         booking.version += 1
         session.add(event(booking, "cancelled", principal, now, reason=reason))
     series.status = "cancelled"

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 from typing import Any
 
 from sqlalchemy import select
@@ -314,7 +315,7 @@ async def create_booking(
             session, values, event_values(None, None, ev.status, "created", principal, now)
         )
     booking = Booking(id=booking_id, **values)
-    if bills_custodial(booking):
+    if adds_custodial_time(booking):
         await rebill(session, booking.site_id, [booking.local_date])
     return booking
 
@@ -417,13 +418,13 @@ async def act(
     sources, target = ACTIONS[action]
     if booking.status not in sources:
         raise InvalidTransition(f"a {booking.status} booking cannot be {target}")
-    billed_before = bills_custodial(booking)
+    counted_before = counts_in_coverage(booking)
     if target == "cancelled":
         mark_cancelled(booking, now)
     booking.status = target
     booking.version += 1
     booking.updated_at = now
-    if billed_before != bills_custodial(booking):
+    if counted_before != counts_in_coverage(booking):
         await session.flush()
         await rebill(session, booking.site_id, [booking.local_date])
     session.add(event(booking, {"approve": "approved", "decline": "declined", "cancel": "cancelled"}[action],
@@ -432,16 +433,32 @@ async def act(
     return booking
 
 
-def bills_custodial(booking: Booking) -> bool:
-    """Whether the booking takes part in its site date's custodial bill: confirmed (or
-    cancelled late) under an agreement, with minutes beyond custodial hours (one with
-    none changes no bill)."""
+def counts_in_coverage(booking: Booking) -> bool:
+    """Confirmed (or cancelled late) under an agreement: part of its site date's
+    custodial coverage. A change of this, or of such a booking's time, re-bills."""
     counts = booking.status == "confirmed" or (booking.status == "cancelled" and booking.late_cancellation)
-    return counts and booking.agreement_id is not None and booking.custodial_minutes > 0
+    return counts and booking.agreement_id is not None
+
+
+def adds_custodial_time(booking: Booking) -> bool:
+    """A new booking that counts and has minutes beyond custodial hours (by its quote,
+    computed just now). A new one without any changes no bill."""
+    return counts_in_coverage(booking) and booking.custodial_minutes > 0
 
 
 async def rebill(session: AsyncSession, site_id: int, dates: Iterable[date]) -> None:
     await costs.recompute_site_dates(session, site_id=site_id, dates=dates)
+
+
+async def relocalize_site(session: AsyncSession, *, site_id: int, tz: ZoneInfo, first_day: date) -> None:
+    """A site moved to another time zone: its bookings from `first_day` on fall on the
+    local dates of the new zone."""
+    bookings = await session.scalars(
+        select(Booking).where(Booking.site_id == site_id, Booking.local_date >= first_day - timedelta(days=1))
+    )
+    for booking in bookings.all():
+        booking.local_date = booking.held_start.astimezone(tz).date()
+    await session.flush()
 
 
 def mark_cancelled(booking: Booking, now: datetime) -> None:
@@ -493,7 +510,7 @@ async def change_booking(
     )
     raise_for(ev.violations)
     quote = ev.quotes[0]
-    dates_before = {booking.local_date} if bills_custodial(booking) else set()
+    dates_before = {booking.local_date} if counts_in_coverage(booking) else set()
     for k, v in changes.items():
         setattr(booking, k, v)
     held = occ.held
@@ -507,7 +524,7 @@ async def change_booking(
     booking.version += 1
     booking.updated_at = now
     await flush_holding(session)
-    dates = dates_before | ({booking.local_date} if bills_custodial(booking) else set())
+    dates = dates_before | ({booking.local_date} if counts_in_coverage(booking) else set())
     await rebill(session, booking.site_id, dates)
     diff = {k: {"old": _json(old[k]), "new": _json(changes[k])} for k in changes}
     session.add(event(booking, "changed", principal, now, changes=diff))

@@ -101,11 +101,13 @@ async def recompute_site_dates(session: AsyncSession, *, site_id: int, dates: It
 async def recompute_site_from(session: AsyncSession, *, site_id: int, first_day: date) -> None:
     """After a site's custodial hours, rate or zone change: re-bill its site dates from
     `first_day` on (earlier ones were billed as things stood then)."""
-    days = await session.scalars(
-        select(Booking.local_date)
-        .where(Booking.site_id == site_id, Booking.local_date >= first_day, Booking.agreement_id.is_not(None))
-        .distinct()
+    booked = select(Booking.local_date).where(
+        Booking.site_id == site_id, Booking.local_date >= first_day, Booking.agreement_id.is_not(None)
     )
+    charged = select(CustodialCharge.local_date).where(
+        CustodialCharge.site_id == site_id, CustodialCharge.local_date >= first_day
+    )
+    days = await session.scalars(booked.union(charged))
     await recompute_site_dates(session, site_id=site_id, dates=days.all())
 
 

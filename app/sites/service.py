@@ -14,6 +14,7 @@ from app.core.errors import NotFound, ValidationFailed
 from app.core.pagination import as_int, keyset, page_of
 from app.core.schemas import changes_of
 from app.core.time import zone
+from app.bookings import service as bookings
 from app.costs import service as costs
 from app.parties.service import require_party
 from app.sites.models import CalendarException, Site, Space
@@ -78,7 +79,10 @@ async def update_site(
         setattr(site, field, value.value if isinstance(value, SiteKind) else value)
     await session.flush()
     if billing_changed:
-        today = datetime.now(zone(site.timezone)).date()
+        tz = zone(site.timezone)
+        today = datetime.now(tz).date()
+        if "timezone" in changes:
+            await bookings.relocalize_site(session, site_id=site.id, tz=tz, first_day=today)
         await costs.recompute_site_from(session, site_id=site.id, first_day=today)
     return site
 
