@@ -2,18 +2,25 @@
 school districts within it, a few charter schools, their school sites, the City's
 facilities and the community groups that use them.
 
+The partnership's activity too: its agreements (blanket, long-term, a site
+development project), the school-year programs (START, Passages, 4th R) as booking
+series, community groups' and owners' one-off bookings, and shared cost items.
+
 Built in two steps: `build_demo_data` makes plain values (no database, no clock but
-the `today` it is given), then `write_demo_data` stores them with the ORM models in
-the caller's transaction. `load_demo_data` is the `jointuse demo-data` command.
+the `today` it is given), then `write_demo_data` stores them in the caller's
+transaction: the catalog as rows, the activity through the services the API calls,
+each as of its own past `now`, so every rule, quote, history row and custodial charge
+is the API's own. `load_demo_data` is the `jointuse demo-data` command.
 """
 
 from __future__ import annotations
 
 import random
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 import typer
@@ -21,9 +28,35 @@ from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import app.models  # noqa: F401  (registers every table, so clearing covers them all)
+from app.agreements.schemas import AgreementCreate
+from app.agreements.service import create_agreement
+from app.bookings.recurrence import expand
+from app.bookings.rules import (
+    Held,
+    Occurrence,
+    SiteCalendar,
+    Situation,
+    Violation,
+    agreement_kind,
+    check,
+)
+from app.bookings.schemas import BookingCreate, SeriesCreate
+from app.bookings.series import create_series
+from app.bookings.service import act, create_booking, rule_terms
+from app.core.auth import Principal, Role
 from app.core.config import Settings
 from app.core.db import Base, Database, create_engine
-from app.core.time import DEFAULT_TIMEZONE, normalize_weekly, zone
+from app.core.errors import DomainError
+from app.core.time import (
+    DEFAULT_TIMEZONE,
+    normalize_weekly,
+    parse_hhmm,
+    wall_to_utc,
+    weekly_minutes,
+    zone,
+)
+from app.costs.schemas import CostCategory, CostItemCreate
+from app.costs.service import create_cost_item
 from app.parties.models import Party
 from app.sites.models import CalendarException, Site, Space
 
@@ -631,7 +664,809 @@ def build_closures(
     ]
 
 
-#ACTIVITY#
+# --- agreements -------------------------------------------------------------------
+
+PACIFIC = zone(DEFAULT_TIMEZONE)  # every demo site is in Sacramento
+
+
+def short_name(party: str) -> str:
+    return party.removesuffix(" School District")
+
+
+def blanket_name(district: str) -> str:
+    return f"Joint use of facilities (blanket): City and {short_name(district)}"
+
+
+def programs_name(owner: str) -> str:
+    return f"Extended learning programs (long term): City and {short_name(owner)}"
+
+
+PLAYGROUND_SITE = "Leataata Floyd Elementary"
+PLAYGROUND = f"Playground renovation (site development): {PLAYGROUND_SITE}"
+
+# Revised blanket agreements are approved for three of the seven districts; two more
+# are being renegotiated and two have lapsed.
+ACTIVE_BLANKETS = (SCUSD, NATOMAS, TWIN_RIVERS)
+DRAFT_BLANKETS = (ELK_GROVE, ROBLA)
+NATOMAS_SOCCER = "Natomas Youth Soccer League"
+CURTIS_PARK = "Curtis Park Neighborhood Association"  # not yet anyone's direct partner
+DIRECT_PARTNERS = {
+    SCUSD: tuple(g for g in COMMUNITY_GROUPS if g not in (NATOMAS_SOCCER, CURTIS_PARK)),
+    NATOMAS: (
+        NATOMAS_SOCCER,
+        "Scouts BSA Troop 50, Golden Empire Council",
+        "Girl Scouts Troop 1947",
+        "Sacramento Chess Club",
+        "Capitol Aquatics Swim Club",
+    ),
+    TWIN_RIVERS: (
+        "Oak Park Youth Basketball League",
+        "South Sacramento Youth Football",
+        "Girl Scouts Troop 1947",
+        "Capitol Aquatics Swim Club",
+    ),
+    ELK_GROVE: ("South Sacramento Youth Football", "Meadowview Senior Walking Club"),
+    SAN_JUAN: ("Sacramento Chess Club",),
+}
+# Twin Rivers approves each use itself, and wants a week's notice.
+BLANKET_TERMS = {TWIN_RIVERS: (("auto_confirm", False), ("min_notice_hours", 168))}
+BLANKET_SHARES = {NATOMAS: (60, 40)}
+
+
+def blanket_agreement(district: str, year: SchoolYear) -> AgreementSeed:
+    fall = year.fall
+    if district == SCUSD:
+        status, starts_on, ends_on = "active", date(fall - 2, 7, 1), None
+    elif district in ACTIVE_BLANKETS:
+        status, starts_on, ends_on = "active", date(fall - 1, 7, 1), date(fall + 3, 6, 30)
+    elif district in DRAFT_BLANKETS:
+        status, starts_on, ends_on = "draft", date(fall + 1, 7, 1), date(fall + 5, 6, 30)
+    else:
+        status, starts_on, ends_on = "terminated", date(fall - 6, 7, 1), date(fall - 1, 6, 30)
+    return AgreementSeed(
+        name=blanket_name(district),
+        kind="blanket",
+        parties=(CITY, district),
+        status=status,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        direct_partners=DIRECT_PARTNERS.get(district, ()),
+        terms=BLANKET_TERMS.get(district, ()),
+        cost_shares=BLANKET_SHARES.get(district, (50, 50)),
+    )
+
+
+def build_agreements(year: SchoolYear) -> tuple[AgreementSeed, ...]:
+    """A blanket agreement with each district; a long-term one for the school year
+    with each owner hosting a program; a playground project (cost items only)."""
+    hosts = dict.fromkeys(SCHOOL_OWNER[site] for program in PROGRAMS for site in program.sites)
+    return (
+        *(blanket_agreement(district, year) for district in SCHOOL_DISTRICTS),
+        *(
+            AgreementSeed(
+                name=programs_name(owner),
+                kind="long_term",
+                parties=(CITY, owner),
+                status="active",
+                starts_on=date(year.fall, 7, 1),
+                ends_on=date(year.fall + 1, 6, 30),
+            )
+            for owner in hosts
+        ),
+        AgreementSeed(
+            name=PLAYGROUND,
+            kind="site_development",
+            parties=(CITY, SCUSD),
+            status="active",
+            starts_on=date(year.fall - 1, 9, 1),
+            ends_on=date(year.fall + 1, 12, 31),
+            cost_shares=(70, 30),  # the City's Community School Capital Partnership funds
+        ),
+    )
+
+
+# --- the programs: school-year series ---------------------------------------------
+
+SCHOOL_OWNER = {plan.name: plan.owner for plan in SCHOOLS}
+SCHOOL_LEVEL = {plan.name: plan.level for plan in SCHOOLS}
+LAPSED = (SAN_JUAN, FOLSOM_CORDOVA)
+
+
+@dataclass(frozen=True)
+class ProgramPlan:
+    purpose: str
+    sites: tuple[str, ...]
+    space_kinds: tuple[str, ...]  # in order of preference, one space per program and site
+    hours: tuple[str, str]
+    attendance: tuple[int, int]
+
+
+START = ProgramPlan(
+    "START after-school program",
+    # Every district elementary school but those of the two lapsed agreements: 22.
+    tuple(
+        p.name
+        for p in SCHOOLS
+        if p.level in ("elementary", "k8") and p.owner in SCHOOL_DISTRICTS and p.owner not in LAPSED
+    ),
+    ("library", "classroom"),
+    ("15:00", "18:00"),
+    (40, 60),
+)
+PASSAGES = ProgramPlan(
+    "Passages middle school program",
+    tuple(p.name for p in SCHOOLS if p.level in ("middle", "k8") and p.owner in (SCUSD, NATOMAS)),
+    ("multipurpose", "library", "classroom"),
+    ("15:00", "18:00"),
+    (60, 120),
+)
+FOURTH_R = ProgramPlan(
+    "4th R child care",
+    # Sacramento City Unified's elementary schools and St. HOPE's: 16.
+    tuple(p.name for p in SCHOOLS if p.level in ("elementary", "k8") and p.owner in (SCUSD, ST_HOPE)),
+    ("multipurpose", "classroom"),
+    ("15:00", "18:30"),  # past the custodians' 18:00: the City shares that half hour
+    (40, 80),
+)
+PROGRAMS = (START, PASSAGES, FOURTH_R)
+# 4th R runs all day in the spring recess at a few sites: reserved hours do not apply.
+RECESS_CAMP = ("4th R spring recess day camp", ("07:30", "18:30"), 4)
+
+
+def hhmm(text: str) -> int:
+    return parse_hhmm(text, is_end=True)
+
+
+def at(day: date, time: str) -> datetime:
+    """A Sacramento wall-clock time as an instant."""
+    return wall_to_utc(day, hhmm(time), PACIFIC)
+
+
+def local_day(instant: datetime) -> date:
+    return instant.astimezone(PACIFIC).date()
+
+
+def days_between(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def is_holiday(day: date) -> bool:
+    """Nobody books Christmas to New Year, Thanksgiving and the day after, or July 4."""
+    thanksgiving = weekday_on_or_after(date(day.year, 11, 22), THURSDAY)
+    return (day.month, day.day) in HOLIDAYS or day in (thanksgiving, thanksgiving + timedelta(1))
+
+
+HOLIDAYS = frozenset({(12, 24), (12, 25), (12, 31), (1, 1), (7, 4)})
+WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def rrule_until(last_day: date) -> str:
+    return at(last_day, "24:00").strftime("%Y%m%dT%H%M%SZ")
+
+
+def site_calendar(site: SiteSeed, exceptions: Sequence[CalendarExceptionSeed]) -> SiteCalendar:
+    def ranges(kind: str) -> tuple[tuple[date, date], ...]:
+        return tuple((e.start_date, e.end_date) for e in exceptions if e.kind == kind)
+
+    return SiteCalendar(
+        zone(site.timezone),
+        weekly_minutes(site.open_hours),
+        weekly_minutes(site.reserved_hours),
+        ranges("closure"),
+        ranges("recess"),
+    )
+
+
+def covers(agreement: AgreementSeed, day: date) -> bool:
+    return (
+        agreement.status == "active"
+        and agreement.starts_on <= day
+        and (agreement.ends_on is None or day <= agreement.ends_on)
+    )
+
+
+class Planner:
+    """Places the demo's bookings where the API will accept them. It runs the API's own
+    pure rules over the plan, so a random pick that would break one is not planned at
+    all; the booking services judge every booking again when the plan is written."""
+
+    def __init__(
+        self,
+        today: date,
+        sites: Sequence[SiteSeed],
+        exceptions: Sequence[CalendarExceptionSeed],
+        agreements: Sequence[AgreementSeed],
+    ) -> None:
+        self.today = today
+        self.sites = {s.name: s for s in sites}
+        self.spaces = {(s.name, space.name): space for s in sites for space in s.spaces}
+        by_site: dict[str, list[CalendarExceptionSeed]] = defaultdict(list)
+        for e in exceptions:
+            by_site[e.site].append(e)
+        self.calendars = {s.name: site_calendar(s, by_site[s.name]) for s in sites}
+        self.closures = [e for e in exceptions if e.kind == "closure"]
+        self.agreements = {a.name: a for a in agreements}
+        self.held: dict[tuple[str, str, date], list[Held]] = defaultdict(list)
+
+    # -- what the API would decide
+
+    def agreement_for(self, party: str, site: str, day: date, named: str | None) -> AgreementSeed | None:
+        """The covering agreement as the API chooses it: a blanket one first, then the
+        one that started first (or the one named)."""
+        owner = self.sites[site].owner
+        if party == owner:
+            return None
+        found = [
+            a
+            for a in self.agreements.values()
+            if owner in a.parties
+            and (party in a.parties or party in a.direct_partners)
+            and covers(a, day)
+            and (named is None or a.name == named)
+        ]
+        found.sort(key=lambda a: (a.kind == "site_development", a.kind != "blanket", a.starts_on))
+        return found[0] if found else None
+
+    def problems(self, seed: BookingSeed) -> list[Violation]:
+        day = local_day(seed.start)
+        owner = seed.party == self.sites[seed.site].owner
+        agreement = self.agreement_for(seed.party, seed.site, day, seed.agreement)
+        occurrence = Occurrence(
+            seed.start, seed.end, seed.setup_minutes, seed.cleanup_minutes, seed.attendance
+        )
+        return check(
+            Situation(
+                occurrence=occurrence,
+                calendar=self.calendars[seed.site],
+                capacity=self.spaces[(seed.site, seed.space)].capacity,
+                now=seed.booked_at,
+                is_owner=owner,
+                terms=rule_terms(dict(agreement.terms) if agreement else None),
+                covered=owner or agreement is not None,
+                others=self.held[(seed.site, seed.space, day)],
+            )
+        )
+
+    def hold(self, seed: BookingSeed) -> None:
+        held = Occurrence(seed.start, seed.end, seed.setup_minutes, seed.cleanup_minutes).held
+        self.held[(seed.site, seed.space, local_day(seed.start))].append(held)
+
+    def accept(self, seed: BookingSeed) -> bool:
+        """Plan the booking if every rule passes on a working day; say whether it did."""
+        if is_holiday(local_day(seed.start)) or self.problems(seed):
+            return False
+        self.hold(seed)
+        return True
+
+    def require(self, seed: BookingSeed) -> BookingSeed:
+        """A booking the demo needs (an example of a rule): not placing it is a bug."""
+        problems = self.problems(seed)
+        if problems:
+            raise ValueError(f"planned {seed.purpose!r} at {seed.site} breaks {problems}")
+        self.hold(seed)
+        return seed
+
+    def require_series(self, seed: SeriesSeed) -> SeriesSeed:
+        """All or nothing, as the API writes a series."""
+        windows = expand(
+            seed.rrule, first_start=seed.start, first_end=seed.end, tz=PACIFIC, exdates=seed.exdates
+        )
+        occurrences = [
+            BookingSeed(
+                seed.site, seed.space, seed.party, start, end, seed.booked_at, seed.purpose,
+                seed.attendance, agreement=seed.agreement,
+            )
+            for start, end in windows
+        ]
+        agreement = self.agreement_for(seed.party, seed.site, local_day(seed.start), seed.agreement)
+        if agreement is not None:
+            days = (local_day(windows[-1][0]) - local_day(windows[0][0])).days + 1
+            wrong = agreement_kind(agreement.kind, days, rule_terms(dict(agreement.terms)))
+            if wrong is not None:
+                raise ValueError(f"planned series {seed.purpose!r} at {seed.site}: {wrong.detail}")
+        for occurrence in occurrences:
+            self.require(occurrence)
+        return seed
+
+    # -- choosing
+
+    def space_of(self, site: str, kinds: Sequence[str], taken: Collection[str] = ()) -> SpaceSeed:
+        spaces = [s for s in self.sites[site].spaces if s.name not in taken]
+        for kind in kinds:
+            for space in spaces:
+                if space.kind == kind:
+                    return space
+        raise ValueError(f"{site} has no free space of kinds {kinds}")
+
+    def skipped(self, site: str, days: Iterable[date]) -> list[date]:
+        """School days a program does not run: recesses, and closures (which bar it)."""
+        calendar = self.calendars[site]
+        return [d for d in days if calendar.in_recess(d) or calendar.closed_on(d)]
+
+    def booked_ahead(self, rng: random.Random, day: date) -> datetime:
+        """When a use of `day` was booked: one to six weeks ahead, and at the latest
+        three days ago (the demo has no requests from the future)."""
+        booked = min(day - timedelta(days=rng.randint(8, 42)), self.today - timedelta(days=3))
+        return at(booked, "10:00")
+
+
+def school_year_series(
+    planner: Planner, rng: random.Random, program: ProgramPlan, site: str, space: SpaceSeed,
+    year: SchoolYear,
+) -> SeriesSeed:
+    """Every school day of the year after the bell, skipping recesses and closures,
+    booked a week before school starts."""
+    start, end = program.hours
+    school_days = [d for d in days_between(year.first_day, year.last_day) if d.weekday() < 5]
+    skipped = planner.skipped(site, school_days)
+    if year.first_day in skipped:
+        raise ValueError(f"{site} does not open on the first day of school")
+    owner = SCHOOL_OWNER[site]
+    return SeriesSeed(
+        site=site,
+        space=space.name,
+        party=CITY,
+        start=at(year.first_day, start),
+        end=at(year.first_day, end),
+        rrule=f"FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;UNTIL={rrule_until(year.last_day)}",
+        booked_at=at(year.first_day - timedelta(days=7), "09:00"),
+        purpose=program.purpose,
+        attendance=min(space.capacity, rng.randint(*program.attendance)),
+        exdates=tuple(at(d, start) for d in skipped),
+        # The City also has a blanket agreement with the owner, which the API would
+        # prefer, and which refuses a year-long series.
+        agreement=programs_name(owner),
+    )
+
+
+def build_programs(planner: Planner, rng: random.Random, year: SchoolYear) -> list[SeriesSeed]:
+    used: dict[str, list[str]] = defaultdict(list)  # site -> spaces the programs took
+    series = []
+    for program in PROGRAMS:
+        for site in program.sites:
+            space = planner.space_of(site, program.space_kinds, used[site])
+            used[site].append(space.name)
+            series.append(planner.require_series(school_year_series(planner, rng, program, site, space, year)))
+    purpose, (start, end), camps = RECESS_CAMP
+    spring = next(first for first, _, reason in year.recesses() if reason == "Spring recess")
+    for afternoon in [s for s in series if s.purpose == FOURTH_R.purpose][:camps]:
+        camp = replace(
+            afternoon,
+            start=at(spring, start),
+            end=at(spring, end),
+            rrule="FREQ=DAILY;COUNT=5",
+            purpose=purpose,
+            exdates=(),
+        )
+        series.append(planner.require_series(camp))
+    return series
+
+
+# --- community use, owners' own use, schools at City facilities -------------------
+
+
+@dataclass(frozen=True)
+class UsePlan:
+    """A kind of use a party makes of a kind of space, and how often (weight)."""
+
+    party: str | None  # None: each site's owner, on its own site
+    site_kind: str
+    space_kinds: tuple[str, ...]
+    days: str  # weekday, sat or sun
+    slots: tuple[tuple[str, str], ...]
+    attendance: tuple[int, int]
+    purposes: tuple[str, ...]
+    weight: int = 1
+
+
+def community(
+    group: str, kinds: tuple[str, ...], days: str, slots: tuple[tuple[str, str], ...],
+    attendance: tuple[int, int], purpose: str, weight: int = 1,
+) -> UsePlan:
+    return UsePlan(group, "school", kinds, days, slots, attendance, (purpose,), weight)
+
+
+EVENING = (("18:30", "20:30"), ("19:00", "21:00"))
+AFTER_PRACTICE = (("16:30", "19:00"), ("17:30", "19:30"))
+LITTLE_LEAGUE = "Land Park Pacific Little League"
+BASKETBALL = "Oak Park Youth Basketball League"
+FOOTBALL = "South Sacramento Youth Football"
+SCOUTS = "Scouts BSA Troop 50, Golden Empire Council"
+GIRL_SCOUTS = "Girl Scouts Troop 1947"
+CHESS = "Sacramento Chess Club"
+SWIM_CLUB = "Capitol Aquatics Swim Club"
+
+COMMUNITY_USES = (
+    community(LITTLE_LEAGUE, ("field",), "weekday", AFTER_PRACTICE, (20, 45), "Little League practice", 4),
+    community(LITTLE_LEAGUE, ("field",), "sat", (("09:00", "13:00"), ("13:00", "17:00")), (40, 120), "Little League games", 3),
+    community(NATOMAS_SOCCER, ("field",), "weekday", AFTER_PRACTICE, (20, 45), "Youth soccer practice", 4),
+    community(NATOMAS_SOCCER, ("field",), "sat", (("08:00", "12:00"), ("12:00", "16:00")), (60, 150), "Saturday soccer matches", 3),
+    community(BASKETBALL, ("gym",), "weekday", EVENING, (20, 60), "Youth basketball practice", 5),
+    community(BASKETBALL, ("gym",), "sat", (("09:00", "14:00"),), (60, 200), "Youth basketball league games", 3),
+    community(BASKETBALL, ("gym",), "sun", (("12:00", "16:00"),), (40, 150), "Sunday youth basketball games"),
+    community(FOOTBALL, ("field",), "weekday", (("17:30", "19:30"),), (30, 70), "Youth football practice", 3),
+    community(FOOTBALL, ("field",), "sat", (("09:00", "13:00"),), (80, 300), "Youth football games", 2),
+    community(SCOUTS, ("classroom", "multipurpose"), "weekday", (("19:00", "20:30"),), (12, 30), "Troop meeting", 3),
+    community(GIRL_SCOUTS, ("classroom", "library"), "weekday", (("18:30", "20:00"),), (8, 24), "Troop meeting", 3),
+    community("Oak Park Neighborhood Association", ("multipurpose", "library"), "weekday", EVENING, (25, 120), "Neighborhood association meeting", 2),
+    community("Tahoe Park Neighborhood Association", ("multipurpose", "library"), "weekday", (("19:00", "20:30"),), (20, 80), "Neighborhood association meeting"),
+    community("Meadowview Senior Walking Club", ("gym",), "weekday", (("18:30", "19:30"),), (10, 30), "Indoor walking"),
+    community("Meadowview Senior Walking Club", ("field",), "sat", (("08:00", "10:00"),), (10, 30), "Saturday morning walk"),
+    community(CHESS, ("library", "classroom"), "weekday", (("18:30", "21:00"), ("20:00", "21:45")), (10, 30), "Chess club night", 3),
+    community(CHESS, ("library",), "sat", (("10:00", "16:00"),), (20, 60), "Scholastic chess tournament"),
+    community(SWIM_CLUB, ("pool",), "weekday", (("18:30", "20:30"), ("20:00", "21:45")), (20, 60), "Swim team practice", 3),
+    community(SWIM_CLUB, ("pool",), "sat", (("08:00", "12:00"),), (60, 200), "Swim meet"),
+)
+OWNER_USES = (
+    UsePlan(None, "school", ("gym",), "weekday", (("15:30", "17:30"),), (15, 30), ("Basketball team practice", "Volleyball team practice"), 3),
+    UsePlan(None, "school", ("gym",), "weekday", (("18:00", "21:00"),), (150, 600), ("Basketball game", "Volleyball match"), 2),
+    UsePlan(None, "school", ("field",), "weekday", (("15:30", "17:30"),), (20, 60), ("Track and field practice", "Soccer team practice"), 2),
+    UsePlan(None, "school", ("multipurpose",), "weekday", (("18:30", "20:00"),), (60, 250), ("Back-to-school night", "Family math night", "Open house"), 2),
+    UsePlan(None, "city_facility", ("gym",), "weekday", (("15:00", "18:00"),), (20, 60), ("City recreation: after-school youth sports",), 2),
+    UsePlan(None, "city_facility", ("meeting_room",), "sat", (("09:00", "12:00"),), (10, 40), ("City recreation: senior fitness class",)),
+)
+SCHOOL_AT_CITY_USES = (
+    UsePlan(SCUSD, "city_facility", ("meeting_room",), "weekday", (("18:30", "20:30"),), (20, 120), ("Parent education night", "School site council meeting", "Family literacy night"), 3),
+    UsePlan(SCUSD, "city_facility", ("gym",), "sat", (("09:00", "13:00"),), (50, 200), ("Middle school basketball tournament",)),
+    UsePlan(NATOMAS, "city_facility", ("meeting_room",), "weekday", (("18:30", "20:30"),), (20, 100), ("Parent workshop",)),
+    UsePlan(TWIN_RIVERS, "city_facility", ("meeting_room", "gym"), "weekday", (("18:30", "20:30"),), (20, 150), ("Community forum", "Staff appreciation night")),
+)
+COMMUNITY_BOOKINGS = 300  # with the rule examples below
+OWNER_BOOKINGS = 40
+SCHOOL_AT_CITY_BOOKINGS = 12
+PAST_DAYS, FUTURE_DAYS = 150, 60  # the span of the demo's one-off bookings around today
+Venue = tuple[SiteSeed, SpaceSeed]
+
+
+def venues(planner: Planner, use: UsePlan) -> list[Venue]:
+    """The spaces of the use's kinds at sites the party may book: its own, or those of
+    an owner with whom an active blanket agreement binds it."""
+
+    def bookable(site: SiteSeed) -> bool:
+        return use.party is None or any(
+            a.kind == "blanket"
+            and a.status == "active"
+            and site.owner in a.parties
+            and (use.party in a.parties or use.party in a.direct_partners)
+            for a in planner.agreements.values()
+        )
+
+    return [
+        (site, space)
+        for site in planner.sites.values()
+        if site.kind == use.site_kind and bookable(site)
+        for space in site.spaces
+        if space.kind in use.space_kinds
+    ]
+
+
+def booking_days(today: date) -> dict[str, list[date]]:
+    """Days for one-off bookings: the past months, and a few weeks ahead (not this week,
+    so the ones awaiting approval are still ahead)."""
+    days = [
+        *days_between(today - timedelta(days=PAST_DAYS), today - timedelta(days=1)),
+        *days_between(today + timedelta(days=7), today + timedelta(days=FUTURE_DAYS)),
+    ]
+    return {
+        "weekday": [d for d in days if d.weekday() < 5],
+        "sat": [d for d in days if d.weekday() == 5],
+        "sun": [d for d in days if d.weekday() == 6],
+    }
+
+
+def place_uses(
+    planner: Planner, rng: random.Random, uses: Sequence[UsePlan], count: int
+) -> list[BookingSeed]:
+    """`count` random bookings of the uses that the rules accept."""
+    where = {use: venues(planner, use) for use in uses}
+    days = booking_days(planner.today)
+    placed: list[BookingSeed] = []
+    for _ in range(count * 40):
+        if len(placed) == count:
+            return placed
+        use = rng.choices(uses, weights=[u.weight for u in uses])[0]
+        site, space = rng.choice(where[use])
+        day = rng.choice(days[use.days])
+        start, end = rng.choice(use.slots)
+        seed = BookingSeed(
+            site=site.name,
+            space=space.name,
+            party=use.party or site.owner,
+            start=at(day, start),
+            end=at(day, end),
+            booked_at=planner.booked_ahead(rng, day),
+            purpose=rng.choice(use.purposes),
+            attendance=min(space.capacity, rng.randint(*use.attendance)),
+            setup_minutes=rng.choice((0, 15, 30)),
+            cleanup_minutes=rng.choice((0, 15)),
+        )
+        if planner.accept(seed):
+            placed.append(seed)
+    raise ValueError(f"placed only {len(placed)} of {count} bookings")
+
+
+def approved(planner: Planner, seeds: Sequence[BookingSeed]) -> list[BookingSeed]:
+    """Where the agreement does not confirm at once, the owner approves the next day."""
+
+    def needs_approval(seed: BookingSeed) -> bool:
+        agreement = planner.agreement_for(seed.party, seed.site, local_day(seed.start), seed.agreement)
+        return agreement is not None and not dict(agreement.terms).get("auto_confirm", True)
+
+    return [
+        replace(seed, actions=(BookingAction("approve", seed.booked_at + timedelta(days=1)),))
+        if needs_approval(seed)
+        else seed
+        for seed in seeds
+    ]
+
+
+LATE_REASONS = ("Team forfeited", "Coach is ill", "Smoke advisory: outdoor events called off")
+EARLY_REASONS = ("Season schedule changed", "Moved to another site", "Too few sign-ups")
+
+
+def with_cancellations(rng: random.Random, today: date, seeds: list[BookingSeed]) -> list[BookingSeed]:
+    """A few groups cancel: some weeks ahead, some the day before (late: the custodian
+    was already scheduled, so the booking still counts in the custodial bill)."""
+    confirmed = [i for i, s in enumerate(seeds) if not s.actions]
+    past = rng.sample([i for i in confirmed if local_day(seeds[i].start) < today], 8)
+    ahead = rng.sample([i for i in confirmed if local_day(seeds[i].start) > today], 2)
+    out = list(seeds)
+    for n, i in enumerate(past):
+        late = n % 2 == 0
+        when = seeds[i].start - (timedelta(hours=20) if late else timedelta(days=5))
+        reason = rng.choice(LATE_REASONS if late else EARLY_REASONS)
+        out[i] = replace(seeds[i], actions=(BookingAction("cancel", when, reason),))
+    for i in ahead:
+        cancel = BookingAction("cancel", at(today - timedelta(days=2), "09:00"), rng.choice(EARLY_REASONS))
+        out[i] = replace(seeds[i], actions=(cancel,))
+    return out
+
+
+# --- examples of every rule -------------------------------------------------------
+
+
+def first_fit(planner: Planner, candidates: Iterable[Sequence[BookingSeed]], what: str) -> list[BookingSeed]:
+    """The first candidate bookings that all pass the rules, planned together."""
+    for seeds in candidates:
+        if seeds and all(not is_holiday(local_day(s.start)) and not planner.problems(s) for s in seeds):
+            for s in seeds:
+                planner.hold(s)
+            return list(seeds)
+    raise ValueError(f"found no place for {what}")
+
+
+def schools_with(planner: Planner, owner: str, level: str, space: str) -> list[str]:
+    return [
+        p.name
+        for p in SCHOOLS
+        if p.owner == owner and p.level == level and (p.name, space) in planner.spaces
+    ]
+
+
+def day_kind(day: date) -> str:
+    return {5: "sat", 6: "sun"}.get(day.weekday(), "weekday")
+
+
+class Examples:
+    """Makes one-off bookings for the rule examples: booked ahead as usual unless told."""
+
+    def __init__(self, planner: Planner, rng: random.Random) -> None:
+        self.planner, self.rng = planner, rng
+
+    def booking(
+        self, site: str, space: str, party: str, day: date, hours: tuple[str, str], purpose: str,
+        attendance: int, *, booked_at: datetime | None = None, cleanup_minutes: int = 0,
+    ) -> BookingSeed:
+        return BookingSeed(
+            site=site,
+            space=space,
+            party=party,
+            start=at(day, hours[0]),
+            end=at(day, hours[1]),
+            booked_at=booked_at or self.planner.booked_ahead(self.rng, day),
+            purpose=purpose,
+            attendance=attendance,
+            cleanup_minutes=cleanup_minutes,
+        )
+
+
+def rule_examples(planner: Planner, rng: random.Random) -> list[BookingSeed]:
+    """Bookings that show the rules at work: at their limits, or their exceptions."""
+    today, make = planner.today, Examples(planner, rng).booking
+    soon = [today + timedelta(days=n) for n in range(10, 130)]
+    weeks_ago = [today - timedelta(days=n) for n in range(14, 100)]
+    yesterday_but_two = at(today - timedelta(days=3), "10:00")
+    gyms = schools_with(planner, SCUSD, "high", "Main Gym")
+    found: list[BookingSeed] = []
+
+    def fit(what: str, candidates: Iterable[Sequence[BookingSeed]]) -> None:
+        found.extend(first_fit(planner, candidates, what))
+
+    # owner-priority does not bind in a recess: a day camp in school hours...
+    def recess_days(site: str) -> list[date]:
+        calendar = planner.calendars[site]
+        return [d for d in soon if d.weekday() < 5 and calendar.in_recess(d) and not is_holiday(d)]
+
+    fit("a recess camp", (
+        [make(site, "Main Gym", BASKETBALL, d, ("09:00", "15:00"), "Basketball camp during the school recess", 60)
+         for d in recess_days(site)[:3]]
+        for site in gyms
+    ))
+    # ...and a tournament as long as too-long allows (12 hours).
+    fit("a 12-hour tournament", (
+        [make(site, "Main Gym", BASKETBALL, d, ("09:00", "21:00"), "Holiday Classic youth basketball tournament",
+              planner.spaces[(site, "Main Gym")].capacity)]
+        for site in reversed(gyms)
+        for d in recess_days(site)
+    ))
+    # conflict: back to back is no overlap.
+    fit("back-to-back bookings", (
+        [
+            make(site, "Gym", BASKETBALL, d, ("08:00", "12:00"), "Youth basketball league games", 120),
+            make(site, "Gym", SCOUTS, d, ("12:00", "16:00"), "Troop 50 dodgeball fundraiser", 80),
+        ]
+        for d in soon
+        if d.weekday() == 5
+        for site in schools_with(planner, SCUSD, "middle", "Gym")
+    ))
+    # too-far-ahead: a jamboree booked a year ahead (to the day).
+    a_year_on = today - timedelta(days=3) + timedelta(days=365)
+    fit("a booking a year ahead", (
+        [make(site, "Stadium Field", FOOTBALL, a_year_on - timedelta(days=n), ("08:00", "18:00"),
+              "Season kickoff jamboree", 1200, booked_at=yesterday_but_two)]
+        for n in range(35)
+        if (a_year_on - timedelta(days=n)).weekday() == 5
+        for site in gyms
+    ))
+    # notice-too-short: booked 72 hours ahead, the shortest notice.
+    fit("a booking at the shortest notice", (
+        [make(site, "Library", CHESS, d, ("18:30", "21:00"), "Chess club night", 20,
+              booked_at=at(d, "18:30") - timedelta(hours=72))]
+        for d in weeks_ago
+        for site in schools_with(planner, SCUSD, "elementary", "Library")
+    ))
+    # over-capacity: a full house.
+    fit("a full house", (
+        [make(site, "Multipurpose Room", "Oak Park Neighborhood Association", d, ("18:30", "20:30"),
+              "Town hall on neighborhood safety", planner.spaces[(site, "Multipurpose Room")].capacity)]
+        for d in weeks_ago
+        for site in schools_with(planner, SCUSD, "middle", "Multipurpose Room")
+    ))
+    # outside-open-hours: cleaned up by closing time (22:00).
+    fit("a booking cleaned up at closing time", (
+        [make(site, "Pool", SWIM_CLUB, d, ("20:00", "21:45"), "Masters swim practice", 30, cleanup_minutes=15)]
+        for d in weeks_ago
+        for site in schools_with(planner, SCUSD, "high", "Pool")
+    ))
+    # Twin Rivers approves each use (auto_confirm off): three wait, one was declined.
+    tr_high = schools_with(planner, TWIN_RIVERS, "high", "Main Gym")
+    tr_elementary = schools_with(planner, TWIN_RIVERS, "elementary", "Library")
+    waiting = (
+        (tr_elementary, "Library", GIRL_SCOUTS, "weekday", ("18:30", "20:00"), "Troop meeting", 20),
+        (tr_high, "Main Gym", BASKETBALL, "sat", ("09:00", "14:00"), "Youth basketball league games", 150),
+        (tr_high, "Stadium Field", FOOTBALL, "sat", ("09:00", "13:00"), "Youth football games", 250),
+    )
+    for sites, space, party, days, hours, purpose, attendance in waiting:
+        fit(f"{purpose} awaiting approval", (
+            [make(site, space, party, d, hours, purpose, attendance, booked_at=yesterday_but_two)]
+            for d in soon
+            if day_kind(d) == days
+            for site in sites
+        ))
+    fit("a declined request", (
+        [replace(seed, actions=(BookingAction("decline", seed.booked_at + timedelta(days=1),
+                                              "The pool is closed for repairs that week"),))]
+        for d in weeks_ago
+        if d.weekday() < 5
+        for site in schools_with(planner, TWIN_RIVERS, "high", "Pool")
+        for seed in [make(site, "Pool", SWIM_CLUB, d, ("18:30", "20:30"), "Swim team practice", 40)]
+    ))
+    # site-closed binds others, not the owner: contractors stage in the gym.
+    closure = next(e for e in planner.closures if e.reason == "HVAC replacement")
+    fit("an owner's use of its closed site", [[
+        make(closure.site, planner.space_of(closure.site, ("gym",)).name, SCHOOL_OWNER[closure.site],
+             closure.start_date, ("07:00", "17:00"), "Contractor staging for the HVAC replacement", 10,
+             booked_at=yesterday_but_two)
+    ]])
+    return found
+
+
+def swim_season(planner: Planner) -> SeriesSeed:
+    """A district's swim team at a City pool, twice a week for ten weeks (a blanket
+    agreement covers series of up to 90 days) from five weeks ago: after school, past
+    the park's custodial hours, so the City incurs and the district owes its share."""
+    first = weekday_on_or_after(planner.today - timedelta(days=35), 1)  # a Tuesday
+    return planner.require_series(
+        SeriesSeed(
+            site="Tahoe Park",
+            space="Tahoe Park Pool",
+            party=SCUSD,
+            start=at(first, "15:30"),
+            end=at(first, "17:30"),
+            rrule="FREQ=WEEKLY;BYDAY=TU,TH;COUNT=20",
+            booked_at=at(first - timedelta(days=14), "10:00"),
+            purpose="Luther Burbank High swim team practice",
+            attendance=35,
+            exdates=tuple(
+                at(d, "15:30") for d in days_between(first, first + timedelta(days=70)) if is_holiday(d)
+            ),
+        )
+    )
+
+
+# --- cost items -------------------------------------------------------------------
+
+
+def build_cost_items(rng: random.Random, today: date, year: SchoolYear) -> list[CostItemSeed]:
+    """Supplies each month; capital items the City funded (a gym floor, play
+    structures); a custodial adjustment; the playground project's costs."""
+    scusd = blanket_name(SCUSD)
+
+    def ago(days: int) -> date:
+        return today - timedelta(days=days)
+
+    def dollars(low: int, high: int) -> int:
+        return pick(rng, low * 100, high * 100, 500)
+
+    items = [
+        CostItemSeed(scusd, "supplies", dollars(180, 650), SCUSD, ago(14 + 30 * n),
+                     "Custodial supplies for evening and weekend community use")
+        for n in range(5)
+    ]
+    items += [
+        CostItemSeed(scusd, "supplies", 42_500, CITY, ago(100), "Sports equipment for community leagues"),
+        CostItemSeed(scusd, "capital", 1_875_000, CITY, year.first_day - timedelta(days=18),
+                     "Gym floor refinishing", "California Middle"),
+        CostItemSeed(scusd, "capital", 3_850_000, CITY, ago(60), "Play structure replacement", "Bret Harte Elementary"),
+        CostItemSeed(scusd, "capital", 4_120_000, CITY, ago(25), "Play structure replacement",
+                     "Ethel I. Baker Elementary"),
+        CostItemSeed(scusd, "custodial_adjustment", 9_600, SCUSD, ago(40),
+                     "Custodian held over when a league game ran late"),
+        CostItemSeed(blanket_name(NATOMAS), "supplies", dollars(150, 400), NATOMAS, ago(45),
+                     "Field lining chalk and nets for youth soccer"),
+        CostItemSeed(blanket_name(NATOMAS), "supplies", dollars(150, 400), NATOMAS, ago(105),
+                     "Custodial supplies for weekend matches"),
+        CostItemSeed(blanket_name(TWIN_RIVERS), "supplies", dollars(150, 400), TWIN_RIVERS, ago(70),
+                     "Custodial supplies for evening community use"),
+        CostItemSeed(programs_name(SCUSD), "supplies", dollars(800, 2400), CITY, ago(90),
+                     "START homework center materials"),
+        CostItemSeed(programs_name(SCUSD), "supplies", dollars(800, 2400), CITY, ago(30),
+                     "4th R art and enrichment supplies"),
+    ]
+    playground = [
+        (2_450_000, CITY, 140, "Design and engineering"),
+        (8_600_000, CITY, 70, "Play structure"),
+        (3_120_000, SCUSD, 45, "Safety surfacing"),
+        (1_890_000, CITY, 20, "Shade structure"),
+    ]
+    items += [
+        CostItemSeed(PLAYGROUND, "capital", amount, party, ago(days), description, PLAYGROUND_SITE)
+        for amount, party, days, description in playground
+    ]
+    return items
+
+
+# --- the activity together ----------------------------------------------------------
+
+
+def build_activity(
+    rng: random.Random, today: date, sites: Sequence[SiteSeed], exceptions: Sequence[CalendarExceptionSeed]
+) -> tuple[tuple[AgreementSeed, ...], list[SeriesSeed], list[BookingSeed], list[CostItemSeed]]:
+    """Agreements, the programs of the school year under way (booked the week before
+    it began), a swim season, then one-off uses around today."""
+    year = school_years_around(today)[0]
+    agreements = build_agreements(year)
+    planner = Planner(today, sites, exceptions, agreements)
+    series = [*build_programs(planner, rng, year), swim_season(planner)]
+    examples = rule_examples(planner, rng)
+    groups = place_uses(planner, rng, COMMUNITY_USES, COMMUNITY_BOOKINGS - len(examples))
+    bookings = [
+        *examples,
+        *with_cancellations(rng, today, approved(planner, groups)),
+        *place_uses(planner, rng, OWNER_USES, OWNER_BOOKINGS),
+        *approved(planner, place_uses(planner, rng, SCHOOL_AT_CITY_USES, SCHOOL_AT_CITY_BOOKINGS)),
+    ]
+    return agreements, series, bookings, build_cost_items(rng, today, year)
 
 # --- the whole demo: pure ---------------------------------------------------------
 
@@ -642,13 +1477,20 @@ def build_demo_data(today: date) -> DemoData:
     rates = custodial_rates(rng, (CITY, *SCHOOL_DISTRICTS, *CHARTER_SCHOOLS))
     schools = tuple(build_school(rng, plan, rates[plan.owner]) for plan in SCHOOLS)
     facilities = tuple(build_facility(rng, plan, rates[CITY]) for plan in CITY_FACILITIES)
+    sites = (*schools, *facilities)
+    calendar = (*build_recesses(today, schools), *build_closures(rng, today, schools))
+    # Its own generator: the catalog stays the same whatever the activity draws.
+    agreements, series, bookings, cost_items = build_activity(
+        random.Random(f"{SEED}-activity"), today, sites, calendar
+    )
     return DemoData(
         parties=build_parties(),
-        sites=(*schools, *facilities),
-        calendar_exceptions=(
-            *build_recesses(today, schools),
-            *build_closures(rng, today, schools),
-        ),
+        sites=sites,
+        calendar_exceptions=calendar,
+        agreements=agreements,
+        series=tuple(series),
+        bookings=tuple(bookings),
+        cost_items=tuple(cost_items),
     )
 
 
@@ -691,10 +1533,37 @@ def site_row(seed: SiteSeed, owner_party_id: int) -> Site:
     )
 
 
-async def write_demo_data(
-    session: AsyncSession, data: DemoData, *, advance: Advance = lambda _step: None
-) -> dict[str, int]:
-    """Store the demo in the caller's transaction; flushes, never commits."""
+# The bootstrap admin: books for any party (named on each booking) and approves.
+ADMIN = Principal(key_id=None, party_id=None, role=Role.admin)
+
+
+class DemoDataRefused(Exception):
+    """The API refused part of the demo's own plan: the plan is wrong, not the API."""
+
+
+@contextmanager
+def as_planned(what: str) -> Iterator[None]:
+    try:
+        yield
+    except DomainError as exc:
+        raise DemoDataRefused(f"{what}: {exc.detail} {exc.body()}") from exc
+
+
+@dataclass
+class Ids:
+    parties: dict[str, int]
+    sites: dict[str, int]
+    spaces: dict[tuple[str, str], int]  # (site, space) names
+    agreements: dict[str, int] = field(default_factory=dict)
+
+    def space(self, site: str, space: str) -> int:
+        return self.spaces[(site, space)]
+
+    def agreement(self, name: str | None) -> int | None:
+        return None if name is None else self.agreements[name]
+
+
+async def write_catalog(session: AsyncSession, data: DemoData, advance: Advance) -> Ids:
     parties = {seed.name: Party(name=seed.name, kind=seed.kind) for seed in data.parties}
     session.add_all(parties.values())
     await session.flush()
@@ -705,12 +1574,12 @@ async def write_demo_data(
     await session.flush()
     advance("sites")
 
-    spaces = [
-        Space(site_id=sites[seed.name].id, **asdict(space))
+    spaces = {
+        (seed.name, space.name): Space(site_id=sites[seed.name].id, **asdict(space))
         for seed in data.sites
         for space in seed.spaces
-    ]
-    session.add_all(spaces)
+    }
+    session.add_all(spaces.values())
     await session.flush()
     advance("spaces")
 
@@ -727,17 +1596,136 @@ async def write_demo_data(
     session.add_all(exceptions)
     await session.flush()
     advance("calendar")
-    # Agreements and bookings (next issue) are written here, after the calendar.
+    return Ids(
+        parties={name: p.id for name, p in parties.items()},
+        sites={name: s.id for name, s in sites.items()},
+        spaces={key: s.id for key, s in spaces.items()},
+    )
 
+
+async def write_agreements(session: AsyncSession, data: DemoData, ids: Ids) -> None:
+    for seed in data.agreements:
+        party_ids = [ids.parties[p] for p in seed.parties]
+        request = AgreementCreate.model_validate(
+            {
+                "kind": seed.kind,
+                "name": seed.name,
+                "party_ids": party_ids,
+                "direct_partner_ids": [ids.parties[p] for p in seed.direct_partners],
+                "starts_on": seed.starts_on,
+                "ends_on": seed.ends_on,
+                "status": seed.status,
+                "terms": dict(seed.terms),
+                "cost_shares": {str(p): pct for p, pct in zip(party_ids, seed.cost_shares, strict=True)},
+            }
+        )
+        with as_planned(f"agreement {seed.name!r}"):
+            view = await create_agreement(session, principal=ADMIN, data=request)
+        ids.agreements[seed.name] = view.agreement.id
+
+
+def series_request(seed: SeriesSeed, ids: Ids) -> SeriesCreate:
+    return SeriesCreate(
+        space_id=ids.space(seed.site, seed.space),
+        party_id=ids.parties[seed.party],
+        start=seed.start,
+        end=seed.end,
+        rrule=seed.rrule,
+        exdates=list(seed.exdates),
+        purpose=seed.purpose,
+        attendance=seed.attendance,
+        agreement_id=ids.agreement(seed.agreement),
+    )
+
+
+def booking_request(seed: BookingSeed, ids: Ids) -> BookingCreate:
+    return BookingCreate(
+        space_id=ids.space(seed.site, seed.space),
+        party_id=ids.parties[seed.party],
+        start=seed.start,
+        end=seed.end,
+        purpose=seed.purpose,
+        attendance=seed.attendance,
+        setup_minutes=seed.setup_minutes,
+        cleanup_minutes=seed.cleanup_minutes,
+        agreement_id=ids.agreement(seed.agreement),
+    )
+
+
+async def write_activity(session: AsyncSession, data: DemoData, ids: Ids) -> dict[str, int]:
+    """Series, bookings, approvals and cancellations in the order they happened, each
+    through its service as of its own `now`: the rules, quotes, history and custodial
+    charges are the API's own. Returns how many series and bookings were made."""
+    steps: list[tuple[datetime, str, int, BookingAction | None]] = [
+        *((s.booked_at, "series", i, None) for i, s in enumerate(data.series)),
+        *((b.booked_at, "booking", i, None) for i, b in enumerate(data.bookings)),
+        *((a.at, "action", i, a) for i, b in enumerate(data.bookings) for a in b.actions),
+    ]
+    steps.sort(key=lambda step: step[0])  # stable: a booking before its actions
+    booking_ids: dict[int, int] = {}
+    series_bookings = 0
+    for now, kind, i, action in steps:
+        if kind == "series":
+            seed = data.series[i]
+            with as_planned(f"series {seed.purpose!r} at {seed.site}"):
+                _, made = await create_series(session, principal=ADMIN, data=series_request(seed, ids), now=now)
+            series_bookings += len(made)
+        elif action is None:
+            one = data.bookings[i]
+            with as_planned(f"booking {one.purpose!r} at {one.site} on {one.start:%Y-%m-%d %H:%M}Z"):
+                booking = await create_booking(session, principal=ADMIN, data=booking_request(one, ids), now=now)
+            booking_ids[i] = booking.id
+        else:
+            with as_planned(f"{action.action} of {data.bookings[i].purpose!r}"):
+                await act(
+                    session, principal=ADMIN, booking_id=booking_ids[i], action=action.action,
+                    reason=action.reason, now=now,
+                )
+    return {"series": len(data.series), "bookings": series_bookings + len(booking_ids)}
+
+
+async def write_cost_items(session: AsyncSession, data: DemoData, ids: Ids) -> None:
+    for seed in data.cost_items:
+        request = CostItemCreate(
+            category=CostCategory(seed.category),
+            amount_cents=seed.amount_cents,
+            incurred_by_party_id=ids.parties[seed.incurred_by],
+            incurred_on=seed.incurred_on,
+            description=seed.description,
+            site_id=ids.sites[seed.site] if seed.site else None,
+        )
+        with as_planned(f"cost item {seed.description!r}"):
+            await create_cost_item(
+                session, principal=ADMIN, agreement_id=ids.agreements[seed.agreement], data=request
+            )
+
+
+async def write_demo_data(
+    session: AsyncSession, data: DemoData, *, advance: Advance = lambda _step: None
+) -> dict[str, int]:
+    """Store the demo in the caller's transaction; flushes, never commits."""
+    ids = await write_catalog(session, data, advance)
+    await write_agreements(session, data, ids)
+    advance("agreements")
+    made = await write_activity(session, data, ids)
+    advance("bookings")
+    await write_cost_items(session, data, ids)
+    advance("cost items")
     return {
-        "parties": len(parties),
-        "sites": len(sites),
-        "spaces": len(spaces),
-        "calendar exceptions": len(exceptions),
+        "parties": len(data.parties),
+        "sites": len(data.sites),
+        "spaces": len(ids.spaces),
+        "calendar exceptions": len(data.calendar_exceptions),
+        "agreements": len(data.agreements),
+        **made,
+        "cost items": len(data.cost_items),
     }
 
 
-LOAD_STEPS = ("checking", "parties", "sites", "spaces", "calendar", "committed")
+LOAD_STEPS = (
+    "checking", "parties", "sites", "spaces", "calendar", "agreements", "bookings", "cost items",
+    "committed",
+)
 
 
 @contextmanager

@@ -5,10 +5,23 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, Select, exists, func, insert, literal, or_, select, type_coerce
+from sqlalchemy import (
+    JSON,
+    Date,
+    Integer,
+    Select,
+    bindparam,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +29,7 @@ from app.agreements.models import Agreement, DirectPartner
 from app.bookings.models import HOLDING_STATUSES, Booking, BookingEvent
 from app.bookings.rules import DateRange, Held, SiteCalendar
 from app.core.auth import BookingScope
+from app.core.db import UTCDateTime
 from app.core.time import WeeklyMinutes, weekly_minutes, zone
 from app.sites.models import CalendarException, Site, Space
 
@@ -94,21 +108,12 @@ class BookingFacts:
         return self.ctx.calendar(self.closures, self.recesses)
 
 
-async def booking_facts(
-    session: AsyncSession,
-    *,
-    space_id: int,
-    lo: datetime,
-    hi: datetime,
-    party_id: int | None = None,
-    exclude_id: int | None = None,
-) -> BookingFacts | None:
-    """The space and its site, the site's calendar around [lo, hi), the active
-    agreements binding the owner and `party_id` (if given), and the held windows
-    overlapping [lo, hi), all in one statement whatever the amount of data."""
-    dialect = session.get_bind().dialect.name
-    # Local dates are within a day of UTC ones; rules filter precisely afterwards.
-    first_day, last_day = (lo - timedelta(days=1)).date(), (hi + timedelta(days=1)).date()
+@cache
+def _facts_statement(dialect: str, with_agreements: bool) -> Select[Any]:
+    """Built once per dialect (building a statement costs more than running it);
+    the values come as bind parameters."""
+    space_id = bindparam("space_id", type_=Integer)
+    first_day, last_day = bindparam("first_day", type_=Date), bindparam("last_day", type_=Date)
     calendar = (
         select(_json_rows(dialect, CalendarException.kind, CalendarException.start_date, CalendarException.end_date))
         .where(
@@ -120,13 +125,12 @@ async def booking_facts(
     )
     held = select(_json_rows(dialect, Booking.held_start, Booking.held_end)).where(
         Booking.space_id == space_id,
-        Booking.held_start < hi,
-        Booking.held_start > lo - MAX_HELD,
-        Booking.held_end > lo,
-        Booking.status.in_(HOLDING_STATUSES),
+        Booking.held_start < bindparam("hi", type_=UTCDateTime),
+        Booking.held_start > bindparam("scan_from", type_=UTCDateTime),
+        Booking.held_end > bindparam("lo", type_=UTCDateTime),
+        or_(*(Booking.status == s for s in HOLDING_STATUSES)),
+        Booking.id != bindparam("exclude_id", type_=Integer),
     )
-    if exclude_id is not None:
-        held = held.where(Booking.id != exclude_id)
     columns: list[Any] = [
         Space.capacity,
         Space.standard_rental_rate_cents_per_hour,
@@ -140,7 +144,8 @@ async def booking_facts(
         type_coerce(calendar, JSON),
         type_coerce(held.scalar_subquery(), JSON),
     ]
-    if party_id is not None:
+    if with_agreements:
+        party_id = bindparam("party_id", type_=Integer)
         agreements = select(
             _json_rows(
                 dialect,
@@ -166,11 +171,34 @@ async def booking_facts(
             or_(Agreement.ends_on.is_(None), Agreement.ends_on >= first_day),
         )
         columns.append(type_coerce(agreements.scalar_subquery(), JSON))
-    row = (
-        await session.execute(
-            select(*columns).join(Site, Site.id == Space.site_id).where(Space.id == space_id)
-        )
-    ).first()
+    return select(*columns).join(Site, Site.id == Space.site_id).where(Space.id == space_id)
+
+
+async def booking_facts(
+    session: AsyncSession,
+    *,
+    space_id: int,
+    lo: datetime,
+    hi: datetime,
+    party_id: int | None = None,
+    exclude_id: int | None = None,
+) -> BookingFacts | None:
+    """The space and its site, the site's calendar around [lo, hi), the active
+    agreements binding the owner and `party_id` (if given), and the held windows
+    overlapping [lo, hi), all in one statement whatever the amount of data."""
+    stmt = _facts_statement(session.get_bind().dialect.name, party_id is not None)
+    # Local dates are within a day of UTC ones; rules filter precisely afterwards.
+    params = {
+        "space_id": space_id,
+        "first_day": (lo - timedelta(days=1)).date(),
+        "last_day": (hi + timedelta(days=1)).date(),
+        "hi": hi,
+        "scan_from": lo - MAX_HELD,
+        "lo": lo,
+        "exclude_id": exclude_id or 0,
+        "party_id": party_id,
+    }
+    row = (await session.execute(stmt, params)).first()
     if row is None:
         return None
     ctx = SpaceContext(
@@ -202,19 +230,37 @@ async def booking_facts(
     )
 
 
+_BOOKING_FIELDS = tuple(c.key for c in Booking.__table__.c if c.key != "id")
+_EVENT_FIELDS = tuple(c.key for c in BookingEvent.__table__.c if c.key not in ("id", "booking_id"))
+
+
+@cache
+def _insert_booking_statement(dialect: str) -> tuple[Any, ...]:
+    """Built once. On PostgreSQL the booking and its history row go in one statement."""
+    # Core tables, not the ORM entities: no unit-of-work machinery on the hot path.
+    bookings, events = Booking.__table__, BookingEvent.__table__
+    booking = insert(bookings).values({k: bindparam(f"b_{k}", type_=bookings.c[k].type) for k in _BOOKING_FIELDS})
+    event_values = {k: bindparam(f"e_{k}", type_=events.c[k].type) for k in _EVENT_FIELDS}
+    if dialect == "postgresql":
+        new = booking.returning(bookings.c.id).cte("new_booking")
+        return (
+            insert(events)
+            .from_select(["booking_id", *_EVENT_FIELDS], select(new.c.id, *event_values.values()))
+            .returning(events.c.booking_id),
+        )
+    return (
+        booking.returning(bookings.c.id),
+        insert(events).values(booking_id=bindparam("booking_id", type_=Integer), **event_values),
+    )
+
+
 async def insert_booking(session: AsyncSession, booking: dict[str, Any], event: dict[str, Any]) -> int:
     """Insert a booking and its `created` history row; one round trip on PostgreSQL."""
-    if session.get_bind().dialect.name == "postgresql":
-        new = insert(Booking).values(**booking).returning(Booking.id).cte("new_booking")
-        fields = {k: v for k, v in event.items() if k != "booking_id"}
-        columns = [BookingEvent.__table__.c[k] for k in fields]
-        stmt = insert(BookingEvent).from_select(
-            ["booking_id", *fields],
-            select(new.c.id, *(literal(v, c.type) for v, c in zip(fields.values(), columns, strict=True))),
-        ).returning(BookingEvent.booking_id)
-        return int((await session.execute(stmt)).scalar_one())
-    booking_id = int((await session.execute(insert(Booking).values(**booking).returning(Booking.id))).scalar_one())
-    await session.execute(insert(BookingEvent).values(**{**event, "booking_id": booking_id}))
+    params = {f"b_{k}": booking[k] for k in _BOOKING_FIELDS} | {f"e_{k}": event[k] for k in _EVENT_FIELDS}
+    statements = _insert_booking_statement(session.get_bind().dialect.name)
+    booking_id = int((await session.execute(statements[0], params)).scalar_one())
+    if len(statements) > 1:
+        await session.execute(statements[1], params | {"booking_id": booking_id})
     return booking_id
 
 
@@ -246,19 +292,22 @@ def visible(stmt: Select[Any], scope: BookingScope | None) -> Select[Any]:
     return stmt.where(or_(own, Booking.site_id.in_(owned_sites)))
 
 
-async def booking_with_owner(
-    session: AsyncSession, booking_id: int, *, for_update: bool = False
-) -> tuple[Booking, int] | None:
+@cache
+def _booking_with_owner_statement(for_update: bool) -> Select[Any]:
     stmt = (
         select(Booking, Site.owner_party_id)
         .join(Site, Site.id == Booking.site_id)
-        .where(Booking.id == booking_id)
+        .where(Booking.id == bindparam("booking_id", type_=Integer))
     )
-    if for_update:
-        # Serializes approve/decline/cancel/change of one booking (PostgreSQL; SQLite
-        # write transactions are already exclusive).
-        stmt = stmt.with_for_update(of=Booking)
-    row = (await session.execute(stmt)).first()
+    # Serializes approve/decline/cancel/change of one booking (PostgreSQL; SQLite
+    # write transactions are already exclusive).
+    return stmt.with_for_update(of=Booking) if for_update else stmt
+
+
+async def booking_with_owner(
+    session: AsyncSession, booking_id: int, *, for_update: bool = False
+) -> tuple[Booking, int] | None:
+    row = (await session.execute(_booking_with_owner_statement(for_update), {"booking_id": booking_id})).first()
     return (row[0], row[1]) if row else None
 
 

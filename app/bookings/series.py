@@ -16,10 +16,10 @@ from app.bookings.rules import Occurrence
 from app.bookings.schemas import SeriesCreate
 from app.bookings.service import (
     adds_custodial_time,
-    counts_in_coverage,
     booking_target,
     booking_values,
     conflicts_as_problems,
+    counts_in_coverage,
     evaluate,
     event,
     event_values,

@@ -11,8 +11,8 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -251,6 +251,8 @@ def booking_values(ev: Evaluation, occ: Occurrence, quote: QuoteFigures, *, purp
         created_at=now,
         updated_at=now,
         created_by_key_id=principal.key_id,
+        cancelled_at=None,
+        late_cancellation=False,
     )
 
 

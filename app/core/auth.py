@@ -9,8 +9,10 @@ import re
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Forbidden, Unauthenticated
@@ -72,22 +74,24 @@ def bearer_token(authorization: str | None) -> str | None:
     return token.strip()
 
 
+@cache
+def _key_lookup() -> Select[Any]:
+    """Built once: every keyed request runs it."""
+    from app.keys.models import ApiKey  # the key table is the only thing auth reads
+
+    return select(ApiKey.id, ApiKey.secret_hash, ApiKey.party_id, ApiKey.role).where(
+        ApiKey.lookup_id == bindparam("lookup_id"), ApiKey.revoked_at.is_(None)
+    )
+
+
 async def authenticate(
     session: AsyncSession, token: str, admin_key: str | None
 ) -> Principal:
-    from app.keys.models import ApiKey  # the key table is the only thing auth reads
-
     if admin_key and hmac.compare_digest(token.encode(), admin_key.encode()):
         return Principal(key_id=None, party_id=None, role=Role.admin)
     lookup_id = _lookup_id(token)
     if lookup_id is not None:
-        row = (
-            await session.execute(
-                select(ApiKey.id, ApiKey.secret_hash, ApiKey.party_id, ApiKey.role).where(
-                    ApiKey.lookup_id == lookup_id, ApiKey.revoked_at.is_(None)
-                )
-            )
-        ).first()
+        row = (await session.execute(_key_lookup(), {"lookup_id": lookup_id})).first()
         if row is not None and hmac.compare_digest(row.secret_hash, hash_secret(token)):
             return Principal(key_id=row.id, party_id=row.party_id, role=Role(row.role))
     raise Unauthenticated("unknown or revoked API key")

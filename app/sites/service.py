@@ -9,12 +9,12 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.bookings import service as bookings
 from app.core.auth import Principal, require_party_manager
 from app.core.errors import NotFound, ValidationFailed
 from app.core.pagination import as_int, keyset, page_of
 from app.core.schemas import changes_of
 from app.core.time import zone
-from app.bookings import service as bookings
 from app.costs import service as costs
 from app.parties.service import require_party
 from app.sites.models import CalendarException, Site, Space
