@@ -206,19 +206,31 @@ ST_HOPE = "St. HOPE Public Schools"
 LANGUAGE_ACADEMY = "Language Academy of Sacramento"
 CHARTER_SCHOOLS = (ST_HOPE, LANGUAGE_ACADEMY, "Aspire Public Schools", "Capitol Collegiate Academy")
 
+LITTLE_LEAGUE = "Land Park Pacific Little League"
+NATOMAS_SOCCER = "Natomas Youth Soccer League"
+BASKETBALL = "Oak Park Youth Basketball League"
+FOOTBALL = "South Sacramento Youth Football"
+SCOUTS = "Scouts BSA Troop 50, Golden Empire Council"
+GIRL_SCOUTS = "Girl Scouts Troop 1947"
+OAK_PARK = "Oak Park Neighborhood Association"
+TAHOE_PARK = "Tahoe Park Neighborhood Association"
+CURTIS_PARK = "Curtis Park Neighborhood Association"
+WALKING_CLUB = "Meadowview Senior Walking Club"
+CHESS = "Sacramento Chess Club"
+SWIM_CLUB = "Capitol Aquatics Swim Club"
 COMMUNITY_GROUPS = (
-    "Land Park Pacific Little League",
-    "Natomas Youth Soccer League",
-    "Oak Park Youth Basketball League",
-    "South Sacramento Youth Football",
-    "Scouts BSA Troop 50, Golden Empire Council",
-    "Girl Scouts Troop 1947",
-    "Oak Park Neighborhood Association",
-    "Tahoe Park Neighborhood Association",
-    "Curtis Park Neighborhood Association",
-    "Meadowview Senior Walking Club",
-    "Sacramento Chess Club",
-    "Capitol Aquatics Swim Club",
+    LITTLE_LEAGUE,
+    NATOMAS_SOCCER,
+    BASKETBALL,
+    FOOTBALL,
+    SCOUTS,
+    GIRL_SCOUTS,
+    OAK_PARK,
+    TAHOE_PARK,
+    CURTIS_PARK,
+    WALKING_CLUB,
+    CHESS,
+    SWIM_CLUB,
 )
 
 
@@ -688,25 +700,13 @@ PLAYGROUND = f"Playground renovation (site development): {PLAYGROUND_SITE}"
 # are being renegotiated and two have lapsed.
 ACTIVE_BLANKETS = (SCUSD, NATOMAS, TWIN_RIVERS)
 DRAFT_BLANKETS = (ELK_GROVE, ROBLA)
-NATOMAS_SOCCER = "Natomas Youth Soccer League"
-CURTIS_PARK = "Curtis Park Neighborhood Association"  # not yet anyone's direct partner
+# Curtis Park is not yet anyone's direct partner: it cannot book (no-agreement).
 DIRECT_PARTNERS = {
     SCUSD: tuple(g for g in COMMUNITY_GROUPS if g not in (NATOMAS_SOCCER, CURTIS_PARK)),
-    NATOMAS: (
-        NATOMAS_SOCCER,
-        "Scouts BSA Troop 50, Golden Empire Council",
-        "Girl Scouts Troop 1947",
-        "Sacramento Chess Club",
-        "Capitol Aquatics Swim Club",
-    ),
-    TWIN_RIVERS: (
-        "Oak Park Youth Basketball League",
-        "South Sacramento Youth Football",
-        "Girl Scouts Troop 1947",
-        "Capitol Aquatics Swim Club",
-    ),
-    ELK_GROVE: ("South Sacramento Youth Football", "Meadowview Senior Walking Club"),
-    SAN_JUAN: ("Sacramento Chess Club",),
+    NATOMAS: (NATOMAS_SOCCER, SCOUTS, GIRL_SCOUTS, CHESS, SWIM_CLUB),
+    TWIN_RIVERS: (BASKETBALL, FOOTBALL, GIRL_SCOUTS, SWIM_CLUB),
+    ELK_GROVE: (FOOTBALL, WALKING_CLUB),
+    SAN_JUAN: (CHESS,),
 }
 # Twin Rivers approves each use itself, and wants a week's notice.
 BLANKET_TERMS = {TWIN_RIVERS: (("auto_confirm", False), ("min_notice_hours", 168))}
@@ -803,7 +803,9 @@ PASSAGES = ProgramPlan(
 FOURTH_R = ProgramPlan(
     "4th R child care",
     # Sacramento City Unified's elementary schools and St. HOPE's: 16.
-    tuple(p.name for p in SCHOOLS if p.level in ("elementary", "k8") and p.owner in (SCUSD, ST_HOPE)),
+    tuple(
+        p.name for p in SCHOOLS if p.level in ("elementary", "k8") and p.owner in (SCUSD, ST_HOPE)
+    ),
     ("multipurpose", "classroom"),
     ("15:00", "18:30"),  # past the custodians' 18:00: the City shares that half hour
     (40, 80),
@@ -817,9 +819,9 @@ def hhmm(text: str) -> int:
     return parse_hhmm(text, is_end=True)
 
 
-def at(day: date, time: str) -> datetime:
+def at(day: date, clock: str) -> datetime:
     """A Sacramento wall-clock time as an instant."""
-    return wall_to_utc(day, hhmm(time), PACIFIC)
+    return wall_to_utc(day, hhmm(clock), PACIFIC)
 
 
 def local_day(instant: datetime) -> date:
@@ -837,7 +839,6 @@ def is_holiday(day: date) -> bool:
 
 
 HOLIDAYS = frozenset({(12, 24), (12, 25), (12, 31), (1, 1), (7, 4)})
-WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
 def rrule_until(last_day: date) -> str:
@@ -890,7 +891,9 @@ class Planner:
 
     # -- what the API would decide
 
-    def agreement_for(self, party: str, site: str, day: date, named: str | None) -> AgreementSeed | None:
+    def agreement_for(
+        self, party: str, site: str, day: date, named: str | None
+    ) -> AgreementSeed | None:
         """The covering agreement as the API chooses it: a blanket one first, then the
         one that started first (or the one named)."""
         owner = self.sites[site].owner
@@ -953,8 +956,15 @@ class Planner:
         )
         occurrences = [
             BookingSeed(
-                seed.site, seed.space, seed.party, start, end, seed.booked_at, seed.purpose,
-                seed.attendance, agreement=seed.agreement,
+                seed.site,
+                seed.space,
+                seed.party,
+                start,
+                end,
+                seed.booked_at,
+                seed.purpose,
+                seed.attendance,
+                agreement=seed.agreement,
             )
             for start, end in windows
         ]
@@ -991,7 +1001,11 @@ class Planner:
 
 
 def school_year_series(
-    planner: Planner, rng: random.Random, program: ProgramPlan, site: str, space: SpaceSeed,
+    planner: Planner,
+    rng: random.Random,
+    program: ProgramPlan,
+    site: str,
+    space: SpaceSeed,
     year: SchoolYear,
 ) -> SeriesSeed:
     """Every school day of the year after the bell, skipping recesses and closures,
@@ -1013,8 +1027,8 @@ def school_year_series(
         purpose=program.purpose,
         attendance=min(space.capacity, rng.randint(*program.attendance)),
         exdates=tuple(at(d, start) for d in skipped),
-        # The City also has a blanket agreement with the owner, which the API would
-        # prefer, and which refuses a year-long series.
+        # Named: where the City also has an active blanket agreement with the owner,
+        # the API would prefer it, and a blanket agreement refuses a year-long series.
         agreement=programs_name(owner),
     )
 
@@ -1026,7 +1040,9 @@ def build_programs(planner: Planner, rng: random.Random, year: SchoolYear) -> li
         for site in program.sites:
             space = planner.space_of(site, program.space_kinds, used[site])
             used[site].append(space.name)
-            series.append(planner.require_series(school_year_series(planner, rng, program, site, space, year)))
+            series.append(
+                planner.require_series(school_year_series(planner, rng, program, site, space, year))
+            )
     purpose, (start, end), camps = RECESS_CAMP
     spring = next(first for first, _, reason in year.recesses() if reason == "Spring recess")
     for afternoon in [s for s in series if s.purpose == FOURTH_R.purpose][:camps]:
@@ -1059,57 +1075,161 @@ class UsePlan:
     weight: int = 1
 
 
-def community(
-    group: str, kinds: tuple[str, ...], days: str, slots: tuple[tuple[str, str], ...],
-    attendance: tuple[int, int], purpose: str, weight: int = 1,
+def use(
+    weight: int,
+    party: str | None,
+    where: str,
+    when: str,
+    attendance: tuple[int, int],
+    *purposes: str,
 ) -> UsePlan:
-    return UsePlan(group, "school", kinds, days, slots, attendance, (purpose,), weight)
+    """`weight`: how often, relatively; `where`: the site kind, then space kinds
+    ("school gym"); `when`: the days, then the slots ("sat 09:00-13:00 13:00-17:00")."""
+    site_kind, *space_kinds = where.split()
+    days, *slots = when.split()
+    return UsePlan(
+        party=party,
+        site_kind=site_kind,
+        space_kinds=tuple(space_kinds),
+        days=days,
+        slots=tuple((slot[:5], slot[6:]) for slot in slots),
+        attendance=attendance,
+        purposes=purposes,
+        weight=weight,
+    )
 
 
-EVENING = (("18:30", "20:30"), ("19:00", "21:00"))
-AFTER_PRACTICE = (("16:30", "19:00"), ("17:30", "19:30"))
-LITTLE_LEAGUE = "Land Park Pacific Little League"
-BASKETBALL = "Oak Park Youth Basketball League"
-FOOTBALL = "South Sacramento Youth Football"
-SCOUTS = "Scouts BSA Troop 50, Golden Empire Council"
-GIRL_SCOUTS = "Girl Scouts Troop 1947"
-CHESS = "Sacramento Chess Club"
-SWIM_CLUB = "Capitol Aquatics Swim Club"
-
+AFTER_SCHOOL = "weekday 16:30-19:00 17:30-19:30"
+EVENINGS = "weekday 18:30-20:30 19:00-21:00"
+LATE_EVENINGS = "weekday 18:30-21:00 20:00-21:45"
 COMMUNITY_USES = (
-    community(LITTLE_LEAGUE, ("field",), "weekday", AFTER_PRACTICE, (20, 45), "Little League practice", 4),
-    community(LITTLE_LEAGUE, ("field",), "sat", (("09:00", "13:00"), ("13:00", "17:00")), (40, 120), "Little League games", 3),
-    community(NATOMAS_SOCCER, ("field",), "weekday", AFTER_PRACTICE, (20, 45), "Youth soccer practice", 4),
-    community(NATOMAS_SOCCER, ("field",), "sat", (("08:00", "12:00"), ("12:00", "16:00")), (60, 150), "Saturday soccer matches", 3),
-    community(BASKETBALL, ("gym",), "weekday", EVENING, (20, 60), "Youth basketball practice", 5),
-    community(BASKETBALL, ("gym",), "sat", (("09:00", "14:00"),), (60, 200), "Youth basketball league games", 3),
-    community(BASKETBALL, ("gym",), "sun", (("12:00", "16:00"),), (40, 150), "Sunday youth basketball games"),
-    community(FOOTBALL, ("field",), "weekday", (("17:30", "19:30"),), (30, 70), "Youth football practice", 3),
-    community(FOOTBALL, ("field",), "sat", (("09:00", "13:00"),), (80, 300), "Youth football games", 2),
-    community(SCOUTS, ("classroom", "multipurpose"), "weekday", (("19:00", "20:30"),), (12, 30), "Troop meeting", 3),
-    community(GIRL_SCOUTS, ("classroom", "library"), "weekday", (("18:30", "20:00"),), (8, 24), "Troop meeting", 3),
-    community("Oak Park Neighborhood Association", ("multipurpose", "library"), "weekday", EVENING, (25, 120), "Neighborhood association meeting", 2),
-    community("Tahoe Park Neighborhood Association", ("multipurpose", "library"), "weekday", (("19:00", "20:30"),), (20, 80), "Neighborhood association meeting"),
-    community("Meadowview Senior Walking Club", ("gym",), "weekday", (("18:30", "19:30"),), (10, 30), "Indoor walking"),
-    community("Meadowview Senior Walking Club", ("field",), "sat", (("08:00", "10:00"),), (10, 30), "Saturday morning walk"),
-    community(CHESS, ("library", "classroom"), "weekday", (("18:30", "21:00"), ("20:00", "21:45")), (10, 30), "Chess club night", 3),
-    community(CHESS, ("library",), "sat", (("10:00", "16:00"),), (20, 60), "Scholastic chess tournament"),
-    community(SWIM_CLUB, ("pool",), "weekday", (("18:30", "20:30"), ("20:00", "21:45")), (20, 60), "Swim team practice", 3),
-    community(SWIM_CLUB, ("pool",), "sat", (("08:00", "12:00"),), (60, 200), "Swim meet"),
+    use(4, LITTLE_LEAGUE, "school field", AFTER_SCHOOL, (20, 45), "Little League practice"),
+    use(
+        3,
+        LITTLE_LEAGUE,
+        "school field",
+        "sat 09:00-13:00 13:00-17:00",
+        (40, 120),
+        "Little League games",
+    ),
+    use(4, NATOMAS_SOCCER, "school field", AFTER_SCHOOL, (20, 45), "Youth soccer practice"),
+    use(
+        3,
+        NATOMAS_SOCCER,
+        "school field",
+        "sat 08:00-12:00 12:00-16:00",
+        (60, 150),
+        "Soccer matches",
+    ),
+    use(5, BASKETBALL, "school gym", EVENINGS, (20, 60), "Youth basketball practice"),
+    use(3, BASKETBALL, "school gym", "sat 09:00-14:00", (60, 200), "Youth basketball games"),
+    use(1, BASKETBALL, "school gym", "sun 12:00-16:00", (40, 150), "Sunday youth basketball games"),
+    use(3, FOOTBALL, "school field", "weekday 17:30-19:30", (30, 70), "Youth football practice"),
+    use(2, FOOTBALL, "school field", "sat 09:00-13:00", (80, 300), "Youth football games"),
+    use(
+        3, SCOUTS, "school classroom multipurpose", "weekday 19:00-20:30", (12, 30), "Troop meeting"
+    ),
+    use(
+        3, GIRL_SCOUTS, "school classroom library", "weekday 18:30-20:00", (8, 24), "Troop meeting"
+    ),
+    use(2, OAK_PARK, "school multipurpose library", EVENINGS, (25, 120), "Neighborhood meeting"),
+    use(
+        1,
+        TAHOE_PARK,
+        "school multipurpose library",
+        "weekday 19:00-20:30",
+        (20, 80),
+        "Neighborhood meeting",
+    ),
+    use(1, WALKING_CLUB, "school gym", "weekday 18:30-19:30", (10, 30), "Indoor walking"),
+    use(1, WALKING_CLUB, "school field", "sat 08:00-10:00", (10, 30), "Saturday morning walk"),
+    use(3, CHESS, "school library classroom", LATE_EVENINGS, (10, 30), "Chess club night"),
+    use(1, CHESS, "school library", "sat 10:00-16:00", (20, 60), "Scholastic chess tournament"),
+    use(3, SWIM_CLUB, "school pool", LATE_EVENINGS, (20, 60), "Swim team practice"),
+    use(1, SWIM_CLUB, "school pool", "sat 08:00-12:00", (60, 200), "Swim meet"),
 )
 OWNER_USES = (
-    UsePlan(None, "school", ("gym",), "weekday", (("15:30", "17:30"),), (15, 30), ("Basketball team practice", "Volleyball team practice"), 3),
-    UsePlan(None, "school", ("gym",), "weekday", (("18:00", "21:00"),), (150, 600), ("Basketball game", "Volleyball match"), 2),
-    UsePlan(None, "school", ("field",), "weekday", (("15:30", "17:30"),), (20, 60), ("Track and field practice", "Soccer team practice"), 2),
-    UsePlan(None, "school", ("multipurpose",), "weekday", (("18:30", "20:00"),), (60, 250), ("Back-to-school night", "Family math night", "Open house"), 2),
-    UsePlan(None, "city_facility", ("gym",), "weekday", (("15:00", "18:00"),), (20, 60), ("City recreation: after-school youth sports",), 2),
-    UsePlan(None, "city_facility", ("meeting_room",), "sat", (("09:00", "12:00"),), (10, 40), ("City recreation: senior fitness class",)),
+    use(
+        3,
+        None,
+        "school gym",
+        "weekday 15:30-17:30",
+        (15, 30),
+        "Basketball practice",
+        "Volleyball practice",
+    ),
+    use(
+        2,
+        None,
+        "school gym",
+        "weekday 18:00-21:00",
+        (150, 600),
+        "Basketball game",
+        "Volleyball match",
+    ),
+    use(
+        2,
+        None,
+        "school field",
+        "weekday 15:30-17:30",
+        (20, 60),
+        "Track practice",
+        "Soccer practice",
+    ),
+    use(
+        2,
+        None,
+        "school multipurpose",
+        "weekday 18:30-20:00",
+        (60, 250),
+        "Back-to-school night",
+        "Open house",
+    ),
+    use(
+        2,
+        None,
+        "city_facility gym",
+        "weekday 15:00-18:00",
+        (20, 60),
+        "City recreation: youth sports",
+    ),
+    use(
+        1,
+        None,
+        "city_facility meeting_room",
+        "sat 09:00-12:00",
+        (10, 40),
+        "City recreation: senior fitness",
+    ),
 )
 SCHOOL_AT_CITY_USES = (
-    UsePlan(SCUSD, "city_facility", ("meeting_room",), "weekday", (("18:30", "20:30"),), (20, 120), ("Parent education night", "School site council meeting", "Family literacy night"), 3),
-    UsePlan(SCUSD, "city_facility", ("gym",), "sat", (("09:00", "13:00"),), (50, 200), ("Middle school basketball tournament",)),
-    UsePlan(NATOMAS, "city_facility", ("meeting_room",), "weekday", (("18:30", "20:30"),), (20, 100), ("Parent workshop",)),
-    UsePlan(TWIN_RIVERS, "city_facility", ("meeting_room", "gym"), "weekday", (("18:30", "20:30"),), (20, 150), ("Community forum", "Staff appreciation night")),
+    use(
+        3,
+        SCUSD,
+        "city_facility meeting_room",
+        EVENINGS,
+        (20, 120),
+        "Parent education night",
+        "Site council",
+    ),
+    use(
+        1,
+        SCUSD,
+        "city_facility gym",
+        "sat 09:00-13:00",
+        (50, 200),
+        "Middle school basketball tournament",
+    ),
+    use(1, NATOMAS, "city_facility meeting_room", EVENINGS, (20, 100), "Parent workshop"),
+    use(
+        1,
+        TWIN_RIVERS,
+        "city_facility meeting_room gym",
+        EVENINGS,
+        (20, 150),
+        "Community forum",
+        "Awards night",
+    ),
 )
 COMMUNITY_BOOKINGS = 300  # with the rule examples below
 OWNER_BOOKINGS = 40
@@ -1118,25 +1238,25 @@ PAST_DAYS, FUTURE_DAYS = 150, 60  # the span of the demo's one-off bookings arou
 Venue = tuple[SiteSeed, SpaceSeed]
 
 
-def venues(planner: Planner, use: UsePlan) -> list[Venue]:
-    """The spaces of the use's kinds at sites the party may book: its own, or those of
+def venues(planner: Planner, plan: UsePlan) -> list[Venue]:
+    """The spaces of the plan's kinds at sites the party may book: its own, or those of
     an owner with whom an active blanket agreement binds it."""
 
     def bookable(site: SiteSeed) -> bool:
-        return use.party is None or any(
+        return plan.party is None or any(
             a.kind == "blanket"
             and a.status == "active"
             and site.owner in a.parties
-            and (use.party in a.parties or use.party in a.direct_partners)
+            and (plan.party in a.parties or plan.party in a.direct_partners)
             for a in planner.agreements.values()
         )
 
     return [
         (site, space)
         for site in planner.sites.values()
-        if site.kind == use.site_kind and bookable(site)
+        if site.kind == plan.site_kind and bookable(site)
         for space in site.spaces
-        if space.kind in use.space_kinds
+        if space.kind in plan.space_kinds
     ]
 
 
@@ -1158,25 +1278,25 @@ def place_uses(
     planner: Planner, rng: random.Random, uses: Sequence[UsePlan], count: int
 ) -> list[BookingSeed]:
     """`count` random bookings of the uses that the rules accept."""
-    where = {use: venues(planner, use) for use in uses}
+    where = {plan: venues(planner, plan) for plan in uses}
     days = booking_days(planner.today)
     placed: list[BookingSeed] = []
     for _ in range(count * 40):
         if len(placed) == count:
             return placed
-        use = rng.choices(uses, weights=[u.weight for u in uses])[0]
-        site, space = rng.choice(where[use])
-        day = rng.choice(days[use.days])
-        start, end = rng.choice(use.slots)
+        plan = rng.choices(uses, weights=[u.weight for u in uses])[0]
+        site, space = rng.choice(where[plan])
+        day = rng.choice(days[plan.days])
+        start, end = rng.choice(plan.slots)
         seed = BookingSeed(
             site=site.name,
             space=space.name,
-            party=use.party or site.owner,
+            party=plan.party or site.owner,
             start=at(day, start),
             end=at(day, end),
             booked_at=planner.booked_ahead(rng, day),
-            purpose=rng.choice(use.purposes),
-            attendance=min(space.capacity, rng.randint(*use.attendance)),
+            purpose=rng.choice(plan.purposes),
+            attendance=min(space.capacity, rng.randint(*plan.attendance)),
             setup_minutes=rng.choice((0, 15, 30)),
             cleanup_minutes=rng.choice((0, 15)),
         )
@@ -1189,7 +1309,9 @@ def approved(planner: Planner, seeds: Sequence[BookingSeed]) -> list[BookingSeed
     """Where the agreement does not confirm at once, the owner approves the next day."""
 
     def needs_approval(seed: BookingSeed) -> bool:
-        agreement = planner.agreement_for(seed.party, seed.site, local_day(seed.start), seed.agreement)
+        agreement = planner.agreement_for(
+            seed.party, seed.site, local_day(seed.start), seed.agreement
+        )
         return agreement is not None and not dict(agreement.terms).get("auto_confirm", True)
 
     return [
@@ -1204,7 +1326,9 @@ LATE_REASONS = ("Team forfeited", "Coach is ill", "Smoke advisory: outdoor event
 EARLY_REASONS = ("Season schedule changed", "Moved to another site", "Too few sign-ups")
 
 
-def with_cancellations(rng: random.Random, today: date, seeds: list[BookingSeed]) -> list[BookingSeed]:
+def with_cancellations(
+    rng: random.Random, today: date, seeds: list[BookingSeed]
+) -> list[BookingSeed]:
     """A few groups cancel: some weeks ahead, some the day before (late: the custodian
     was already scheduled, so the booking still counts in the custodial bill)."""
     confirmed = [i for i, s in enumerate(seeds) if not s.actions]
@@ -1217,7 +1341,9 @@ def with_cancellations(rng: random.Random, today: date, seeds: list[BookingSeed]
         reason = rng.choice(LATE_REASONS if late else EARLY_REASONS)
         out[i] = replace(seeds[i], actions=(BookingAction("cancel", when, reason),))
     for i in ahead:
-        cancel = BookingAction("cancel", at(today - timedelta(days=2), "09:00"), rng.choice(EARLY_REASONS))
+        cancel = BookingAction(
+            "cancel", at(today - timedelta(days=2), "09:00"), rng.choice(EARLY_REASONS)
+        )
         out[i] = replace(seeds[i], actions=(cancel,))
     return out
 
@@ -1225,10 +1351,14 @@ def with_cancellations(rng: random.Random, today: date, seeds: list[BookingSeed]
 # --- examples of every rule -------------------------------------------------------
 
 
-def first_fit(planner: Planner, candidates: Iterable[Sequence[BookingSeed]], what: str) -> list[BookingSeed]:
+def first_fit(
+    planner: Planner, candidates: Iterable[Sequence[BookingSeed]], what: str
+) -> list[BookingSeed]:
     """The first candidate bookings that all pass the rules, planned together."""
     for seeds in candidates:
-        if seeds and all(not is_holiday(local_day(s.start)) and not planner.problems(s) for s in seeds):
+        if seeds and all(
+            not is_holiday(local_day(s.start)) and not planner.problems(s) for s in seeds
+        ):
             for s in seeds:
                 planner.hold(s)
             return list(seeds)
@@ -1243,132 +1373,187 @@ def schools_with(planner: Planner, owner: str, level: str, space: str) -> list[s
     ]
 
 
-def day_kind(day: date) -> str:
-    return {5: "sat", 6: "sun"}.get(day.weekday(), "weekday")
+BookedAt = datetime | Callable[[date], datetime] | None
+
+
+@dataclass(frozen=True)
+class OneOff:
+    """A one-off use to place at some site on some day. `hours` as "HH:MM-HH:MM";
+    attendance None: a full house; booked ahead as usual unless `booked_at` says when
+    (or how, from the day)."""
+
+    space: str
+    party: str
+    hours: str
+    purpose: str
+    attendance: int | None
+    booked_at: BookedAt = None
+    cleanup_minutes: int = 0
 
 
 class Examples:
-    """Makes one-off bookings for the rule examples: booked ahead as usual unless told."""
+    """Plans the rule examples, each at the first site and day where it passes."""
 
     def __init__(self, planner: Planner, rng: random.Random) -> None:
         self.planner, self.rng = planner, rng
+        self.found: list[BookingSeed] = []
 
-    def booking(
-        self, site: str, space: str, party: str, day: date, hours: tuple[str, str], purpose: str,
-        attendance: int, *, booked_at: datetime | None = None, cleanup_minutes: int = 0,
-    ) -> BookingSeed:
+    def booking(self, site: str, day: date, use: OneOff) -> BookingSeed:
+        booked_at = use.booked_at(day) if callable(use.booked_at) else use.booked_at
+        capacity = self.planner.spaces[(site, use.space)].capacity
         return BookingSeed(
             site=site,
-            space=space,
-            party=party,
-            start=at(day, hours[0]),
-            end=at(day, hours[1]),
+            space=use.space,
+            party=use.party,
+            start=at(day, use.hours[:5]),
+            end=at(day, use.hours[6:]),
             booked_at=booked_at or self.planner.booked_ahead(self.rng, day),
-            purpose=purpose,
-            attendance=attendance,
-            cleanup_minutes=cleanup_minutes,
+            purpose=use.purpose,
+            attendance=capacity if use.attendance is None else use.attendance,
+            cleanup_minutes=use.cleanup_minutes,
         )
+
+    def fit(self, what: str, candidates: Iterable[Sequence[BookingSeed]]) -> None:
+        self.found.extend(first_fit(self.planner, candidates, what))
+
+    def fit_one(
+        self, what: str, sites: Iterable[str], days: Iterable[date], use: OneOff
+    ) -> BookingSeed:
+        """The booking on the first of `days`, at the first of `sites`, where it fits."""
+        sites = list(sites)
+        self.fit(what, ([self.booking(site, day, use)] for day in days for site in sites))
+        return self.found[-1]
 
 
 def rule_examples(planner: Planner, rng: random.Random) -> list[BookingSeed]:
     """Bookings that show the rules at work: at their limits, or their exceptions."""
-    today, make = planner.today, Examples(planner, rng).booking
+    today, ex = planner.today, Examples(planner, rng)
     soon = [today + timedelta(days=n) for n in range(10, 130)]
     weeks_ago = [today - timedelta(days=n) for n in range(14, 100)]
-    yesterday_but_two = at(today - timedelta(days=3), "10:00")
-    gyms = schools_with(planner, SCUSD, "high", "Main Gym")
-    found: list[BookingSeed] = []
+    saturdays = [d for d in soon if d.weekday() == 5]
+    three_days_ago = at(today - timedelta(days=3), "10:00")
+    high = schools_with(planner, SCUSD, "high", "Main Gym")
+    calendar = planner.calendars[high[0]]  # one district, one school calendar
+    recess = [d for d in soon if d.weekday() < 5 and calendar.in_recess(d) and not is_holiday(d)]
 
-    def fit(what: str, candidates: Iterable[Sequence[BookingSeed]]) -> None:
-        found.extend(first_fit(planner, candidates, what))
-
-    # owner-priority does not bind in a recess: a day camp in school hours...
-    def recess_days(site: str) -> list[date]:
-        calendar = planner.calendars[site]
-        return [d for d in soon if d.weekday() < 5 and calendar.in_recess(d) and not is_holiday(d)]
-
-    fit("a recess camp", (
-        [make(site, "Main Gym", BASKETBALL, d, ("09:00", "15:00"), "Basketball camp during the school recess", 60)
-         for d in recess_days(site)[:3]]
-        for site in gyms
-    ))
-    # ...and a tournament as long as too-long allows (12 hours).
-    fit("a 12-hour tournament", (
-        [make(site, "Main Gym", BASKETBALL, d, ("09:00", "21:00"), "Holiday Classic youth basketball tournament",
-              planner.spaces[(site, "Main Gym")].capacity)]
-        for site in reversed(gyms)
-        for d in recess_days(site)
-    ))
+    # owner-priority does not bind in a recess: a day camp in school hours, and a
+    # tournament as long as too-long allows (12 hours).
+    camp = OneOff("Main Gym", BASKETBALL, "09:00-15:00", "Basketball camp in the recess", 60)
+    ex.fit("a recess camp", ([ex.booking(site, d, camp) for d in recess[:3]] for site in high))
+    ex.fit_one(
+        "a 12-hour tournament",
+        reversed(high),
+        recess,
+        OneOff("Main Gym", BASKETBALL, "09:00-21:00", "Holiday Classic tournament", 600),
+    )
     # conflict: back to back is no overlap.
-    fit("back-to-back bookings", (
-        [
-            make(site, "Gym", BASKETBALL, d, ("08:00", "12:00"), "Youth basketball league games", 120),
-            make(site, "Gym", SCOUTS, d, ("12:00", "16:00"), "Troop 50 dodgeball fundraiser", 80),
-        ]
-        for d in soon
-        if d.weekday() == 5
-        for site in schools_with(planner, SCUSD, "middle", "Gym")
-    ))
-    # too-far-ahead: a jamboree booked a year ahead (to the day).
+    games = OneOff("Gym", BASKETBALL, "08:00-12:00", "Youth basketball games", 120)
+    fundraiser = OneOff("Gym", SCOUTS, "12:00-16:00", "Troop 50 dodgeball fundraiser", 80)
+    ex.fit(
+        "back-to-back bookings",
+        (
+            [ex.booking(site, d, games), ex.booking(site, d, fundraiser)]
+            for d in saturdays
+            for site in schools_with(planner, SCUSD, "middle", "Gym")
+        ),
+    )
+    # too-far-ahead: a jamboree booked a year ahead, to the day.
     a_year_on = today - timedelta(days=3) + timedelta(days=365)
-    fit("a booking a year ahead", (
-        [make(site, "Stadium Field", FOOTBALL, a_year_on - timedelta(days=n), ("08:00", "18:00"),
-              "Season kickoff jamboree", 1200, booked_at=yesterday_but_two)]
-        for n in range(35)
-        if (a_year_on - timedelta(days=n)).weekday() == 5
-        for site in gyms
-    ))
+    ex.fit_one(
+        "a booking a year ahead",
+        high,
+        [
+            d
+            for d in days_between(a_year_on - timedelta(days=35), a_year_on)[::-1]
+            if d.weekday() == 5
+        ],
+        OneOff(
+            "Stadium Field",
+            FOOTBALL,
+            "08:00-18:00",
+            "Season kickoff jamboree",
+            1200,
+            booked_at=three_days_ago,
+        ),
+    )
     # notice-too-short: booked 72 hours ahead, the shortest notice.
-    fit("a booking at the shortest notice", (
-        [make(site, "Library", CHESS, d, ("18:30", "21:00"), "Chess club night", 20,
-              booked_at=at(d, "18:30") - timedelta(hours=72))]
-        for d in weeks_ago
-        for site in schools_with(planner, SCUSD, "elementary", "Library")
-    ))
+    ex.fit_one(
+        "a booking at the shortest notice",
+        schools_with(planner, SCUSD, "elementary", "Library"),
+        weeks_ago,
+        OneOff(
+            "Library",
+            CHESS,
+            "18:30-21:00",
+            "Chess club night",
+            20,
+            booked_at=lambda d: at(d, "18:30") - timedelta(hours=72),
+        ),
+    )
     # over-capacity: a full house.
-    fit("a full house", (
-        [make(site, "Multipurpose Room", "Oak Park Neighborhood Association", d, ("18:30", "20:30"),
-              "Town hall on neighborhood safety", planner.spaces[(site, "Multipurpose Room")].capacity)]
-        for d in weeks_ago
-        for site in schools_with(planner, SCUSD, "middle", "Multipurpose Room")
-    ))
+    ex.fit_one(
+        "a full house",
+        schools_with(planner, SCUSD, "middle", "Multipurpose Room"),
+        weeks_ago,
+        OneOff("Multipurpose Room", OAK_PARK, "18:30-20:30", "Town hall on public safety", None),
+    )
     # outside-open-hours: cleaned up by closing time (22:00).
-    fit("a booking cleaned up at closing time", (
-        [make(site, "Pool", SWIM_CLUB, d, ("20:00", "21:45"), "Masters swim practice", 30, cleanup_minutes=15)]
-        for d in weeks_ago
-        for site in schools_with(planner, SCUSD, "high", "Pool")
-    ))
+    ex.fit_one(
+        "a booking cleaned up at closing time",
+        schools_with(planner, SCUSD, "high", "Pool"),
+        weeks_ago,
+        OneOff("Pool", SWIM_CLUB, "20:00-21:45", "Masters swim practice", 30, cleanup_minutes=15),
+    )
     # Twin Rivers approves each use (auto_confirm off): three wait, one was declined.
     tr_high = schools_with(planner, TWIN_RIVERS, "high", "Main Gym")
-    tr_elementary = schools_with(planner, TWIN_RIVERS, "elementary", "Library")
-    waiting = (
-        (tr_elementary, "Library", GIRL_SCOUTS, "weekday", ("18:30", "20:00"), "Troop meeting", 20),
-        (tr_high, "Main Gym", BASKETBALL, "sat", ("09:00", "14:00"), "Youth basketball league games", 150),
-        (tr_high, "Stadium Field", FOOTBALL, "sat", ("09:00", "13:00"), "Youth football games", 250),
+    waiting = [
+        (
+            schools_with(planner, TWIN_RIVERS, "elementary", "Library"),
+            [d for d in soon if d.weekday() < 5],
+            OneOff("Library", GIRL_SCOUTS, "18:30-20:00", "Troop meeting", 20, three_days_ago),
+        ),
+        (
+            tr_high,
+            saturdays,
+            OneOff(
+                "Main Gym", BASKETBALL, "09:00-14:00", "Youth basketball games", 150, three_days_ago
+            ),
+        ),
+        (
+            tr_high,
+            saturdays,
+            OneOff(
+                "Stadium Field",
+                FOOTBALL,
+                "09:00-13:00",
+                "Youth football games",
+                250,
+                three_days_ago,
+            ),
+        ),
+    ]
+    for sites, days, use in waiting:
+        ex.fit_one("a request awaiting approval", sites, days, use)
+    request = ex.fit_one(
+        "a declined request",
+        schools_with(planner, TWIN_RIVERS, "high", "Pool"),
+        [d for d in weeks_ago if d.weekday() < 5],
+        OneOff("Pool", SWIM_CLUB, "18:30-20:30", "Swim team practice", 40),
     )
-    for sites, space, party, days, hours, purpose, attendance in waiting:
-        fit(f"{purpose} awaiting approval", (
-            [make(site, space, party, d, hours, purpose, attendance, booked_at=yesterday_but_two)]
-            for d in soon
-            if day_kind(d) == days
-            for site in sites
-        ))
-    fit("a declined request", (
-        [replace(seed, actions=(BookingAction("decline", seed.booked_at + timedelta(days=1),
-                                              "The pool is closed for repairs that week"),))]
-        for d in weeks_ago
-        if d.weekday() < 5
-        for site in schools_with(planner, TWIN_RIVERS, "high", "Pool")
-        for seed in [make(site, "Pool", SWIM_CLUB, d, ("18:30", "20:30"), "Swim team practice", 40)]
-    ))
+    decline = BookingAction(
+        "decline", request.booked_at + timedelta(days=1), "The pool is closed for repairs that week"
+    )
+    ex.found[-1] = replace(request, actions=(decline,))
     # site-closed binds others, not the owner: contractors stage in the gym.
     closure = next(e for e in planner.closures if e.reason == "HVAC replacement")
-    fit("an owner's use of its closed site", [[
-        make(closure.site, planner.space_of(closure.site, ("gym",)).name, SCHOOL_OWNER[closure.site],
-             closure.start_date, ("07:00", "17:00"), "Contractor staging for the HVAC replacement", 10,
-             booked_at=yesterday_but_two)
-    ]])
-    return found
+    owner, gym = SCHOOL_OWNER[closure.site], planner.space_of(closure.site, ("gym",)).name
+    ex.fit_one(
+        "an owner's use of its closed site",
+        [closure.site],
+        [closure.start_date],
+        OneOff(gym, owner, "07:00-17:00", "Contractor staging for HVAC work", 10, three_days_ago),
+    )
+    return ex.found
 
 
 def swim_season(planner: Planner) -> SeriesSeed:
@@ -1388,7 +1573,9 @@ def swim_season(planner: Planner) -> SeriesSeed:
             purpose="Luther Burbank High swim team practice",
             attendance=35,
             exdates=tuple(
-                at(d, "15:30") for d in days_between(first, first + timedelta(days=70)) if is_holiday(d)
+                at(d, "15:30")
+                for d in days_between(first, first + timedelta(days=70))
+                if is_holiday(d)
             ),
         )
     )
@@ -1409,29 +1596,95 @@ def build_cost_items(rng: random.Random, today: date, year: SchoolYear) -> list[
         return pick(rng, low * 100, high * 100, 500)
 
     items = [
-        CostItemSeed(scusd, "supplies", dollars(180, 650), SCUSD, ago(14 + 30 * n),
-                     "Custodial supplies for evening and weekend community use")
+        CostItemSeed(
+            scusd,
+            "supplies",
+            dollars(180, 650),
+            SCUSD,
+            ago(14 + 30 * n),
+            "Custodial supplies for evening and weekend community use",
+        )
         for n in range(5)
     ]
     items += [
-        CostItemSeed(scusd, "supplies", 42_500, CITY, ago(100), "Sports equipment for community leagues"),
-        CostItemSeed(scusd, "capital", 1_875_000, CITY, year.first_day - timedelta(days=18),
-                     "Gym floor refinishing", "California Middle"),
-        CostItemSeed(scusd, "capital", 3_850_000, CITY, ago(60), "Play structure replacement", "Bret Harte Elementary"),
-        CostItemSeed(scusd, "capital", 4_120_000, CITY, ago(25), "Play structure replacement",
-                     "Ethel I. Baker Elementary"),
-        CostItemSeed(scusd, "custodial_adjustment", 9_600, SCUSD, ago(40),
-                     "Custodian held over when a league game ran late"),
-        CostItemSeed(blanket_name(NATOMAS), "supplies", dollars(150, 400), NATOMAS, ago(45),
-                     "Field lining chalk and nets for youth soccer"),
-        CostItemSeed(blanket_name(NATOMAS), "supplies", dollars(150, 400), NATOMAS, ago(105),
-                     "Custodial supplies for weekend matches"),
-        CostItemSeed(blanket_name(TWIN_RIVERS), "supplies", dollars(150, 400), TWIN_RIVERS, ago(70),
-                     "Custodial supplies for evening community use"),
-        CostItemSeed(programs_name(SCUSD), "supplies", dollars(800, 2400), CITY, ago(90),
-                     "START homework center materials"),
-        CostItemSeed(programs_name(SCUSD), "supplies", dollars(800, 2400), CITY, ago(30),
-                     "4th R art and enrichment supplies"),
+        CostItemSeed(
+            scusd, "supplies", 42_500, CITY, ago(100), "Sports equipment for community leagues"
+        ),
+        CostItemSeed(
+            scusd,
+            "capital",
+            1_875_000,
+            CITY,
+            year.first_day - timedelta(days=18),
+            "Gym floor refinishing",
+            "California Middle",
+        ),
+        CostItemSeed(
+            scusd,
+            "capital",
+            3_850_000,
+            CITY,
+            ago(60),
+            "Play structure replacement",
+            "Bret Harte Elementary",
+        ),
+        CostItemSeed(
+            scusd,
+            "capital",
+            4_120_000,
+            CITY,
+            ago(25),
+            "Play structure replacement",
+            "Ethel I. Baker Elementary",
+        ),
+        CostItemSeed(
+            scusd,
+            "custodial_adjustment",
+            9_600,
+            SCUSD,
+            ago(40),
+            "Custodian held over when a league game ran late",
+        ),
+        CostItemSeed(
+            blanket_name(NATOMAS),
+            "supplies",
+            dollars(150, 400),
+            NATOMAS,
+            ago(45),
+            "Field lining chalk and nets for youth soccer",
+        ),
+        CostItemSeed(
+            blanket_name(NATOMAS),
+            "supplies",
+            dollars(150, 400),
+            NATOMAS,
+            ago(105),
+            "Custodial supplies for weekend matches",
+        ),
+        CostItemSeed(
+            blanket_name(TWIN_RIVERS),
+            "supplies",
+            dollars(150, 400),
+            TWIN_RIVERS,
+            ago(70),
+            "Custodial supplies for evening community use",
+        ),
+        CostItemSeed(
+            programs_name(SCUSD),
+            "supplies",
+            dollars(800, 2400),
+            CITY,
+            ago(90),
+            "START homework center materials",
+        ),
+        CostItemSeed(
+            programs_name(SCUSD),
+            "supplies",
+            dollars(800, 2400),
+            CITY,
+            ago(30),
+            "4th R art and enrichment supplies",
+        ),
     ]
     playground = [
         (2_450_000, CITY, 140, "Design and engineering"),
@@ -1450,7 +1703,10 @@ def build_cost_items(rng: random.Random, today: date, year: SchoolYear) -> list[
 
 
 def build_activity(
-    rng: random.Random, today: date, sites: Sequence[SiteSeed], exceptions: Sequence[CalendarExceptionSeed]
+    rng: random.Random,
+    today: date,
+    sites: Sequence[SiteSeed],
+    exceptions: Sequence[CalendarExceptionSeed],
 ) -> tuple[tuple[AgreementSeed, ...], list[SeriesSeed], list[BookingSeed], list[CostItemSeed]]:
     """Agreements, the programs of the school year under way (booked the week before
     it began), a swim season, then one-off uses around today."""
@@ -1459,7 +1715,8 @@ def build_activity(
     planner = Planner(today, sites, exceptions, agreements)
     series = [*build_programs(planner, rng, year), swim_season(planner)]
     examples = rule_examples(planner, rng)
-    groups = place_uses(planner, rng, COMMUNITY_USES, COMMUNITY_BOOKINGS - len(examples))
+    by_groups = [e for e in examples if e.party in COMMUNITY_GROUPS]
+    groups = place_uses(planner, rng, COMMUNITY_USES, COMMUNITY_BOOKINGS - len(by_groups))
     bookings = [
         *examples,
         *with_cancellations(rng, today, approved(planner, groups)),
@@ -1467,6 +1724,7 @@ def build_activity(
         *approved(planner, place_uses(planner, rng, SCHOOL_AT_CITY_USES, SCHOOL_AT_CITY_BOOKINGS)),
     ]
     return agreements, series, bookings, build_cost_items(rng, today, year)
+
 
 # --- the whole demo: pure ---------------------------------------------------------
 
@@ -1616,7 +1874,9 @@ async def write_agreements(session: AsyncSession, data: DemoData, ids: Ids) -> N
                 "ends_on": seed.ends_on,
                 "status": seed.status,
                 "terms": dict(seed.terms),
-                "cost_shares": {str(p): pct for p, pct in zip(party_ids, seed.cost_shares, strict=True)},
+                "cost_shares": {
+                    str(p): pct for p, pct in zip(party_ids, seed.cost_shares, strict=True)
+                },
             }
         )
         with as_planned(f"agreement {seed.name!r}"):
@@ -1668,18 +1928,28 @@ async def write_activity(session: AsyncSession, data: DemoData, ids: Ids) -> dic
         if kind == "series":
             seed = data.series[i]
             with as_planned(f"series {seed.purpose!r} at {seed.site}"):
-                _, made = await create_series(session, principal=ADMIN, data=series_request(seed, ids), now=now)
+                _, made = await create_series(
+                    session, principal=ADMIN, data=series_request(seed, ids), now=now
+                )
             series_bookings += len(made)
         elif action is None:
             one = data.bookings[i]
-            with as_planned(f"booking {one.purpose!r} at {one.site} on {one.start:%Y-%m-%d %H:%M}Z"):
-                booking = await create_booking(session, principal=ADMIN, data=booking_request(one, ids), now=now)
+            with as_planned(
+                f"booking {one.purpose!r} at {one.site} on {one.start:%Y-%m-%d %H:%M}Z"
+            ):
+                booking = await create_booking(
+                    session, principal=ADMIN, data=booking_request(one, ids), now=now
+                )
             booking_ids[i] = booking.id
         else:
             with as_planned(f"{action.action} of {data.bookings[i].purpose!r}"):
                 await act(
-                    session, principal=ADMIN, booking_id=booking_ids[i], action=action.action,
-                    reason=action.reason, now=now,
+                    session,
+                    principal=ADMIN,
+                    booking_id=booking_ids[i],
+                    action=action.action,
+                    reason=action.reason,
+                    now=now,
                 )
     return {"series": len(data.series), "bookings": series_bookings + len(booking_ids)}
 
@@ -1723,7 +1993,14 @@ async def write_demo_data(
 
 
 LOAD_STEPS = (
-    "checking", "parties", "sites", "spaces", "calendar", "agreements", "bookings", "cost items",
+    "checking",
+    "parties",
+    "sites",
+    "spaces",
+    "calendar",
+    "agreements",
+    "bookings",
+    "cost items",
     "committed",
 )
 
@@ -1752,7 +2029,6 @@ async def load_demo_data(
     parties (`DatabaseNotEmpty`) unless `force`, which first deletes every row of
     every table. Returns how many rows of each were made.
     """
-    data = build_demo_data(today or sacramento_today())
     db = Database.for_engine(create_engine(settings))
     try:
         with progress_bar(progress, len(LOAD_STEPS)) as advance:
@@ -1763,6 +2039,8 @@ async def load_demo_data(
                     if not force:
                         raise DatabaseNotEmpty("the database already has parties")
                     await clear_all_tables(session)
+                # Built once the database is known to take it (a refusal is instant).
+                data = build_demo_data(today or sacramento_today())
                 advance("checking")
                 counts = await write_demo_data(session, data, advance=advance)
             advance("committed")

@@ -38,11 +38,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+LOG_DIR = REPO / "bench" / "results"
+
+
 def serve(app: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    # Logs go to a file: a pipe nobody reads would block the server once full.
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log = (LOG_DIR / f"{app.split(':')[0]}.log").open("wb")
     return subprocess.Popen(
         [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
          "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
 
 
@@ -50,7 +56,7 @@ def wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+            raise SystemExit(f"server exited; see {LOG_DIR}")
         try:
             if httpx.get(url, timeout=1).status_code == 200:
                 return

@@ -197,7 +197,7 @@ async def create_agreement(session: AsyncSession, *, principal: Principal, data:
 
 async def _for_update(session: AsyncSession, agreement_id: int) -> Agreement:
     agreement = await session.scalar(
-        select(Agreement).where(Agreement.id == agreement_id).with_for_update()
+        select(Agreement).where(Agreement.id == agreement_id).with_for_update(key_share=True)
     )
     if agreement is None:
         raise NotFound("no such agreement")

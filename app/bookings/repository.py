@@ -301,7 +301,7 @@ def _booking_with_owner_statement(for_update: bool) -> Select[Any]:
     )
     # Serializes approve/decline/cancel/change of one booking (PostgreSQL; SQLite
     # write transactions are already exclusive).
-    return stmt.with_for_update(of=Booking) if for_update else stmt
+    return stmt.with_for_update(of=Booking, key_share=True) if for_update else stmt
 
 
 async def booking_with_owner(

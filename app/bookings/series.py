@@ -107,7 +107,7 @@ async def _visible_series(
         .where(BookingSeries.id == series_id)
     )
     if for_update:
-        stmt = stmt.with_for_update(of=BookingSeries)
+        stmt = stmt.with_for_update(of=BookingSeries, key_share=True)
     row = (await session.execute(stmt)).first()
     if row is None or not can_see_booking(principal, party_id=row[0].party_id, site_owner_id=row[1]):
         raise NotFound("no such booking series")
@@ -145,7 +145,7 @@ async def cancel_series(
                 Booking.status.in_(HOLDING_STATUSES),
             )
             .order_by(Booking.start, Booking.id)
-            .with_for_update()
+            .with_for_update(key_share=True)
         )
     ).all()
     rebilled = set()

@@ -39,7 +39,9 @@ def _shares(snapshot: dict[str, Any], party_a: int, party_b: int) -> tuple[tuple
 async def recompute_site_dates(session: AsyncSession, *, site_id: int, dates: Iterable[date]) -> None:
     """Bill the site dates again from the bookings that count in coverage now:
     confirmed agreement bookings and late cancellations. Three statements whatever
-    the number of dates; the site row lock makes the last writer see every booking."""
+    the number of dates; the site row lock makes the last writer see every booking.
+    (FOR NO KEY UPDATE: it must not conflict with the key-share locks that inserting a
+    booking takes on its site, or two bookings at one site would deadlock.)"""
     days = sorted(set(dates))
     if not days:
         return
@@ -47,7 +49,7 @@ async def recompute_site_dates(session: AsyncSession, *, site_id: int, dates: It
         await session.execute(
             select(Site.timezone, Site.custodial_hours, Site.custodial_rate_cents_per_hour)
             .where(Site.id == site_id)
-            .with_for_update()
+            .with_for_update(key_share=True)
         )
     ).one()
     tz, hours, rate = zone(site[0]), weekly_minutes(site[1]), site[2]

@@ -155,3 +155,46 @@ async def test_of_32_bookings_moved_onto_one_window_at_once_exactly_one_moves(se
             headers=world["partner"],
         )
         assert len(on_target.json()["items"]) == 1
+
+
+async def test_simultaneous_bookings_and_cancellations_at_one_site_all_succeed_and_share_one_coverage(
+    served: Served,
+) -> None:
+    """Evening bookings in different spaces of one site re-bill the same site date at
+    once: none may fail (no deadlock) and the charges must add up to one coverage."""
+    async with _client(served.base_url) as http:
+        world = await _setup(http)
+        site_id = (await http.get(f"/v1/spaces/{world['gym']}", headers=world["partner"])).json()["site_id"]
+        spaces = [world["gym"]]
+        for i in range(RACERS - 1):
+            r = await http.post(
+                f"/v1/sites/{site_id}/spaces", json={"name": f"Room {i}", "kind": "classroom", "capacity": 30},
+                headers=ADMIN,
+            )
+            spaces.append(r.json()["id"])
+        evening = _window(0)  # 18:00-20:00 on a Tuesday: past custodial hours
+        early = [  # half of the rooms are booked first, to be cancelled in the race
+            (await http.post("/v1/bookings", json={"space_id": s, **evening}, headers=world["partner"])).json()["id"]
+            for s in spaces[: RACERS // 2]
+        ]
+
+        def book(space_id: int) -> Any:
+            return lambda: http.post("/v1/bookings", json={"space_id": space_id, **evening}, headers=world["partner"])
+
+        def cancel(booking_id: int) -> Any:
+            return lambda: http.post(f"/v1/bookings/{booking_id}/cancel", headers=world["partner"])
+
+        calls = [book(s) for s in spaces[RACERS // 2 :]] + [cancel(b) for b in early]
+        responses = await _all_at_once(calls)
+        assert Counter(r.status_code for r in responses) == {201: RACERS // 2, 200: RACERS // 2}, [
+            r.text for r in responses if r.status_code >= 300
+        ]
+        agreement = (await http.get("/v1/agreements", headers=ADMIN)).json()["items"][-1]
+        day = evening["start"][:10]
+        statement = await http.get(
+            f"/v1/agreements/{agreement['id']}/statement", params={"from": day, "to": day}, headers=ADMIN
+        )
+        assert statement.status_code == 200, statement.text
+        # One custodian for the evening: 18:00-20:00 extends the 06:00-18:00 shift (120 minutes).
+        assert statement.json()["custodial_minutes"] == 120
+        assert len(statement.json()["lines"]) == RACERS // 2
