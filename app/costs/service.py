@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, insert, or_, select
+from sqlalchemy import and_, bindparam, case, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.agreements.models import Agreement
@@ -36,6 +36,31 @@ def _shares(snapshot: dict[str, Any], party_a: int, party_b: int) -> tuple[tuple
     return ((party_a, int(snapshot[str(party_a)])), (party_b, int(snapshot[str(party_b)])))
 
 
+# Built once: bookings re-bill their site date on the hot path.
+_DAYS = bindparam("days", expanding=True)
+_SITE_FOR_BILLING = (
+    select(Site.timezone, Site.custodial_hours, Site.custodial_rate_cents_per_hour)
+    .where(Site.id == bindparam("site_id"))
+    .with_for_update(key_share=True)
+)
+_COUNTING_BOOKINGS = (
+    select(
+        Booking.id, Booking.start, Booking.held_start, Booking.held_end, Booking.local_date,
+        Booking.agreement_id, Booking.terms, Booking.cost_shares,
+        Agreement.party_a_id, Agreement.party_b_id,
+    )
+    .join(Agreement, Agreement.id == Booking.agreement_id)
+    .where(
+        Booking.site_id == bindparam("site_id"),
+        Booking.local_date.in_(_DAYS),
+        or_(Booking.status == "confirmed", and_(Booking.status == "cancelled", Booking.late_cancellation)),
+    )
+)
+_CLEAR_CHARGES = delete(CustodialCharge.__table__).where(
+    CustodialCharge.site_id == bindparam("site_id"), CustodialCharge.local_date.in_(_DAYS)
+)
+
+
 async def recompute_site_dates(session: AsyncSession, *, site_id: int, dates: Iterable[date]) -> None:
     """Bill the site dates again from the bookings that count in coverage now:
     confirmed agreement bookings and late cancellations. Three statements whatever
@@ -45,27 +70,10 @@ async def recompute_site_dates(session: AsyncSession, *, site_id: int, dates: It
     days = sorted(set(dates))
     if not days:
         return
-    site = (
-        await session.execute(
-            select(Site.timezone, Site.custodial_hours, Site.custodial_rate_cents_per_hour)
-            .where(Site.id == site_id)
-            .with_for_update(key_share=True)
-        )
-    ).one()
+    params = {"site_id": site_id, "days": days}
+    site = (await session.execute(_SITE_FOR_BILLING, params)).one()
     tz, hours, rate = zone(site[0]), weekly_minutes(site[1]), site[2]
-    rows = await session.execute(
-        select(
-            Booking.id, Booking.start, Booking.held_start, Booking.held_end, Booking.local_date,
-            Booking.agreement_id, Booking.terms, Booking.cost_shares,
-            Agreement.party_a_id, Agreement.party_b_id,
-        )
-        .join(Agreement, Agreement.id == Booking.agreement_id)
-        .where(
-            Booking.site_id == site_id,
-            Booking.local_date.in_(days),
-            or_(Booking.status == "confirmed", and_(Booking.status == "cancelled", Booking.late_cancellation)),
-        )
-    )
+    rows = await session.execute(_COUNTING_BOOKINGS, params)
     by_day: dict[date, list[CoveringBooking]] = defaultdict(list)
     agreement_of: dict[int, int] = {}
     for r in rows.all():
@@ -77,9 +85,7 @@ async def recompute_site_dates(session: AsyncSession, *, site_id: int, dates: It
                 _shares(r.cost_shares, r.party_a_id, r.party_b_id),
             )
         )
-    await session.execute(
-        delete(CustodialCharge).where(CustodialCharge.site_id == site_id, CustodialCharge.local_date.in_(days))
-    )
+    await session.execute(_CLEAR_CHARGES, params)
     now = utcnow()
     charges = [
         {
@@ -97,7 +103,7 @@ async def recompute_site_dates(session: AsyncSession, *, site_id: int, dates: It
         for c in bill_site_date(day, tz, hours, rate, bookings).charges
     ]
     if charges:
-        await session.execute(insert(CustodialCharge), charges)
+        await session.execute(insert(CustodialCharge.__table__), charges)
 
 
 async def recompute_site_from(session: AsyncSession, *, site_id: int, first_day: date) -> None:
