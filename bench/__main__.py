@@ -157,19 +157,20 @@ def seed_year(base: str, secret: str, space_id: int, first: date) -> int:
 
 
 def post_bodies(space_ids: list[int], first: date, host: str, secret: str) -> Iterator[bytes]:
-    """Distinct spaces and times: every request passes all rules and conflicts with none."""
+    """Distinct spaces and times: every request passes all rules and conflicts with none.
+    Requests walk the days first, so a site date gathers a realistic handful of
+    bookings (a site date is re-billed as a whole on each booking)."""
     auth = {"Authorization": f"Bearer {secret}"}
-    day = first
-    while True:
-        for h0, h1 in SLOTS:
-            for space_id in space_ids:
+    for h0, h1 in SLOTS:
+        for space_id in space_ids:
+            for offset in range(365):
+                day = first + timedelta(days=offset)
                 start = datetime(day.year, day.month, day.day, h0, tzinfo=LA)
                 body = json.dumps({
                     "space_id": space_id, "start": start.isoformat(),
                     "end": start.replace(hour=h1).isoformat(), "purpose": "Chess club", "attendance": 12,
                 }).encode()
                 yield build_request("POST", "/v1/bookings", host, body, auth)
-        day += timedelta(days=1)
 
 
 def cpu_seconds(pid: int) -> float:
