@@ -1884,31 +1884,32 @@ async def write_agreements(session: AsyncSession, data: DemoData, ids: Ids) -> N
         ids.agreements[seed.name] = view.agreement.id
 
 
+def request_fields(seed: BookingSeed | SeriesSeed, ids: Ids) -> dict[str, object]:
+    """What a booking request and a series request share, in ids."""
+    return {
+        "space_id": ids.space(seed.site, seed.space),
+        "party_id": ids.parties[seed.party],
+        "start": seed.start,
+        "end": seed.end,
+        "purpose": seed.purpose,
+        "attendance": seed.attendance,
+        "agreement_id": ids.agreement(seed.agreement),
+    }
+
+
 def series_request(seed: SeriesSeed, ids: Ids) -> SeriesCreate:
-    return SeriesCreate(
-        space_id=ids.space(seed.site, seed.space),
-        party_id=ids.parties[seed.party],
-        start=seed.start,
-        end=seed.end,
-        rrule=seed.rrule,
-        exdates=list(seed.exdates),
-        purpose=seed.purpose,
-        attendance=seed.attendance,
-        agreement_id=ids.agreement(seed.agreement),
+    return SeriesCreate.model_validate(
+        {**request_fields(seed, ids), "rrule": seed.rrule, "exdates": list(seed.exdates)}
     )
 
 
 def booking_request(seed: BookingSeed, ids: Ids) -> BookingCreate:
-    return BookingCreate(
-        space_id=ids.space(seed.site, seed.space),
-        party_id=ids.parties[seed.party],
-        start=seed.start,
-        end=seed.end,
-        purpose=seed.purpose,
-        attendance=seed.attendance,
-        setup_minutes=seed.setup_minutes,
-        cleanup_minutes=seed.cleanup_minutes,
-        agreement_id=ids.agreement(seed.agreement),
+    return BookingCreate.model_validate(
+        {
+            **request_fields(seed, ids),
+            "setup_minutes": seed.setup_minutes,
+            "cleanup_minutes": seed.cleanup_minutes,
+        }
     )
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 import secrets
 import sqlite3
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -20,19 +21,34 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner, Result
 
 from app import demo
+from app.agreements.models import Agreement, DirectPartner
+from app.agreements.schemas import Terms
+from app.bookings.models import Booking, BookingSeries
+from app.bookings.recurrence import expand
 from app.cli import cli
 from app.core.auth import Role
 from app.core.config import get_settings
 from app.core.db import Base, Database, create_engine
 from app.core.migrate import upgrade
+from app.costs.models import CostItem
+from app.costs.service import statement
 from app.demo import (
+    ADMIN,
+    CITY,
+    PACIFIC,
+    SCHOOL_DISTRICTS,
+    SCHOOL_LEVEL,
+    AgreementSeed,
     CalendarExceptionSeed,
+    CostItemSeed,
     DatabaseNotEmpty,
     DatabaseNotMigrated,
     DemoData,
     PartySeed,
+    SeriesSeed,
     SiteSeed,
     SpaceSeed,
+    blanket_name,
     build_demo_data,
     load_demo_data,
     school_years_around,
@@ -160,6 +176,156 @@ async def count_rows(url: str) -> dict[str, int]:
         await db.engine.dispose()
 
 
+@dataclass(frozen=True)
+class BookingRow:
+    """A stored booking in the demo's terms: names, local times."""
+
+    site: str
+    site_kind: str
+    owner: str
+    space: str
+    capacity: int
+    party: str
+    party_kind: str
+    agreement: str | None
+    agreement_kind: str | None
+    status: str
+    late_cancellation: bool
+    start: datetime
+    end: datetime
+    held_start: datetime
+    held_end: datetime
+    booked_at: datetime
+    attendance: int
+
+
+@dataclass(frozen=True)
+class SeriesRow:
+    purpose: str
+    site: str
+    party: str
+    agreement_kind: str | None
+    bookings: int
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What the load made through the services: agreements, series, bookings, cost items."""
+
+    agreements: tuple[AgreementSeed, ...]
+    series: tuple[SeriesRow, ...]
+    bookings: tuple[BookingRow, ...]
+    cost_items: tuple[CostItemSeed, ...]
+
+    def agreement(self, name: str) -> AgreementSeed:
+        return next(a for a in self.agreements if a.name == name)
+
+
+def comparable(agreement: AgreementSeed) -> AgreementSeed:
+    """Terms as set (defaults left out) and partners in name order."""
+    defaults = Terms().model_dump()
+    return replace(
+        agreement,
+        terms=tuple(sorted((k, v) for k, v in agreement.terms if defaults[k] != v)),
+        direct_partners=tuple(sorted(agreement.direct_partners)),
+    )
+
+
+async def read_activity(url: str) -> Activity:
+    db = Database.for_engine(create_engine(settings_for(url)))
+    try:
+        async with db.read_sessions() as session:
+            parties = {p.id: p for p in (await session.scalars(select(Party))).all()}
+            partners: dict[int, list[str]] = defaultdict(list)
+            for link in (await session.scalars(select(DirectPartner))).all():
+                partners[link.agreement_id].append(parties[link.party_id].name)
+            agreements = (await session.scalars(select(Agreement))).all()
+            sites = {s.id: s for s in (await session.scalars(select(Site))).all()}
+            spaces = {s.id: s for s in (await session.scalars(select(Space))).all()}
+            series = (
+                await session.execute(
+                    select(
+                        BookingSeries.purpose,
+                        BookingSeries.site_id,
+                        BookingSeries.party_id,
+                        Agreement.kind,
+                        func.count(Booking.id),
+                    )
+                    .join(Booking, Booking.series_id == BookingSeries.id)
+                    .outerjoin(Agreement, Agreement.id == BookingSeries.agreement_id)
+                    .group_by(BookingSeries.id, Agreement.kind)
+                )
+            ).all()
+            bookings = (await session.scalars(select(Booking))).all()
+            items = (await session.scalars(select(CostItem))).all()
+    finally:
+        await db.engine.dispose()
+    by_id = {a.id: a for a in agreements}
+
+    def name(party_id: int) -> str:
+        return parties[party_id].name
+
+    def local(t: datetime) -> datetime:
+        return t.astimezone(PACIFIC)
+
+    return Activity(
+        agreements=tuple(
+            comparable(
+                AgreementSeed(
+                    name=a.name,
+                    kind=a.kind,
+                    parties=(name(a.party_a_id), name(a.party_b_id)),
+                    status=a.status,
+                    starts_on=a.starts_on,
+                    ends_on=a.ends_on,
+                    direct_partners=tuple(partners[a.id]),
+                    terms=tuple(a.terms.items()),
+                    cost_shares=(a.share_a_percent, a.share_b_percent),
+                )
+            )
+            for a in agreements
+        ),
+        series=tuple(
+            SeriesRow(purpose, sites[site].name, name(party), kind, n)
+            for purpose, site, party, kind, n in series
+        ),
+        bookings=tuple(
+            BookingRow(
+                site=sites[b.site_id].name,
+                site_kind=sites[b.site_id].kind,
+                owner=name(sites[b.site_id].owner_party_id),
+                space=spaces[b.space_id].name,
+                capacity=spaces[b.space_id].capacity,
+                party=name(b.party_id),
+                party_kind=parties[b.party_id].kind,
+                agreement=by_id[b.agreement_id].name if b.agreement_id else None,
+                agreement_kind=by_id[b.agreement_id].kind if b.agreement_id else None,
+                status=b.status,
+                late_cancellation=b.late_cancellation,
+                start=local(b.start),
+                end=local(b.end),
+                held_start=local(b.held_start),
+                held_end=local(b.held_end),
+                booked_at=local(b.created_at),
+                attendance=b.attendance,
+            )
+            for b in bookings
+        ),
+        cost_items=tuple(
+            CostItemSeed(
+                agreement=by_id[i.agreement_id].name,
+                category=i.category,
+                amount_cents=i.amount_cents,
+                incurred_by=name(i.incurred_by_party_id),
+                incurred_on=i.incurred_on,
+                description=i.description,
+                site=sites[i.site_id].name if i.site_id else None,
+            )
+            for i in items
+        ),
+    )
+
+
 async def add_community_group_with_key(url: str) -> None:
     """Data someone made by hand: a party and an API key that refers to it."""
     db = Database.for_engine(create_engine(settings_for(url)))
@@ -178,32 +344,36 @@ async def add_community_group_with_key(url: str) -> None:
 
 @dataclass(frozen=True)
 class Story:
-    """One fresh database taken through the command's life: a load that fails midway,
-    a load, a refused load once someone added their own party and key, a forced load.
+    """One fresh database taken through the command's life: someone adds their own
+    party and key, a load is refused, a forced load replaces everything (the one full
+    load: it is the slow part), then a forced load that fails midway changes nothing.
     What each step returned and what the database then held."""
 
-    rows_after_failed_load: dict[str, int]
-    first_counts: dict[str, int]
-    first: DemoData
+    url: str
     refused: bool
     after_refusal: DemoData
-    forced_counts: dict[str, int]
-    after_force: DemoData
-    rows_after_force: dict[str, int]
+    counts: dict[str, int]
+    loaded: DemoData
+    rows: dict[str, int]
+    activity: Activity
+    failed_midway: bool
+    rows_after_failed_load: dict[str, int]
 
 
-async def load_failing_midway(url: str) -> None:
-    """A load whose writing breaks after every row was flushed."""
-    write = demo.write_demo_data
+async def load_failing_midway(url: str) -> bool:
+    """A forced load that breaks once the old rows are deleted and the catalog and
+    agreements are written, before the bookings. Says whether it got that far."""
+    reached = []
 
-    async def write_then_fail(*args: Any, **kwargs: Any) -> dict[str, int]:
-        await write(*args, **kwargs)
+    async def fail(*args: Any, **kwargs: Any) -> dict[str, int]:
+        reached.append(True)
         raise RuntimeError("disk full")
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(demo, "write_demo_data", write_then_fail)
+        patch.setattr(demo, "write_activity", fail)
         with pytest.raises(RuntimeError, match="disk full"):
-            await load_demo_data(settings_for(url), today=TODAY)
+            await load_demo_data(settings_for(url), force=True, today=TODAY)
+    return bool(reached)
 
 
 async def refused_load(url: str) -> bool:
@@ -221,33 +391,32 @@ async def story(
     sqlite_template: Path,
     pg_databases: PostgresDatabases,
 ) -> Story:
-    """Told once per backend (fresh databases are the slow part); tests only read it."""
+    """Told once per backend (loading is the slow part); tests only read it."""
     url = await fresh_database(
         str(request.param), tmp_path_factory.mktemp("story"), sqlite_template, pg_databases
     )
-    await load_failing_midway(url)
-    rows_after_failed_load = await count_rows(url)
-    first_counts = await load_demo_data(settings_for(url), today=TODAY)
-    first = await read_back(url)
     await add_community_group_with_key(url)
     refused = await refused_load(url)
     after_refusal = await read_back(url)
-    forced_counts = await load_demo_data(settings_for(url), force=True, today=TODAY)
+    counts = await load_demo_data(settings_for(url), force=True, today=TODAY)
+    loaded, rows, activity = await read_back(url), await count_rows(url), await read_activity(url)
+    failed_midway = await load_failing_midway(url)
     return Story(
-        rows_after_failed_load=rows_after_failed_load,
-        first_counts=first_counts,
-        first=first,
+        url=url,
         refused=refused,
         after_refusal=after_refusal,
-        forced_counts=forced_counts,
-        after_force=await read_back(url),
-        rows_after_force=await count_rows(url),
+        counts=counts,
+        loaded=loaded,
+        rows=rows,
+        activity=activity,
+        failed_midway=failed_midway,
+        rows_after_failed_load=await count_rows(url),
     )
 
 
 @pytest.fixture
 def stored(story: Story) -> DemoData:
-    return story.first
+    return story.loaded
 
 
 def parties_of_kind(data: DemoData, kind: str) -> list[str]:
@@ -269,24 +438,85 @@ def recesses(data: DemoData, site: str, reason: str) -> list[CalendarExceptionSe
 # --- the load stores exactly the built demo ---------------------------------------
 
 
-def test_the_database_holds_exactly_the_built_demo(story: Story) -> None:
-    assert story.first == canonical(build_demo_data(TODAY))
-    assert story.first_counts == {
-        "parties": len(story.first.parties),
-        "sites": len(story.first.sites),
-        "spaces": sum(len(s.spaces) for s in story.first.sites),
-        "calendar exceptions": len(story.first.calendar_exceptions),
+@pytest.fixture(scope="module")
+def built() -> DemoData:
+    return build_demo_data(TODAY)
+
+
+def occurrences(series: SeriesSeed) -> int:
+    return len(
+        expand(
+            series.rrule,
+            first_start=series.start,
+            first_end=series.end,
+            tz=PACIFIC,
+            exdates=series.exdates,
+        )
+    )
+
+
+def item_order(item: CostItemSeed) -> tuple[date, str, str, int]:
+    return (item.incurred_on, item.agreement, item.description, item.amount_cents)
+
+
+def test_the_database_holds_exactly_the_built_demo(story: Story, built: DemoData) -> None:
+    assert story.loaded == canonical(built)
+    assert sorted(story.activity.agreements, key=lambda a: a.name) == sorted(
+        map(comparable, built.agreements), key=lambda a: a.name
+    )
+    assert sorted(story.activity.cost_items, key=item_order) == sorted(
+        built.cost_items, key=item_order
+    )
+    assert len(story.activity.bookings) == len(built.bookings) + sum(map(occurrences, built.series))
+    assert story.counts == {
+        "parties": len(built.parties),
+        "sites": len(built.sites),
+        "spaces": sum(len(s.spaces) for s in built.sites),
+        "calendar exceptions": len(built.calendar_exceptions),
+        "agreements": len(built.agreements),
+        "series": len(built.series),
+        "bookings": story.rows["bookings"],
+        "cost items": len(built.cost_items),
     }
 
 
-def test_the_same_day_builds_the_same_demo() -> None:
-    assert build_demo_data(TODAY) == build_demo_data(TODAY)
+def test_the_services_wrote_every_history_row_and_the_custodial_charges(
+    story: Story, built: DemoData
+) -> None:
+    actions = sum(len(b.actions) for b in built.bookings)
+    assert story.rows["booking_events"] == story.rows["bookings"] + actions
+    assert story.rows["custodial_charges"] > 0
 
 
-def test_another_day_moves_only_the_calendar() -> None:
+def test_the_same_day_builds_the_same_demo(built: DemoData) -> None:
+    assert build_demo_data(TODAY) == built
+
+
+def test_another_day_moves_only_the_calendar_and_the_activity(built: DemoData) -> None:
     later = build_demo_data(TODAY + timedelta(days=200))
-    assert later.parties == build_demo_data(TODAY).parties
-    assert later.sites == build_demo_data(TODAY).sites
+    assert later.parties == built.parties
+    assert later.sites == built.sites
+
+
+@pytest.mark.parametrize(
+    "today",
+    [
+        date(2026, 8, 17),  # the first day of school
+        date(2027, 1, 4),  # back from the winter recess (New Year a year ahead)
+        date(2027, 4, 1),  # in the spring recess
+        date(2027, 6, 11),  # the last day of school
+    ],
+)
+def test_any_day_plans_the_same_partnership_within_the_rules(today: date) -> None:
+    """The plan runs the API's own rules (the load, on TODAY, runs the services): it
+    is placed within them whatever the day, or building fails."""
+    data = build_demo_data(today)
+    purposes = Counter(s.purpose for s in data.series)
+    assert [purposes[p.purpose] for p in demo.PROGRAMS] == [22, 8, 16]
+    kinds = {p.name: p.kind for p in data.parties}
+    assert (
+        sum(kinds[b.party] == "community_group" for b in data.bookings) == demo.COMMUNITY_BOOKINGS
+    )
 
 
 # --- the shape of the partnership -------------------------------------------------
@@ -485,29 +715,219 @@ def test_a_summer_recess_under_way_is_in_the_calendar() -> None:
     )
 
 
+# --- the partnership's agreements and activity ------------------------------------
+
+
+def district_blankets(activity: Activity) -> list[AgreementSeed]:
+    return [
+        a for a in activity.agreements if a.kind == "blanket" and a.parties[1] in SCHOOL_DISTRICTS
+    ]
+
+
+def community_bookings(activity: Activity) -> list[BookingRow]:
+    return [b for b in activity.bookings if b.party_kind == "community_group"]
+
+
+def test_three_of_the_seven_districts_have_an_active_blanket_agreement(story: Story) -> None:
+    blankets = district_blankets(story.activity)
+    assert sorted(a.parties[1] for a in blankets) == sorted(SCHOOL_DISTRICTS)
+    assert {a.parties[0] for a in blankets} == {CITY}
+    active = {a.parties[1] for a in blankets if a.status == "active"}
+    assert len(active) == 3 and SCUSD in active
+    assert {a.status for a in blankets if a.parties[1] not in active} == {"draft", "terminated"}
+
+
+def test_most_community_groups_are_direct_partners_of_the_scusd_blanket(story: Story) -> None:
+    partners = story.activity.agreement(blanket_name(SCUSD)).direct_partners
+    groups = parties_of_kind(story.loaded, "community_group")
+    assert set(partners) <= set(groups)
+    assert len(partners) > len(groups) / 2
+
+
+def test_a_charter_school_has_an_active_agreement_with_the_city(story: Story) -> None:
+    charters = set(parties_of_kind(story.loaded, "charter_school"))
+    assert [
+        a
+        for a in story.activity.agreements
+        if a.parties[0] == CITY
+        and a.parties[1] in charters
+        and a.status == "active"
+        and a.kind in ("blanket", "long_term")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("purpose", "sites", "levels"),
+    [
+        ("START after-school program", 22, {"elementary", "k8"}),
+        ("Passages middle school program", 8, {"middle", "k8"}),
+        ("4th R child care", 16, {"elementary", "k8"}),
+    ],
+)
+def test_the_programs_run_as_school_year_series_under_long_term_agreements(
+    story: Story, purpose: str, sites: int, levels: set[str]
+) -> None:
+    series = [s for s in story.activity.series if s.purpose == purpose]
+    assert len(series) == len({s.site for s in series}) == sites
+    assert {SCHOOL_LEVEL[s.site] for s in series} <= levels
+    assert {(s.party, s.agreement_kind) for s in series} == {(CITY, "long_term")}
+    assert all(150 <= s.bookings <= 500 for s in series)  # school days but recesses
+
+
+def test_a_few_hundred_community_bookings_by_direct_partners_under_blanket_agreements(
+    story: Story,
+) -> None:
+    bookings = community_bookings(story.activity)
+    assert 200 <= len(bookings) <= 500
+    assert {(b.site_kind, b.agreement_kind) for b in bookings} == {("school", "blanket")}
+    for b in bookings:
+        assert (
+            b.agreement is not None
+            and b.party in story.activity.agreement(b.agreement).direct_partners
+        )
+    assert len({b.party for b in bookings}) >= 10
+    assert {b.start.weekday() for b in bookings} == set(range(7))  # evenings and weekends
+    assert sum(b.start.date() < TODAY for b in bookings) > len(bookings) / 2  # history
+
+
+def test_requests_await_approval_some_were_declined_and_some_cancelled_late(story: Story) -> None:
+    bookings = community_bookings(story.activity)
+    waiting = [b for b in bookings if b.status == "requested"]
+    assert len(waiting) >= 3
+    assert all(b.start.date() > TODAY for b in waiting)
+    for b in waiting:
+        assert b.agreement is not None
+        assert ("auto_confirm", False) in story.activity.agreement(b.agreement).terms
+    assert [b for b in bookings if b.status == "declined"]
+    cancelled = [b for b in bookings if b.status == "cancelled"]
+    assert sum(b.late_cancellation for b in cancelled) >= 2
+    assert sum(not b.late_cancellation for b in cancelled) >= 2
+
+
+def test_owners_book_their_own_sites_without_an_agreement(story: Story) -> None:
+    own = [b for b in story.activity.bookings if b.party == b.owner]
+    assert len(own) >= 20
+    assert {(b.agreement, b.status) for b in own} == {(None, "confirmed")}
+    assert {CITY, SCUSD} <= {b.party for b in own}
+
+
+def test_school_districts_book_city_facilities_under_their_blanket_agreements(story: Story) -> None:
+    at_city = [
+        b
+        for b in story.activity.bookings
+        if b.site_kind == "city_facility" and b.party_kind == "school_district"
+    ]
+    assert len(at_city) >= 10
+    assert {b.agreement_kind for b in at_city} == {"blanket"}
+    assert [s for s in story.activity.series if s.agreement_kind == "blanket"]  # a swim season
+
+
+def test_cost_items_share_supplies_and_the_capital_items_the_city_funded(story: Story) -> None:
+    items = story.activity.cost_items
+    assert {i.category for i in items} == {"supplies", "capital", "custodial_adjustment"}
+    capital = [i.description for i in items if i.category == "capital" and i.incurred_by == CITY]
+    assert "Gym floor refinishing" in capital
+    assert capital.count("Play structure replacement") >= 2
+
+
+def test_a_site_development_agreement_carries_cost_items_and_no_bookings(story: Story) -> None:
+    projects = {a.name for a in story.activity.agreements if a.kind == "site_development"}
+    assert projects
+    assert {i.agreement for i in story.activity.cost_items} & projects
+    assert not [b for b in story.activity.bookings if b.agreement in projects]
+
+
+def test_every_booking_rule_has_an_example(story: Story, built: DemoData) -> None:
+    bookings = story.activity.bookings
+    others = [b for b in bookings if b.party != b.owner]
+    # no-agreement: owners need none, and a group that is no one's partner books nothing.
+    partners = {p for a in story.activity.agreements for p in a.direct_partners}
+    loners = set(parties_of_kind(story.loaded, "community_group")) - partners
+    assert loners and not [b for b in bookings if b.party in loners]
+    # agreement-kind: a year of school days needs a long-term agreement; a blanket one
+    # carries a season of at most 90 days.
+    assert {s.agreement_kind for s in story.activity.series} == {"long_term", "blanket"}
+    # owner-priority: programs start as school lets out, and reserved hours do not
+    # bind in a recess (a day camp in school hours).
+    assert [b for b in others if b.site_kind == "school" and b.start.time() == time(15)]
+    assert [
+        b for b in others if b.site_kind == "school" and b.start.weekday() < 5 and b.start.hour < 15
+    ]
+    # site-closed binds others, not the owner.
+    closures = [
+        (e.site, e.start_date, e.end_date) for e in built.calendar_exceptions if e.kind == "closure"
+    ]
+    assert [
+        b
+        for b in bookings
+        if b.party == b.owner
+        and any(b.site == s and f <= b.start.date() <= t for s, f, t in closures)
+    ]
+    # conflict: back to back is no overlap.
+    holding = sorted(
+        (b.site, b.space, b.held_start, b.held_end)
+        for b in bookings
+        if b.status in ("requested", "confirmed")
+    )
+    assert [1 for a, b in pairwise(holding) if a[:2] == b[:2] and a[3] == b[2]]
+    # notice-too-short and too-far-ahead at their limits.
+    assert [b for b in others if b.start - b.booked_at == timedelta(hours=72)]
+    assert [
+        b for b in others if timedelta(days=360) <= b.start - b.booked_at <= timedelta(days=365)
+    ]
+    # too-long, over-capacity and outside-open-hours at their limits.
+    assert [b for b in bookings if b.end - b.start == timedelta(hours=12)]
+    assert [b for b in bookings if b.attendance == b.capacity]
+    assert [b for b in bookings if b.held_end.time() == time(22)]
+
+
+async def test_the_scusd_blanket_statement_of_the_past_months_settles_custodial_and_item_costs(
+    story: Story,
+) -> None:
+    db = Database.for_engine(create_engine(settings_for(story.url)))
+    try:
+        async with db.read_sessions() as session:
+            agreement_id = await session.scalar(
+                select(Agreement.id).where(Agreement.name == blanket_name(SCUSD))
+            )
+            assert agreement_id is not None
+            result = await statement(
+                session,
+                principal=ADMIN,
+                agreement_id=agreement_id,
+                from_date=TODAY - timedelta(days=150),
+                to_date=TODAY - timedelta(days=1),
+            )
+    finally:
+        await db.engine.dispose()
+    custodial = [line for line in result.lines if line["kind"] == "custodial"]
+    assert len(custodial) >= 20
+    assert result.custodial_cost_cents == sum(line["amount_cents"] for line in custodial) > 0
+    assert result.items_cost_cents > 0
+    # Both incur: the district at its schools, the City at its pool and on capital items.
+    assert all(p["incurred_cents"] > 0 for p in result.parties)
+    assert sum(p["balance_cents"] for p in result.parties) == 0
+    assert result.settlement is not None and result.settlement["amount_cents"] > 0
+
+
 # --- refusing, replacing, all or nothing ------------------------------------------
-
-
-def test_a_load_that_fails_midway_writes_nothing(story: Story) -> None:
-    assert set(story.rows_after_failed_load.values()) == {0}
 
 
 def test_a_database_with_any_party_is_refused_and_nothing_is_written(story: Story) -> None:
     assert story.refused
     hand_made = PartySeed("Hand-made Bowling League", "community_group")
-    assert story.after_refusal == canonical(
-        replace(story.first, parties=(*story.first.parties, hand_made))
-    )
+    assert story.after_refusal == DemoData(parties=(hand_made,), sites=(), calendar_exceptions=())
 
 
 def test_a_forced_load_replaces_every_table_instead_of_doubling(story: Story) -> None:
-    assert story.forced_counts == story.first_counts
-    assert "Hand-made Bowling League" not in {p.name for p in story.after_force.parties}
-    assert story.rows_after_force["api_keys"] == 0
+    assert "Hand-made Bowling League" not in {p.name for p in story.loaded.parties}
+    assert story.rows["parties"] == len(story.loaded.parties)
+    assert story.rows["api_keys"] == 0
 
 
-def test_every_load_stores_the_same_rows(story: Story) -> None:
-    assert story.after_force == story.first
+def test_a_load_that_fails_midway_changes_nothing(story: Story) -> None:
+    assert story.failed_midway
+    assert story.rows_after_failed_load == story.rows
 
 
 async def test_a_database_without_the_schema_is_refused_with_a_hint(tmp_path: Path) -> None:
@@ -532,7 +952,20 @@ def fresh_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[
 
 
 @pytest.fixture
-def sqlite_path(tmp_path: Path, sqlite_template: Path, fresh_settings: None) -> Path:
+def catalog_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command's tests load the catalog and agreements but not the bookings: the
+    story loads the whole demo once per backend, and a load is the slow part."""
+
+    async def no_activity(*_args: Any, **_kwargs: Any) -> dict[str, int]:
+        return {"series": 0, "bookings": 0}
+
+    monkeypatch.setattr(demo, "write_activity", no_activity)
+
+
+@pytest.fixture
+def sqlite_path(
+    tmp_path: Path, sqlite_template: Path, fresh_settings: None, catalog_only: None
+) -> Path:
     return copy_of(sqlite_template, tmp_path)
 
 
