@@ -4,7 +4,6 @@ psycopg 3, interleaved rounds on the same database. `python -m bench.driver_choi
 
 from __future__ import annotations
 
-import asyncio
 import os
 import statistics
 import time
@@ -46,6 +45,14 @@ async def one_round(maker: async_sessionmaker[AsyncSession], offset: int) -> flo
     return INSERTS / (time.perf_counter() - started)
 
 
+async def read_round(maker: async_sessionmaker[AsyncSession]) -> float:
+    started = time.perf_counter()
+    for i in range(INSERTS):
+        async with maker() as session:
+            await session.execute(text("SELECT id, held_start, held_end, status FROM b WHERE id = :i"), {"i": i + 1})
+    return INSERTS / (time.perf_counter() - started)
+
+
 async def main() -> None:
     name = f"jointuse_driver_{os.getpid()}"
     url = create_database(name)
@@ -59,13 +66,19 @@ async def main() -> None:
                 await conn.execute(text(ddl))
         makers = {k: async_sessionmaker(e, expire_on_commit=False) for k, e in engines.items()}
         rates: dict[str, list[float]] = {k: [] for k in makers}
+        reads: dict[str, list[float]] = {k: [] for k in makers}
         for r in range(ROUNDS):
             for k, maker in makers.items():
                 rates[k].append(await one_round(maker, offset=r * 100 + (0 if k == "asyncpg" else 50)))
-        medians = {k: statistics.median(v) for k, v in rates.items()}
-        print(f"booking-like insert transaction, median of {ROUNDS} interleaved rounds x {INSERTS}:")
-        for k, v in medians.items():
-            print(f"  {k:8} {v:8.0f} tx/s  ({v / medians['psycopg']:.2f}x psycopg)")
+                reads[k].append(await read_round(maker))
+        for title, measured, unit in (
+            ("booking-like insert transaction", rates, "tx/s"),
+            ("read of one booking by id", reads, "reads/s"),
+        ):
+            medians = {k: statistics.median(v) for k, v in measured.items()}
+            print(f"{title}, median of {ROUNDS} interleaved rounds x {INSERTS}:")
+            for k, v in medians.items():
+                print(f"  {k:8} {v:8.0f} {unit}  ({v / medians['psycopg']:.2f}x psycopg)")
     finally:
         for e in engines.values():
             await e.dispose()

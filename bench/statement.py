@@ -43,7 +43,7 @@ async def top_up(db: Database) -> tuple[int, int]:
     """Extra SCUSD school sites with a year of Tuesday-evening bookings by a direct
     partner, until the blanket agreement covers SITES_WANTED sites."""
     async with db.write_sessions() as session, session.begin():
-        scusd = await session.scalar(select(Party.id).where(Party.name == "Sacramento City Unified"))
+        scusd = await session.scalar(select(Party.id).where(Party.name == "Sacramento City Unified School District"))
         agreement = await session.scalar(
             select(Agreement).where(
                 Agreement.kind == "blanket", Agreement.status == "active",
@@ -134,7 +134,7 @@ async def main() -> None:
         for kind, values in timings.items():
             print(f"  {kind:4}: median {statistics.median(values):7.1f} ms  (min {min(values):.1f}, max {max(values):.1f}) "
                   f"over {len(values)} requests")
-        print(f"  SQL statements per request: {query_count} (key, agreement, charges, cost items)")
+        print(f"  SQL statements per request: {query_count} (agreement, charges, cost items; the bootstrap admin key needs no lookup)")
         await db.engine.dispose()
     finally:
         drop_database(name)
