@@ -256,10 +256,6 @@ def booking_values(ev: Evaluation, occ: Occurrence, quote: QuoteFigures, *, purp
     )
 
 
-def new_booking(ev: Evaluation, occ: Occurrence, quote: QuoteFigures, **kw: Any) -> Booking:
-    return Booking(**booking_values(ev, occ, quote, **kw))
-
-
 def event_values(booking_id: int | None, series_id: int | None, status: str, action: str,
                  principal: Principal, now: datetime, *, reason: str | None = None,
                  changes: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -72,9 +72,6 @@ class Settings(BaseSettings):
     def async_url(self) -> URL:
         return async_database_url(self.database_url)
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.async_url.get_backend_name() == "sqlite"
 
 
 @lru_cache

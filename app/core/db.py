@@ -133,11 +133,3 @@ class Database:
         }
         maker = async_sessionmaker(bind=conn, **kw)
         return cls(engine=conn.engine, read_sessions=maker, write_sessions=maker)
-
-    @property
-    def dialect(self) -> str:
-        return self.engine.dialect.name
-
-
-def is_sqlite(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "sqlite"

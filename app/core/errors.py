@@ -73,10 +73,6 @@ class Forbidden(DomainError):
     status, code, title = 403, "forbidden", "Forbidden"
 
 
-class Conflict(DomainError):
-    status, code, title = 409, "conflict", "Conflict"
-
-
 class InvalidTransition(DomainError):
     status, code, title = 409, "invalid-transition", "Invalid transition"
 
