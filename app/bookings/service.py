@@ -1,8 +1,10 @@
 """Bookings: the rules engine around one insert, race-proof on both databases.
 
-One request makes a bounded number of queries whatever the data: the space and its
-site, the site's calendar over the dates, the covering agreements, the holding
-bookings of the space over the window, then the insert."""
+A request makes a fixed number of statements whatever the data: one query for every
+fact the rules need (`repository.booking_facts`), one insert for the booking and its
+history row, and, when the booking counts in custodial coverage, the re-billing of
+its site date. Conflicts that slip past the check in a race are refused by
+PostgreSQL's exclusion constraint (SQLite serializes writers with BEGIN IMMEDIATE)."""
 
 from __future__ import annotations
 
