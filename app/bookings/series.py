@@ -83,8 +83,7 @@ async def create_series(
             session, series.id, rows,
             event_values(None, series.id, ev.status, "created", principal, now),
         )
-    billed = [Booking(**row) for row in rows]
-    await rebill(session, series.site_id, [b.local_date for b in billed if adds_custodial_time(b)])
+    await rebill(session, series.site_id, [row["local_date"] for row in rows if adds_custodial_time(row)])
     return series, ids
 
 

@@ -314,10 +314,9 @@ async def create_booking(
         booking_id = await repo.insert_booking(
             session, values, event_values(None, None, ev.status, "created", principal, now)
         )
-    booking = Booking(id=booking_id, **values)
-    if adds_custodial_time(booking):
-        await rebill(session, booking.site_id, [booking.local_date])
-    return booking
+    if adds_custodial_time(values):
+        await rebill(session, values["site_id"], [values["local_date"]])
+    return Booking(id=booking_id, **values)
 
 
 async def quote_booking(
@@ -440,10 +439,15 @@ def counts_in_coverage(booking: Booking) -> bool:
     return counts and booking.agreement_id is not None
 
 
-def adds_custodial_time(booking: Booking) -> bool:
-    """A new booking that counts and has minutes beyond custodial hours (by its quote,
-    computed just now). A new one without any changes no bill."""
-    return counts_in_coverage(booking) and booking.custodial_minutes > 0
+def adds_custodial_time(new_booking: dict[str, Any]) -> bool:
+    """A booking about to be written (its values) that counts in coverage and has
+    minutes beyond custodial hours by its quote, computed just now. One without any
+    changes no bill."""
+    return (
+        new_booking["status"] == "confirmed"
+        and new_booking["agreement_id"] is not None
+        and new_booking["custodial_minutes"] > 0
+    )
 
 
 async def rebill(session: AsyncSession, site_id: int, dates: Iterable[date]) -> None:
