@@ -92,7 +92,8 @@ async def list_site_spaces(
     cursor: CursorQuery = None,
 ) -> Page[SpaceRead]:
     items, next_cursor = await service.list_spaces(
-        session, site_id=parse_id(site_id, "site"), kind=kind, limit=limit, cursor=cursor
+        session, site_id=parse_id(site_id, "site"), kind=kind, limit=limit, cursor=cursor,
+        site_must_exist=True,
     )
     return Page(items=[SpaceRead.model_validate(s) for s in items], next_cursor=next_cursor)
 

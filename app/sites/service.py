@@ -150,10 +150,14 @@ async def list_spaces(
     kind: SpaceKind | None,
     limit: int,
     cursor: str | None,
+    site_must_exist: bool = False,
 ) -> tuple[Sequence[Space], str | None]:
+    """`site_must_exist`: listed under a site's path (404 for an unknown site), not
+    filtered by a query parameter (an unknown site matches nothing, like other filters)."""
     stmt = select(Space)
     if site_id is not None:
-        await get_site(session, site_id=site_id)
+        if site_must_exist:
+            await get_site(session, site_id=site_id)
         stmt = stmt.where(Space.site_id == site_id)
     if kind is not None:
         stmt = stmt.where(Space.kind == kind.value)
