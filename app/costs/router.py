@@ -8,6 +8,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
+from pydantic import BeforeValidator
 
 from app.core.deps import PrincipalDep, SessionDep
 from app.core.ids import PathId, parse_id
@@ -27,7 +28,16 @@ from app.costs.schemas import (
 )
 
 router = APIRouter(tags=["costs"])
-DateQuery = Annotated[date, Query(description="YYYY-MM-DD, inclusive, in each site's local calendar")]
+def _plain_date(value: object) -> object:
+    # The contract's dates are YYYY-MM-DD; "2027-03-01T00:00:00Z" is an instant, not a date.
+    if isinstance(value, str) and (len(value) != 10 or value[4] != "-" or value[7] != "-"):
+        raise ValueError("a date is YYYY-MM-DD")
+    return value
+
+
+PlainDate = Annotated[date, BeforeValidator(_plain_date)]
+DateQuery = Annotated[PlainDate, Query(description="YYYY-MM-DD, inclusive, in each site's local calendar")]
+FromDateQuery = Annotated[PlainDate, Query(alias="from", description="YYYY-MM-DD, inclusive")]
 CSV_MEDIA_TYPE = "text/csv"
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}},
@@ -106,7 +116,7 @@ async def agreement_statement(
     agreement_id: PathId,
     session: SessionDep,
     principal: PrincipalDep,
-    from_: Annotated[date, Query(alias="from", description="YYYY-MM-DD, inclusive")],
+    from_: FromDateQuery,
     to: DateQuery,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Statement:
@@ -155,7 +165,7 @@ UTILIZATION_FIELDS = ["key", "name", "booked_minutes", "bookings", "community_mi
 async def utilization_report(
     session: SessionDep,
     principal: PrincipalDep,
-    from_: Annotated[date, Query(alias="from", description="YYYY-MM-DD, inclusive")],
+    from_: FromDateQuery,
     to: DateQuery,
     group_by: GroupBy = GroupBy.site,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,

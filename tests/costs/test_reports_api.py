@@ -232,3 +232,11 @@ async def test_a_report_needs_a_key(client):
 )
 async def test_a_bad_report_query_is_a_validation_error(client, params):
     assert_problem(await client.get(REPORT, params=params, headers=ADMIN), 422, "validation-error")
+
+
+async def test_a_report_date_with_a_time_is_a_validation_error(client):
+    r = await client.get(
+        "/v1/reports/utilization", params={"from": "2027-03-01T00:00:00Z", "to": "2027-03-31"}, headers=ADMIN
+    )
+    assert r.status_code == 422
+    assert r.json()["code"] == "validation-error"
