@@ -8,8 +8,7 @@ from pydantic import Field, StrictBool, model_validator
 
 from app.agreements.rules import strip_rental_charges
 from app.core.schemas import IdRef, Name, RequestModel, ResponseModel, StrictInt
-
-LocalDate = Annotated[date, Field(ge=date(1970, 1, 1), le=date(2199, 12, 31))]
+from app.core.time import LocalDate
 
 
 class AgreementKind(StrEnum):

@@ -58,6 +58,12 @@ Instant = Annotated[
 ]
 
 
+LocalDate = Annotated[
+    date,
+    Field(ge=date(1970, 1, 1), le=date(2199, 12, 31), description="YYYY-MM-DD, site-local"),
+]
+
+
 def parse_hhmm(text: str, *, is_end: bool) -> int:
     """'HH:MM' -> minutes after midnight; '24:00' only as an end."""
     # isascii: str.isdigit() also accepts other scripts' digits ("０８").

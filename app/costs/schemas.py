@@ -9,8 +9,7 @@ from pydantic import Field, model_validator
 from app.agreements.rules import strip_rental_charges
 from app.core.errors import RentalFeeProhibited
 from app.core.schemas import IdRef, LongText, RequestModel, ResponseModel, StrictInt
-
-LocalDate = Annotated[date, Field(ge=date(1970, 1, 1), le=date(2199, 12, 31))]
+from app.core.time import LocalDate
 
 
 class CostCategory(StrEnum):

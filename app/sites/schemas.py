@@ -7,14 +7,13 @@ from typing import Annotated, Any
 from pydantic import Field, Strict, ValidationInfo, field_validator
 
 from app.core.schemas import IdRef, LongText, Name, RateCents, RequestModel, ResponseModel
-from app.core.time import DEFAULT_TIMEZONE, TimeZoneName, WeeklyHoursIn, normalize_weekly
+from app.core.time import DEFAULT_TIMEZONE, LocalDate, TimeZoneName, WeeklyHoursIn, normalize_weekly
 
 ALL_WEEK = {day: [("00:00", "24:00")] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 # A head count is a JSON integer: "200", 200.0 and true are refused.
 Capacity = Annotated[int, Strict(), Field(ge=0, le=1_000_000)]
 Address = Annotated[LongText, Field(max_length=500)]
-LocalDate = Annotated[date, Field(ge=date(1970, 1, 1), le=date(2199, 12, 31))]
 
 
 class SiteKind(StrEnum):
