@@ -12,7 +12,7 @@ from app.agreements.router import router as agreements_router
 from app.bookings.router import availability_router, series_router
 from app.bookings.router import router as bookings_router
 from app.core.config import Settings, get_settings
-from app.core.db import Database, create_engine
+from app.core.db import Database, create_engine, open_driver_pool
 from app.core.errors import install_error_handlers
 from app.core.logs import configure_logging
 from app.core.middleware import RequestContextMiddleware
@@ -53,7 +53,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = database is None
-        app.state.db = database or Database.for_engine(create_engine(settings))
+        if database is None:
+            engine = create_engine(settings)
+            pool = await open_driver_pool(engine, settings) if engine.dialect.name == "postgresql" else None
+            app.state.db = Database.for_engine(engine, pool)
         # Start-up objects live forever: keep them out of the collector's way (p99).
         gc.collect()
         gc.freeze()
@@ -61,7 +64,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             yield
         finally:
             if owned:
-                await app.state.db.engine.dispose()
+                await app.state.db.close()
 
     app = FastAPI(
         title="jointuse",
@@ -77,15 +80,16 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.state.db = database
     install_error_handlers(app)
     install_openapi(app)
+    # Routes are matched in order: the hot ones (bookings, availability) come first.
     for router in (
+        bookings_router,
+        availability_router,
+        series_router,
         health_router,
         keys_router,
         parties_router,
         sites_router,
         agreements_router,
-        bookings_router,
-        series_router,
-        availability_router,
         costs_router,
     ):
         app.include_router(router)

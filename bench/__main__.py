@@ -231,11 +231,14 @@ async def measure(args: argparse.Namespace) -> int:
             ("GET /v1/bookings/{id}", app_port, lambda: itertools_cycle(gets)),
             ("GET availability (7 days)", app_port, lambda: itertools_cycle(avail)),
         ]
+        if args.only:
+            scenarios = [s for s in scenarios if s[0] == "hello world" or any(o in s[0] for o in args.only)]
         pids = {hello_port: hello_proc.pid, app_port: app_proc.pid}
         results: dict[str, list[Result]] = {name: [] for name, _, _ in scenarios}
         cpu_ms: dict[str, list[float]] = {name: [] for name, _, _ in scenarios}
         for round_no in range(args.rounds):
             for name, port, source in scenarios:
+                print(f"  round {round_no + 1}: {name}", file=sys.stderr, flush=True)
                 before = cpu_seconds(pids[port])
                 r = await run("127.0.0.1", port, source, connections=args.connections, seconds=args.seconds)
                 # The warm-up's requests are not counted in r, so this slightly overstates.
@@ -281,6 +284,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--only", action="append", metavar="TEXT",
+                        help="run only the scenarios whose name contains TEXT (and hello world)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a ratio is under target")
     args = parser.parse_args()
     import uvloop

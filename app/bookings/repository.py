@@ -28,8 +28,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.agreements.models import Agreement, DirectPartner
 from app.bookings.models import HOLDING_STATUSES, Booking, BookingEvent
 from app.bookings.rules import DateRange, Held, SiteCalendar
-from app.core.auth import BookingScope
+from app.core.auth import BookingScope, with_key
 from app.core.db import UTCDateTime
+from app.core.sql import Hot
 from app.core.time import WeeklyMinutes, weekly_minutes, zone
 from app.sites.models import CalendarException, Site, Space
 
@@ -317,3 +318,23 @@ def is_exclusion_violation(exc: IntegrityError) -> bool:
     return code == EXCLUSION_VIOLATION
 
 
+
+
+# What a booking response shows, in `BookingRead`'s order, then the version (ETag).
+READ_COLUMNS = (
+    Booking.id, Booking.status, Booking.space_id, Booking.site_id, Booking.party_id,
+    Booking.agreement_id, Booking.series_id, Booking.start, Booking.end, Booking.setup_minutes,
+    Booking.cleanup_minutes, Booking.purpose, Booking.attendance, Booking.created_at, Booking.updated_at,
+    Booking.rental_fee_waived_cents, Booking.custodial_minutes, Booking.custodial_cost_cents,
+    Booking.cost_shares_cents, Booking.version,
+)
+READ_NAMES = tuple(c.key for c in READ_COLUMNS)
+
+# GET /v1/bookings/{id}: the caller's key, the booking and its site's owner in one statement.
+READ_BOOKING = Hot(
+    with_key(
+        select(*READ_COLUMNS, Site.owner_party_id)
+        .join(Site, Site.id == Booking.site_id)
+        .where(Booking.id == bindparam("booking_id", type_=Integer))
+    )
+)

@@ -26,10 +26,13 @@ from app.bookings.models import HOLDING_STATUSES, Booking, BookingEvent
 from app.bookings.rules import Held, Occurrence, Situation, Terms, Violation, agreement_kind, check
 from app.bookings.schemas import BookingCreate, BookingStatus, BookingUpdate
 from app.core.auth import (
+    KEY_COLUMNS,
     Principal,
     booking_party,
     booking_scope,
     can_see_booking,
+    lookup_id,
+    principal_of,
     require_may_change_booking,
     require_site_manager,
 )
@@ -40,9 +43,11 @@ from app.core.errors import (
     NotFound,
     PreconditionFailed,
     PreconditionRequired,
+    Unauthenticated,
     ValidationFailed,
 )
 from app.core.pagination import as_int, keyset, page_of
+from app.core.sql import Row, Runner
 from app.costs import service as costs
 from app.costs.allocation import minutes_of
 from app.costs.quote import NO_COST, QuoteFigures, standalone_quote
@@ -333,6 +338,21 @@ async def quote_booking(
 # --- reading ----------------------------------------------------------------------
 
 
+async def read_booking(runner: Runner, *, token: str | None, admin_key: str | None, booking_id: int) -> Row:
+    """A booking's values (`repo.READ_COLUMNS`) for the caller: one statement that
+    also finds the caller's key. Unknown and invisible bookings are both 404."""
+    if token is None:
+        raise Unauthenticated("this operation needs an API key")
+    row = await runner.first(repo.READ_BOOKING, {"lookup_id": lookup_id(token), "booking_id": booking_id})
+    principal = principal_of(token, row, admin_key)
+    values = row[KEY_COLUMNS:] if row is not None else ()
+    if not values or values[0] is None or not can_see_booking(
+        principal, party_id=values[4], site_owner_id=values[-1]
+    ):
+        raise NotFound("no such booking")
+    return values
+
+
 async def get_booking(session: AsyncSession, *, principal: Principal, booking_id: int) -> Booking:
     found = await repo.booking_with_owner(session, booking_id)
     if found is None or not can_see_booking(principal, party_id=found[0].party_id, site_owner_id=found[1]):
@@ -474,8 +494,12 @@ def mark_cancelled(booking: Booking, now: datetime) -> None:
         booking.late_cancellation = booking.start - now < late
 
 
+def etag_of(booking_id: int, version: int) -> str:
+    return f'"{booking_id}.{version}"'
+
+
 def etag(booking: Booking) -> str:
-    return f'"{booking.id}.{booking.version}"'
+    return etag_of(booking.id, booking.version)
 
 
 CHANGEABLE = ("start", "end", "setup_minutes", "cleanup_minutes", "purpose", "attendance")

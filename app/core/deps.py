@@ -28,10 +28,11 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
+AuthorizationHeader = Annotated[str | None, Header(include_in_schema=False)]
+
+
 async def get_optional_principal(
-    request: Request,
-    session: SessionDep,
-    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+    request: Request, session: SessionDep, authorization: AuthorizationHeader = None
 ) -> Principal | None:
     token = bearer_token(authorization)
     if token is None:

@@ -10,12 +10,20 @@ from app.core.errors import NotFound
 from app.core.schemas import MAX_ID
 
 
-def parse_id(raw: str, what: str = "resource") -> int:
+def id_or_zero(raw: str) -> int:
+    """The id, or 0 (which names nothing) for a string that cannot be one of ours."""
     if raw.isascii() and raw.isdigit() and len(raw) <= 10:
         value = int(raw)
         if 1 <= value <= MAX_ID:
             return value
-    raise NotFound(f"no such {what}")
+    return 0
+
+
+def parse_id(raw: str, what: str = "resource") -> int:
+    value = id_or_zero(raw)
+    if value == 0:
+        raise NotFound(f"no such {what}")
+    return value
 
 
 # No length limit: any string that is not one of ours, however long, is a 404.

@@ -27,10 +27,13 @@ def counted(db: Database) -> Iterator[list[str]]:
             statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", count)
+    # Hot statements run on the driver directly (PostgreSQL): counted as they are sent.
+    db.listeners.append(statements.append)
     try:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
+        db.listeners.remove(statements.append)
 
 
 async def _hot_path_counts(client: httpx.AsyncClient, db: Database, w, day) -> dict[str, int]:  # type: ignore[no-untyped-def]
