@@ -82,8 +82,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_openapi(app)
     # Routes are matched in order: the hot ones (bookings, availability) come first.
     for router in (
-        bookings_router,
         availability_router,
+        bookings_router,
         series_router,
         health_router,
         keys_router,

@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Date,
     Integer,
     Select,
+    Text,
     bindparam,
+    cast,
     exists,
     func,
     insert,
@@ -26,11 +29,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.agreements.models import Agreement, DirectPartner
+from app.bookings.availability import US, instant
 from app.bookings.models import HOLDING_STATUSES, Booking, BookingEvent
 from app.bookings.rules import DateRange, Held, SiteCalendar
 from app.core.auth import BookingScope, with_key
 from app.core.db import UTCDateTime
-from app.core.sql import Hot
+from app.core.sql import Hot, Runner
 from app.core.time import WeeklyMinutes, weekly_minutes, zone
 from app.sites.models import CalendarException, Site, Space
 
@@ -102,14 +106,30 @@ class BookingFacts:
     closures: tuple[DateRange, ...]
     recesses: tuple[DateRange, ...]
     agreements: list[AgreementFacts]  # best first
-    held: list[Held]  # holding bookings of the space, sorted by start
+    held_us: list[tuple[int, int]]  # holding bookings' windows (µs since the epoch), by start
 
     @property
     def calendar(self) -> SiteCalendar:
         return self.ctx.calendar(self.closures, self.recesses)
 
+    @property
+    def held(self) -> list[Held]:
+        return [Held(instant(s), instant(e)) for s, e in self.held_us]
 
-@cache
+
+def _epoch_seconds(dialect: str, column: Any) -> Any:
+    """An instant as whole seconds since the epoch (bookings are whole minutes)."""
+    if dialect == "postgresql":
+        return cast(func.extract("epoch", column), BigInteger)
+    return cast(func.strftime("%s", column), BigInteger)
+
+
+@lru_cache(maxsize=1024)
+def weekly_of(text: str | None) -> WeeklyMinutes:
+    """A site's stored weekly hours (JSON text), parsed once per distinct value."""
+    return weekly_minutes(json.loads(text) if text else {})
+
+
 def _facts_statement(dialect: str, with_agreements: bool) -> Select[Any]:
     """Built once per dialect (building a statement costs more than running it);
     the values come as bind parameters."""
@@ -124,7 +144,15 @@ def _facts_statement(dialect: str, with_agreements: bool) -> Select[Any]:
         )
         .scalar_subquery()
     )
-    held = select(_json_rows(dialect, Booking.held_start, Booking.held_end)).where(
+    # "start,end,start,end,...": a busy space has hundreds of these a year, and a
+    # comma list of integers is the cheapest form to decode.
+    pair = (
+        cast(_epoch_seconds(dialect, Booking.held_start), Text) + ","
+        + cast(_epoch_seconds(dialect, Booking.held_end), Text)
+    )
+    held = select(
+        func.string_agg(pair, ",") if dialect == "postgresql" else func.group_concat(pair, ",")
+    ).where(
         Booking.space_id == space_id,
         Booking.held_start < bindparam("hi", type_=UTCDateTime),
         Booking.held_start > bindparam("scan_from", type_=UTCDateTime),
@@ -138,12 +166,12 @@ def _facts_statement(dialect: str, with_agreements: bool) -> Select[Any]:
         Site.id,
         Site.owner_party_id,
         Site.timezone,
-        Site.open_hours,
-        Site.reserved_hours,
-        Site.custodial_hours,
+        cast(Site.open_hours, Text),
+        cast(Site.reserved_hours, Text),
+        cast(Site.custodial_hours, Text),
         Site.custodial_rate_cents_per_hour,
         type_coerce(calendar, JSON),
-        type_coerce(held.scalar_subquery(), JSON),
+        held.scalar_subquery(),
     ]
     if with_agreements:
         party_id = bindparam("party_id", type_=Integer)
@@ -175,8 +203,12 @@ def _facts_statement(dialect: str, with_agreements: bool) -> Select[Any]:
     return select(*columns).join(Site, Site.id == Space.site_id).where(Space.id == space_id)
 
 
+_FACTS = Hot(lambda dialect: _facts_statement(dialect, with_agreements=False))
+_FACTS_WITH_AGREEMENTS = Hot(lambda dialect: _facts_statement(dialect, with_agreements=True))
+
+
 async def booking_facts(
-    session: AsyncSession,
+    runner: Runner,
     *,
     space_id: int,
     lo: datetime,
@@ -187,7 +219,6 @@ async def booking_facts(
     """The space and its site, the site's calendar around [lo, hi), the active
     agreements binding the owner and `party_id` (if given), and the held windows
     overlapping [lo, hi), all in one statement whatever the amount of data."""
-    stmt = _facts_statement(session.get_bind().dialect.name, party_id is not None)
     # Local dates are within a day of UTC ones; rules filter precisely afterwards.
     params = {
         "space_id": space_id,
@@ -199,7 +230,7 @@ async def booking_facts(
         "exclude_id": exclude_id or 0,
         "party_id": party_id,
     }
-    row = (await session.execute(stmt, params)).first()
+    row = await runner.first(_FACTS if party_id is None else _FACTS_WITH_AGREEMENTS, params)
     if row is None:
         return None
     ctx = SpaceContext(
@@ -209,16 +240,17 @@ async def booking_facts(
         site_id=row[2],
         owner_party_id=row[3],
         tz=zone(row[4]),
-        open_hours=weekly_minutes(row[5]),
-        reserved_hours=weekly_minutes(row[6]),
-        custodial_hours=weekly_minutes(row[7]),
+        open_hours=weekly_of(row[5]),
+        reserved_hours=weekly_of(row[6]),
+        custodial_hours=weekly_of(row[7]),
         custodial_rate_cents_per_hour=row[8],
     )
     closures: list[DateRange] = []
     recesses: list[DateRange] = []
     for kind, start, end in row[9] or ():
         (closures if kind == "closure" else recesses).append((date.fromisoformat(start), date.fromisoformat(end)))
-    windows = sorted((Held(_instant(s), _instant(e)) for s, e in row[10] or ()), key=lambda h: h.start)
+    seconds = [int(n) * US for n in row[10].split(",")] if row[10] else []
+    windows = sorted(zip(seconds[::2], seconds[1::2], strict=True))
     found = [
         AgreementFacts(
             r[0], r[1], date.fromisoformat(r[2]), date.fromisoformat(r[3]) if r[3] else None,

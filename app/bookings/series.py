@@ -29,6 +29,7 @@ from app.bookings.service import (
 )
 from app.core.auth import Principal, can_see_booking, require_may_change_booking
 from app.core.errors import InvalidTransition, NotFound, ValidationFailed
+from app.core.sql import SessionRunner
 from app.core.time import zone
 from app.sites.models import Site, Space
 
@@ -50,7 +51,7 @@ async def create_series(
     first_day = windows[0][0].astimezone(tz).date()
     last_day = windows[-1][0].astimezone(tz).date()
     ev = await evaluate(
-        session, space_id=data.space_id, party_id=party_id, occurrences=occurrences, now=now,
+        SessionRunner(session), space_id=data.space_id, party_id=party_id, occurrences=occurrences, now=now,
         agreement_id=data.agreement_id, rental_fee_cents=data.rental_fee_cents,
         series_days=(last_day - first_day).days + 1,
     )

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.bookings import repository as repo
-from app.bookings.availability import Block, timeline
+from app.bookings.availability import Interval, Span, micros, timeline_us
 from app.bookings.models import HOLDING_STATUSES, Booking, BookingEvent
 from app.bookings.rules import Held, Occurrence, Situation, Terms, Violation, agreement_kind, check
 from app.bookings.schemas import BookingCreate, BookingStatus, BookingUpdate
@@ -47,7 +47,7 @@ from app.core.errors import (
     ValidationFailed,
 )
 from app.core.pagination import as_int, keyset, page_of
-from app.core.sql import Row, Runner
+from app.core.sql import Row, Runner, SessionRunner
 from app.costs import service as costs
 from app.costs.allocation import minutes_of
 from app.costs.quote import NO_COST, QuoteFigures, standalone_quote
@@ -122,7 +122,7 @@ def _nearby(others: Sequence[Held], starts: Sequence[datetime], held: Held) -> l
 
 
 async def evaluate(
-    session: AsyncSession,
+    runner: Runner,
     *,
     space_id: int,
     party_id: int,
@@ -138,7 +138,7 @@ async def evaluate(
     number of occurrences or of bookings in the database."""
     helds = [o.held for o in occurrences]
     facts = await repo.booking_facts(
-        session,
+        runner,
         space_id=space_id,
         lo=min(h.start for h in helds),
         hi=max(h.end for h in helds),
@@ -309,7 +309,7 @@ async def create_booking(
     party_id = await booking_target(session, principal, data.party_id)
     occ = _occurrence(data)
     ev = await evaluate(
-        session, space_id=data.space_id, party_id=party_id, occurrences=[occ], now=now,
+        SessionRunner(session), space_id=data.space_id, party_id=party_id, occurrences=[occ], now=now,
         agreement_id=data.agreement_id, rental_fee_cents=data.rental_fee_cents,
     )
     raise_for(ev.violations)
@@ -330,7 +330,7 @@ async def quote_booking(
     """What `create_booking` would decide, writing nothing."""
     party_id = await booking_target(session, principal, data.party_id)
     return await evaluate(
-        session, space_id=data.space_id, party_id=party_id, occurrences=[_occurrence(data)], now=now,
+        SessionRunner(session), space_id=data.space_id, party_id=party_id, occurrences=[_occurrence(data)], now=now,
         agreement_id=data.agreement_id, rental_fee_cents=data.rental_fee_cents,
     )
 
@@ -532,7 +532,7 @@ async def change_booking(
     occ = Occurrence(new_values["start"], new_values["end"], new_values["setup_minutes"],
                      new_values["cleanup_minutes"], new_values["attendance"])
     ev = await evaluate(
-        session, space_id=booking.space_id, party_id=booking.party_id, occurrences=[occ], now=now,
+        SessionRunner(session), space_id=booking.space_id, party_id=booking.party_id, occurrences=[occ], now=now,
         agreement_id=booking.agreement_id, exclude_booking_id=booking.id,
         terms_snapshot=booking.terms,
     )
@@ -570,14 +570,14 @@ MAX_AVAILABILITY_SPAN = timedelta(days=62)
 
 
 async def availability(
-    session: AsyncSession, *, space_id: int, start: datetime, end: datetime
-) -> tuple[list[Block], list[Block]]:
+    runner: Runner, *, space_id: int, start: datetime, end: datetime
+) -> tuple[list[Interval], list[Span]]:
     """One indexed query whatever the number of bookings."""
     if end <= start:
         raise ValidationFailed(["query", "to"], "`to` must be after `from`")
     if end - start > MAX_AVAILABILITY_SPAN:
         raise ValidationFailed(["query", "to"], "the span from `from` to `to` is at most 62 days")
-    facts = await repo.booking_facts(session, space_id=space_id, lo=start, hi=end)
+    facts = await repo.booking_facts(runner, space_id=space_id, lo=start, hi=end)
     if facts is None:
         raise NotFound("no such space")
-    return timeline(facts.calendar, facts.held, start, end)
+    return timeline_us(facts.calendar, facts.held_us, micros(start), micros(end))

@@ -12,13 +12,13 @@ import asyncio
 import json
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -132,15 +132,10 @@ class DriverPool:
         self._waiters: deque[asyncio.Future[Any]] = deque()
         self._count = 0  # open or opening
 
-    @asynccontextmanager
-    async def acquire(self) -> AsyncIterator[Any]:
-        conn = await self._get()
-        try:
-            yield conn
-        except BaseException as exc:
-            self._put(conn, reusable=_still_in_sync(exc))
-            raise
-        self._put(conn, reusable=True)
+    def acquire(self) -> Lease:
+        """`async with pool.acquire() as conn:` (a class, not a generator: this runs on
+        every hot request)."""
+        return Lease(self)
 
     async def _get(self) -> Any:
         while True:
@@ -201,6 +196,35 @@ class DriverPool:
             await conn.close()
 
 
+class Lease:
+    __slots__ = ("conn", "pool")
+
+    def __init__(self, pool: DriverPool) -> None:
+        self.pool = pool
+        self.conn: Any = None
+
+    async def __aenter__(self) -> Any:
+        self.conn = await self.pool._get()
+        return self.conn
+
+    async def __aexit__(self, _type: Any, exc: BaseException | None, _tb: Any) -> None:
+        self.pool._put(self.conn, reusable=exc is None or _still_in_sync(exc))
+
+
+class _DriverUnit(Lease):
+    """`Database.runner` on the pool: a lease whose connection comes as a runner."""
+
+    __slots__ = ("dialect", "listeners")
+
+    def __init__(self, pool: DriverPool, dialect: Dialect, listeners: list[Callable[[str], None]]) -> None:
+        super().__init__(pool)
+        self.dialect = dialect
+        self.listeners = listeners
+
+    async def __aenter__(self) -> DriverRunner:  # type: ignore[override]
+        return DriverRunner(await super().__aenter__(), self.dialect, self.listeners)
+
+
 def _still_in_sync(exc: BaseException) -> bool:
     """After a database error (a constraint, say) or one of ours (a 404) the connection
     is ready for the next statement; after a cancellation or an I/O failure its
@@ -245,21 +269,22 @@ class Database:
     # Called with the SQL of each hot statement run on the driver (tests count them).
     listeners: list[Callable[[str], None]] = field(default_factory=list)
 
-    @asynccontextmanager
-    async def runner(self, *, write: bool = False) -> AsyncIterator[Runner]:
+    def runner(self, *, write: bool = False) -> AbstractAsyncContextManager[Runner]:
         """One unit of work for hot statements. PostgreSQL: a driver connection in
         autocommit (each hot write is one atomic statement; the exclusion constraint
         guards conflicts). SQLite: a session, `BEGIN IMMEDIATE` when writing, so a
         check-then-insert is serialized."""
+        if self.driver_pool is not None and self.joined is None:
+            return _DriverUnit(self.driver_pool, self.engine.dialect, self.listeners)
+        return self._runner(write)
+
+    @asynccontextmanager
+    async def _runner(self, write: bool) -> AsyncIterator[Runner]:
         dialect = self.engine.dialect
         if dialect.name == "postgresql" and self.joined is not None:
             raw = (await self.joined.get_raw_connection()).driver_connection
             async with raw.transaction():  # a savepoint of the test's transaction
                 yield DriverRunner(raw, dialect, self.listeners)
-            return
-        if self.driver_pool is not None:
-            async with self.driver_pool.acquire() as conn:
-                yield DriverRunner(conn, dialect, self.listeners)
             return
         maker = self.write_sessions if write else self.read_sessions
         async with maker() as session:

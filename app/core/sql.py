@@ -69,18 +69,27 @@ class Compiled:
 
 
 class Hot:
-    """A Core statement for the hot paths; its compiled form is kept per dialect."""
+    """A Core statement for the hot paths (or a function of the dialect's name that
+    builds one), built once per dialect and compiled once per dialect object."""
 
-    __slots__ = ("stmt", "_compiled")
+    __slots__ = ("_build", "_compiled", "_statements")
 
-    def __init__(self, stmt: Executable) -> None:
-        self.stmt = stmt
+    def __init__(self, build: Executable | Callable[[str], Executable]) -> None:
+        self._build = build
+        self._statements: dict[str, Executable] = {}
         self._compiled: dict[int, Compiled] = {}
+
+    def statement(self, dialect_name: str) -> Executable:
+        stmt = self._statements.get(dialect_name)
+        if stmt is None:
+            build = self._build
+            stmt = self._statements[dialect_name] = build if isinstance(build, Executable) else build(dialect_name)
+        return stmt
 
     def compiled(self, dialect: Dialect) -> Compiled:
         c = self._compiled.get(id(dialect))
         if c is None:
-            c = self._compiled[id(dialect)] = Compiled.of(self.stmt, dialect)
+            c = self._compiled[id(dialect)] = Compiled.of(self.statement(dialect.name), dialect)
         return c
 
 
@@ -102,10 +111,10 @@ class SessionRunner:
         self.dialect_name = session.get_bind().dialect.name
 
     async def first(self, hot: Hot, params: dict[str, Any]) -> Row | None:
-        return (await self.session.execute(hot.stmt, params)).first()  # type: ignore[return-value]
+        return (await self.session.execute(hot.statement(self.dialect_name), params)).first()  # type: ignore[return-value]
 
     async def all(self, hot: Hot, params: dict[str, Any]) -> list[Row]:
-        return list((await self.session.execute(hot.stmt, params)).all())
+        return list((await self.session.execute(hot.statement(self.dialect_name), params)).all())
 
 
 class DriverRunner:

@@ -160,9 +160,3 @@ async def test_filtering_spaces_by_an_unknown_site_lists_nothing(client):
     r = await client.get("/v1/spaces", params={"site_id": 987654})
     assert r.status_code == 200
     assert r.json() == {"items": [], "next_cursor": None}
-
-
-async def test_listing_the_spaces_of_an_unknown_site_is_not_found(client):
-    r = await client.get("/v1/sites/987654/spaces")
-    assert r.status_code == 404
-    assert r.json()["code"] == "not-found"
