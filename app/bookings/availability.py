@@ -15,7 +15,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from app.bookings.rules import Held, SiteCalendar
-from app.core.time import MINUTES_PER_DAY, wall_to_utc
+from app.core.time import MINUTES_PER_DAY, merged_windows, wall_to_utc
 
 # When reasons overlap, the block shows the strongest one (lowest rank).
 REASONS = ("closure", "closed", "booking", "reserved")
@@ -50,17 +50,6 @@ def _wall_us(day: date, minute: int, tz: ZoneInfo) -> int:
     return micros(wall_to_utc(day, minute, tz))
 
 
-def _merged(windows: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Windows that touch or overlap become one (open hours: 08-12 + 12-18 is 08-18)."""
-    out: list[tuple[int, int]] = []
-    for s, e in sorted(windows):
-        if out and s <= out[-1][1]:
-            out[-1] = (out[-1][0], max(e, out[-1][1]))
-        else:
-            out.append((s, e))
-    return out
-
-
 @lru_cache(maxsize=8192)
 def day_spans(
     day: date,
@@ -77,7 +66,7 @@ def day_spans(
         return ((day_start, day_end, CLOSURE),)
     spans: list[Span] = []
     cursor = day_start
-    for s, e in _merged(open_windows):
+    for s, e in merged_windows(open_windows):
         ws, we = _wall_us(day, s, tz), _wall_us(day, e, tz)
         if ws > cursor:
             spans.append((cursor, ws, CLOSED))

@@ -4,6 +4,7 @@ times in a site's IANA zone; instants are aware and stored in UTC."""
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Annotated, Literal
@@ -150,17 +151,22 @@ def local_days(start: datetime, end: datetime, tz: zoneinfo.ZoneInfo) -> list[da
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
+def merged_windows(windows: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Windows that touch or overlap become one (08-12 and 12-18 are 08-18)."""
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(windows):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(e, out[-1][1]))
+        else:
+            out.append((s, e))
+    return out
+
+
 def day_windows_utc(
     day: date, weekly: WeeklyMinutes, tz: zoneinfo.ZoneInfo, *, merge_touching: bool = False
 ) -> list[tuple[datetime, datetime]]:
     """A date's weekly windows as UTC instants."""
     spans = list(weekly[day.weekday()])
     if merge_touching:
-        merged: list[tuple[int, int]] = []
-        for s, e in sorted(spans):
-            if merged and s <= merged[-1][1]:
-                merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
-            else:
-                merged.append((s, e))
-        spans = merged
+        spans = merged_windows(spans)
     return [(wall_to_utc(day, s, tz), wall_to_utc(day, e, tz)) for s, e in spans]
