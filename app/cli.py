@@ -90,7 +90,7 @@ def demo_data(
 
 @cli.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to bind")] = "0.0.0.0",  # noqa: S104
+    host: Annotated[str, typer.Option(help="Interface to bind")] = "0.0.0.0",
     port: Annotated[int, typer.Option(help="Port")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
 ) -> None:

@@ -56,7 +56,7 @@ from app.core.time import (
     zone,
 )
 from app.costs.schemas import CostCategory, CostItemCreate
-from app.costs.service import create_cost_item
+from app.costs.service import create_cost_item, settle_in
 from app.parties.models import Party
 from app.sites.models import CalendarException, Site, Space
 
@@ -1981,6 +1981,8 @@ async def write_demo_data(
     made = await write_activity(session, data, ids)
     advance("bookings")
     await write_cost_items(session, data, ids)
+    # Bill every site date now, so the first statement read has nothing left to do.
+    await settle_in(session, first=date.min, last=date.max)
     advance("cost items")
     return {
         "parties": len(data.parties),

@@ -3,7 +3,7 @@
 from app.agreements.models import Agreement, DirectPartner
 from app.bookings.models import Booking, BookingEvent, BookingSeries
 from app.core.db import Base
-from app.costs.models import CostItem, CustodialCharge
+from app.costs.models import CostItem, CustodialCharge, PendingSiteDate
 from app.keys.models import ApiKey
 from app.parties.models import Party
 from app.sites.models import CalendarException, Site, Space
@@ -20,6 +20,7 @@ __all__ = [
     "CustodialCharge",
     "DirectPartner",
     "Party",
+    "PendingSiteDate",
     "Site",
     "Space",
 ]

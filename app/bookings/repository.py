@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     Integer,
     Select,
@@ -21,8 +22,11 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    join,
+    literal,
     or_,
     select,
+    true,
     type_coerce,
 )
 from sqlalchemy.exc import IntegrityError
@@ -32,10 +36,12 @@ from app.agreements.models import Agreement, DirectPartner
 from app.bookings.availability import US, instant
 from app.bookings.models import HOLDING_STATUSES, Booking, BookingEvent
 from app.bookings.rules import DateRange, Held, SiteCalendar
-from app.core.auth import BookingScope, with_key
+from app.core.auth import KEY_COLUMNS, BookingScope, key_lookup, with_key
 from app.core.db import UTCDateTime
-from app.core.sql import Hot, Runner
+from app.core.sql import Hot, Row, Runner
 from app.core.time import WeeklyMinutes, weekly_minutes, zone
+from app.costs.service import MARK_PENDING, marking
+from app.parties.models import Party
 from app.sites.models import CalendarException, Site, Space
 
 # A held window lies inside one open-hours window of one local date, so it is at
@@ -130,10 +136,16 @@ def weekly_of(text: str | None) -> WeeklyMinutes:
     return weekly_minutes(json.loads(text) if text else {})
 
 
-def _facts_statement(dialect: str, with_agreements: bool) -> Select[Any]:
+def _facts_statement(dialect: str, with_agreements: bool, keyed: bool = False) -> Select[Any]:
     """Built once per dialect (building a statement costs more than running it);
-    the values come as bind parameters."""
+    the values come as bind parameters. `keyed`: the caller's key row comes first,
+    the booking party defaults to the key's, and the last column says whether that
+    party exists (creating a booking needs nothing else)."""
     space_id = bindparam("space_id", type_=Integer)
+    caller = key_lookup().subquery("caller")
+    party_id: Any = bindparam("party_id", type_=Integer)
+    if keyed:
+        party_id = func.coalesce(party_id, caller.c.party_id)
     first_day, last_day = bindparam("first_day", type_=Date), bindparam("last_day", type_=Date)
     calendar = (
         select(_json_rows(dialect, CalendarException.kind, CalendarException.start_date, CalendarException.end_date))
@@ -174,7 +186,6 @@ def _facts_statement(dialect: str, with_agreements: bool) -> Select[Any]:
         held.scalar_subquery(),
     ]
     if with_agreements:
-        party_id = bindparam("party_id", type_=Integer)
         agreements = select(
             _json_rows(
                 dialect,
@@ -194,17 +205,28 @@ def _facts_statement(dialect: str, with_agreements: bool) -> Select[Any]:
             or_(
                 Agreement.party_a_id == party_id,
                 Agreement.party_b_id == party_id,
-                exists().where(DirectPartner.agreement_id == Agreement.id, DirectPartner.party_id == party_id),
+                # Correlated by name: `caller` lives two levels up.
+                exists()
+                .where(DirectPartner.agreement_id == Agreement.id, DirectPartner.party_id == party_id)
+                .correlate(Agreement, caller),
             ),
             Agreement.starts_on <= last_day,
             or_(Agreement.ends_on.is_(None), Agreement.ends_on >= first_day),
         )
         columns.append(type_coerce(agreements.scalar_subquery(), JSON))
-    return select(*columns).join(Site, Site.id == Space.site_id).where(Space.id == space_id)
+    if not keyed:
+        return select(*columns).join(Site, Site.id == Space.site_id).where(Space.id == space_id)
+    columns.append(exists().where(Party.id == party_id))
+    one = select(literal(1).label("one")).subquery("one")
+    place = join(Space, Site, Site.id == Space.site_id)
+    return select(*caller.c, *columns).select_from(
+        one.outerjoin(caller, true()).outerjoin(place, Space.id == space_id)
+    )
 
 
 _FACTS = Hot(lambda dialect: _facts_statement(dialect, with_agreements=False))
 _FACTS_WITH_AGREEMENTS = Hot(lambda dialect: _facts_statement(dialect, with_agreements=True))
+_FACTS_FOR_CALLER = Hot(lambda dialect: _facts_statement(dialect, with_agreements=True, keyed=True))
 
 
 async def booking_facts(
@@ -219,8 +241,36 @@ async def booking_facts(
     """The space and its site, the site's calendar around [lo, hi), the active
     agreements binding the owner and `party_id` (if given), and the held windows
     overlapping [lo, hi), all in one statement whatever the amount of data."""
+    params = _facts_params(space_id, lo, hi, party_id, exclude_id)
+    row = await runner.first(_FACTS if party_id is None else _FACTS_WITH_AGREEMENTS, params)
+    return None if row is None else _facts_of(row, space_id, with_agreements=party_id is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class CallerFacts:
+    key_row: Row  # the caller's key (`KEY_COLUMNS`), NULLs when it has none
+    facts: BookingFacts | None  # None: no such space
+    party_exists: bool
+
+
+async def caller_facts(
+    runner: Runner, *, lookup_id: str | None, space_id: int, lo: datetime, hi: datetime, party_id: int | None
+) -> CallerFacts:
+    """`booking_facts` for a new booking, with the caller's key found by `lookup_id`
+    in the same statement; `party_id` None books for the key's own party."""
+    params = _facts_params(space_id, lo, hi, party_id, None) | {"lookup_id": lookup_id}
+    row = await runner.first(_FACTS_FOR_CALLER, params)
+    assert row is not None  # the statement always answers one row
+    rest = row[KEY_COLUMNS:]
+    facts = None if rest[0] is None else _facts_of(rest, space_id, with_agreements=True)
+    return CallerFacts(row[:KEY_COLUMNS], facts, bool(rest[-1]))
+
+
+def _facts_params(
+    space_id: int, lo: datetime, hi: datetime, party_id: int | None, exclude_id: int | None
+) -> dict[str, Any]:
     # Local dates are within a day of UTC ones; rules filter precisely afterwards.
-    params = {
+    return {
         "space_id": space_id,
         "first_day": (lo - timedelta(days=1)).date(),
         "last_day": (hi + timedelta(days=1)).date(),
@@ -230,9 +280,9 @@ async def booking_facts(
         "exclude_id": exclude_id or 0,
         "party_id": party_id,
     }
-    row = await runner.first(_FACTS if party_id is None else _FACTS_WITH_AGREEMENTS, params)
-    if row is None:
-        return None
+
+
+def _facts_of(row: Row, space_id: int, *, with_agreements: bool) -> BookingFacts:
     ctx = SpaceContext(
         space_id=space_id,
         capacity=row[0],
@@ -256,7 +306,7 @@ async def booking_facts(
             r[0], r[1], date.fromisoformat(r[2]), date.fromisoformat(r[3]) if r[3] else None,
             r[4] if isinstance(r[4], dict) else json.loads(r[4]), ((r[5], r[6]), (r[7], r[8])),
         )
-        for r in (row[11] if party_id is not None else None) or ()
+        for r in (row[11] if with_agreements else None) or ()
     ]
     return BookingFacts(
         ctx, tuple(closures), tuple(recesses), sorted(found, key=lambda a: a.preference), windows
@@ -267,33 +317,50 @@ _BOOKING_FIELDS = tuple(c.key for c in Booking.__table__.c if c.key != "id")
 _EVENT_FIELDS = tuple(c.key for c in BookingEvent.__table__.c if c.key not in ("id", "booking_id"))
 
 
-@cache
-def _insert_booking_statement(dialect: str) -> tuple[Any, ...]:
-    """Built once. On PostgreSQL the booking and its history row go in one statement."""
+def _insert_statements(dialect: str) -> tuple[Hot, ...]:
+    """On PostgreSQL one statement: the booking, its history row and (when `mark`)
+    its site date marked pending. On SQLite three, in the caller's transaction."""
     # Core tables, not the ORM entities: no unit-of-work machinery on the hot path.
     bookings, events = Booking.__table__, BookingEvent.__table__
     booking = insert(bookings).values({k: bindparam(f"b_{k}", type_=bookings.c[k].type) for k in _BOOKING_FIELDS})
     event_values = {k: bindparam(f"e_{k}", type_=events.c[k].type) for k in _EVENT_FIELDS}
     if dialect == "postgresql":
-        new = booking.returning(bookings.c.id).cte("new_booking")
-        return (
-            insert(events)
-            .from_select(["booking_id", *_EVENT_FIELDS], select(new.c.id, *event_values.values()))
-            .returning(events.c.booking_id),
+        new = booking.returning(bookings.c.id, bookings.c.site_id, bookings.c.local_date).cte("new_booking")
+        event = insert(events).from_select(["booking_id", *_EVENT_FIELDS], select(new.c.id, *event_values.values()))
+        marked = marking(
+            dialect,
+            lambda stmt: stmt.from_select(
+                ["site_id", "local_date", "seq"],
+                select(new.c.site_id, new.c.local_date, literal(1, BigInteger)).where(
+                    bindparam("mark", type_=Boolean)
+                ),
+            ),
         )
+        # Data-modifying CTEs run whether or not the result reads them.
+        return (Hot(select(new.c.id).add_cte(event.cte("new_event"), marked.cte("marked"))),)
     return (
-        booking.returning(bookings.c.id),
-        insert(events).values(booking_id=bindparam("booking_id", type_=Integer), **event_values),
+        Hot(booking.returning(bookings.c.id)),
+        Hot(insert(events).values(booking_id=bindparam("booking_id", type_=Integer), **event_values)),
+        MARK_PENDING,
     )
 
 
-async def insert_booking(session: AsyncSession, booking: dict[str, Any], event: dict[str, Any]) -> int:
-    """Insert a booking and its `created` history row; one round trip on PostgreSQL."""
+_INSERT = {d: _insert_statements(d) for d in ("postgresql", "sqlite")}
+
+
+async def insert_booking(runner: Runner, booking: dict[str, Any], event: dict[str, Any], *, mark: bool) -> int:
+    """Insert a booking and its `created` history row, and mark its site date
+    pending when `mark`; one round trip on PostgreSQL."""
     params = {f"b_{k}": booking[k] for k in _BOOKING_FIELDS} | {f"e_{k}": event[k] for k in _EVENT_FIELDS}
-    statements = _insert_booking_statement(session.get_bind().dialect.name)
-    booking_id = int((await session.execute(statements[0], params)).scalar_one())
-    if len(statements) > 1:
-        await session.execute(statements[1], params | {"booking_id": booking_id})
+    statements = _INSERT[runner.dialect_name]
+    if len(statements) == 1:
+        row = await runner.first(statements[0], params | {"mark": mark})
+        return int(row[0])  # type: ignore[index]
+    row = await runner.first(statements[0], params)
+    booking_id = int(row[0])  # type: ignore[index]
+    await runner.execute(statements[1], params | {"booking_id": booking_id})
+    if mark:
+        await runner.execute(statements[2], {"site_id": booking["site_id"], "local_date": booking["local_date"]})
     return booking_id
 
 
@@ -344,8 +411,9 @@ async def booking_with_owner(
     return (row[0], row[1]) if row else None
 
 
-def is_exclusion_violation(exc: IntegrityError) -> bool:
-    orig = exc.orig
+def is_exclusion_violation(exc: BaseException) -> bool:
+    """23P01, raised by asyncpg directly or wrapped by SQLAlchemy (IntegrityError)."""
+    orig = exc.orig if isinstance(exc, IntegrityError) else exc
     code = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
     return code == EXCLUSION_VIOLATION
 

@@ -17,7 +17,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.bookings import repository as repo
@@ -27,9 +26,13 @@ from app.bookings.rules import Held, Occurrence, Situation, Terms, Violation, ag
 from app.bookings.schemas import BookingCreate, BookingStatus, BookingUpdate
 from app.core.auth import (
     KEY_COLUMNS,
+    Caller,
+    Credentials,
     Principal,
     booking_party,
     booking_scope,
+    caller_lookup_id,
+    caller_principal,
     can_see_booking,
     lookup_id,
     principal_of,
@@ -147,6 +150,25 @@ async def evaluate(
     )
     if facts is None:
         raise ValidationFailed(["body", "space_id"], f"no space with id {space_id}")
+    return judge(
+        facts, party_id=party_id, occurrences=occurrences, now=now, agreement_id=agreement_id,
+        rental_fee_cents=rental_fee_cents, series_days=series_days, terms_snapshot=terms_snapshot,
+    )
+
+
+def judge(
+    facts: repo.BookingFacts,
+    *,
+    party_id: int,
+    occurrences: list[Occurrence],
+    now: datetime,
+    agreement_id: int | None = None,
+    rental_fee_cents: int = 0,
+    series_days: int | None = None,
+    terms_snapshot: dict[str, Any] | None = None,
+) -> Evaluation:
+    """Every rule on every occurrence, from facts already read (no I/O)."""
+    helds = [o.held for o in occurrences]
     ctx = facts.ctx
     tz = ctx.tz
     calendar = facts.calendar
@@ -287,10 +309,10 @@ def event(booking: Booking, action: str, principal: Principal, now: datetime, **
 @asynccontextmanager
 async def conflicts_as_problems() -> AsyncIterator[None]:
     """PostgreSQL's exclusion constraint (a concurrent booking won the race) becomes
-    the same `booking-conflict` as the check in Python."""
+    the same `booking-conflict` as the check in Python, through a session or not."""
     try:
         yield
-    except IntegrityError as exc:
+    except Exception as exc:
         if repo.is_exclusion_violation(exc):
             raise BookingConflict(
                 [{"rule": "conflict", "detail": "another booking of the space holds this time", "start": None}]
@@ -303,25 +325,43 @@ async def flush_holding(session: AsyncSession) -> None:
         await session.flush()
 
 
-async def create_booking(
-    session: AsyncSession, *, principal: Principal, data: BookingCreate, now: datetime
-) -> Booking:
-    party_id = await booking_target(session, principal, data.party_id)
+async def book(runner: Runner, *, caller: Caller, data: BookingCreate, now: datetime) -> dict[str, Any]:
+    """Check every rule and make one booking; its values, `id` included. Two
+    statements on PostgreSQL: the facts (with the caller's key), then the booking,
+    its history row and its pending site date in one insert."""
     occ = _occurrence(data)
-    ev = await evaluate(
-        SessionRunner(session), space_id=data.space_id, party_id=party_id, occurrences=[occ], now=now,
-        agreement_id=data.agreement_id, rental_fee_cents=data.rental_fee_cents,
+    held = occ.held
+    # A known caller's party is settled first; a token's defaults to its key's, in SQL.
+    requested = data.party_id if isinstance(caller, Credentials) else booking_party(caller, data.party_id)
+    found = await repo.caller_facts(
+        runner, lookup_id=caller_lookup_id(caller), space_id=data.space_id, lo=held.start, hi=held.end,
+        party_id=requested,
+    )
+    principal = caller_principal(caller, found.key_row)
+    party_id = booking_party(principal, data.party_id)
+    if not found.party_exists:
+        raise ValidationFailed(["body", "party_id"], f"no party with id {party_id}")
+    if found.facts is None:
+        raise ValidationFailed(["body", "space_id"], f"no space with id {data.space_id}")
+    ev = judge(
+        found.facts, party_id=party_id, occurrences=[occ], now=now, agreement_id=data.agreement_id,
+        rental_fee_cents=data.rental_fee_cents,
     )
     raise_for(ev.violations)
     values = booking_values(ev, occ, ev.quotes[0], purpose=data.purpose, now=now, principal=principal)
     async with conflicts_as_problems():
-        # The hot path: one statement for the booking and its history row (Core, no ORM unit of work).
-        booking_id = await repo.insert_booking(
-            session, values, event_values(None, None, ev.status, "created", principal, now)
+        values["id"] = await repo.insert_booking(
+            runner, values, event_values(None, None, ev.status, "created", principal, now),
+            mark=adds_custodial_time(values),
         )
-    if adds_custodial_time(values):
-        await rebill(session, values["site_id"], [values["local_date"]])
-    return Booking(id=booking_id, **values)
+    return values
+
+
+async def create_booking(
+    session: AsyncSession, *, principal: Principal, data: BookingCreate, now: datetime
+) -> Booking:
+    """`book` in the caller's session (demo data)."""
+    return Booking(**await book(SessionRunner(session), caller=principal, data=data, now=now))
 
 
 async def quote_booking(
@@ -444,7 +484,6 @@ async def act(
     booking.version += 1
     booking.updated_at = now
     if counted_before != counts_in_coverage(booking):
-        await session.flush()
         await rebill(session, booking.site_id, [booking.local_date])
     session.add(event(booking, {"approve": "approved", "decline": "declined", "cancel": "cancelled"}[action],
                       principal, now, reason=reason))
@@ -471,7 +510,8 @@ def adds_custodial_time(new_booking: dict[str, Any]) -> bool:
 
 
 async def rebill(session: AsyncSession, site_id: int, dates: Iterable[date]) -> None:
-    await costs.recompute_site_dates(session, site_id=site_id, dates=dates)
+    """The site dates' custodial charges are computed again before anyone reads them."""
+    await costs.mark_pending(session, site_id=site_id, dates=dates)
 
 
 async def relocalize_site(session: AsyncSession, *, site_id: int, tz: ZoneInfo, first_day: date) -> None:

@@ -8,7 +8,15 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.auth import Principal, authenticate, bearer_token, require_admin, require_key
+from app.core.auth import (
+    Credentials,
+    Principal,
+    authenticate,
+    bearer_token,
+    credentials,
+    require_admin,
+    require_key,
+)
 from app.core.db import Database
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -26,6 +34,14 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+def get_database(request: Request) -> Database:
+    return request.app.state.db  # type: ignore[no-any-return]
+
+
+# For services that open transactions of their own (settling pending charges).
+DatabaseDep = Annotated[Database, Depends(get_database)]
 
 
 AuthorizationHeader = Annotated[str | None, Header(include_in_schema=False)]
@@ -50,6 +66,14 @@ async def _require_key(principal: OptionalPrincipalDep) -> Principal:
 async def _require_admin(principal: OptionalPrincipalDep) -> Principal:
     return require_admin(principal)
 
+
+async def _credentials(request: Request) -> Credentials:
+    return credentials(request.headers.get("authorization"), request.app.state.admin_key)
+
+
+# Hot routes: the header is checked here, before the body (a keyless request is a 401
+# whatever its body); the key itself by the route's first statement.
+CredentialsDep = Annotated[Credentials, Depends(_credentials)]
 
 # Dependencies run before the body is validated, so a keyless request is a 401
 # whatever its body.

@@ -102,6 +102,8 @@ class Runner(Protocol):
 
     async def all(self, hot: Hot, params: dict[str, Any]) -> list[Row]: ...
 
+    async def execute(self, hot: Hot, params: dict[str, Any]) -> None: ...
+
 
 class SessionRunner:
     """Through an AsyncSession (SQLite; and PostgreSQL outside HTTP, e.g. demo data)."""
@@ -115,6 +117,9 @@ class SessionRunner:
 
     async def all(self, hot: Hot, params: dict[str, Any]) -> list[Row]:
         return list((await self.session.execute(hot.statement(self.dialect_name), params)).all())
+
+    async def execute(self, hot: Hot, params: dict[str, Any]) -> None:
+        await self.session.execute(hot.statement(self.dialect_name), params)
 
 
 class DriverRunner:
@@ -141,3 +146,9 @@ class DriverRunner:
             listen(c.sql)
         records = await self.conn.fetch(c.sql, *c.args(params))
         return records if c.results is None else [c.row(r) for r in records]
+
+    async def execute(self, hot: Hot, params: dict[str, Any]) -> None:
+        c = hot.compiled(self.dialect)
+        for listen in self.listeners:
+            listen(c.sql)
+        await self.conn.execute(c.sql, *c.args(params))

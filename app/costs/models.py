@@ -20,9 +20,9 @@ from app.core.time import utcnow
 
 
 class CustodialCharge(Base):
-    """A booking's part of its site date's custodial coverage beyond scheduled hours,
-    kept up to date whenever a booking of that site date changes, so statements and
-    reports add up stored, traceable figures in SQL."""
+    """A booking's part of its site date's custodial coverage beyond scheduled hours.
+    Statements and reports add up these stored, traceable figures in SQL, after
+    bringing every pending site date of their period up to date."""
 
     __tablename__ = "custodial_charges"
     __table_args__ = (
@@ -64,3 +64,18 @@ class CostItem(Base):
     shares_cents: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+
+
+class PendingSiteDate(Base):
+    """A site date whose custodial charges may be stale: a booking that counts (or
+    counted) in its coverage was made or changed, or the site's custodial hours did.
+    Marked in the same statement or transaction as the change; a statement or report
+    re-bills the pending dates of its period before it reads (`costs.service.settle`).
+    `seq` grows with each mark, so a settlement clears only the marks it has seen."""
+
+    __tablename__ = "custodial_pending"
+    __table_args__ = (Index("ix_custodial_pending_date", "local_date"),)
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    local_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=1)

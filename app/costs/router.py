@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BeforeValidator
 
-from app.core.deps import PrincipalDep, SessionDep
+from app.core.deps import DatabaseDep, PrincipalDep, SessionDep
 from app.core.ids import PathId, parse_id
 from app.core.openapi import op
 from app.core.pagination import CursorQuery, LimitQuery, Page
@@ -115,13 +115,14 @@ async def get_cost_item(agreement_id: PathId, item_id: PathId, session: SessionD
 async def agreement_statement(
     agreement_id: PathId,
     session: SessionDep,
+    db: DatabaseDep,
     principal: PrincipalDep,
     from_: FromDateQuery,
     to: DateQuery,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Statement:
     data = await service.statement(
-        session, principal=principal, agreement_id=parse_id(agreement_id, "agreement"), from_date=from_, to_date=to
+        session, db, principal=principal, agreement_id=parse_id(agreement_id, "agreement"), from_date=from_, to_date=to
     )
     party_ids = data.agreement.party_ids
     if wants_csv(accept):
@@ -164,13 +165,14 @@ UTILIZATION_FIELDS = ["key", "name", "booked_minutes", "bookings", "community_mi
 )
 async def utilization_report(
     session: SessionDep,
+    db: DatabaseDep,
     principal: PrincipalDep,
     from_: FromDateQuery,
     to: DateQuery,
     group_by: GroupBy = GroupBy.site,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Utilization:
-    rows = await service.utilization(session, principal=principal, from_date=from_, to_date=to, group_by=group_by)
+    rows = await service.utilization(session, db, principal=principal, from_date=from_, to_date=to, group_by=group_by)
     if wants_csv(accept):
         name = f"utilization-{group_by.value}-{from_.isoformat()}-{to.isoformat()}.csv"
         return csv_response(UTILIZATION_FIELDS, [[r[f] for f in UTILIZATION_FIELDS] for r in rows], name)  # type: ignore[return-value]

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, delete, func, insert, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.agreements.models import Agreement
 from app.bookings.models import Booking
 from app.core.auth import Principal, Role, acts_for, require_party_manager
+from app.core.db import Database
 from app.core.errors import Forbidden, NotFound, ValidationFailed
 from app.core.money import largest_remainder
 from app.core.pagination import as_int, keyset, page_of
+from app.core.sql import Hot
 from app.core.time import utcnow, weekly_minutes, zone
 from app.costs.allocation import CoveringBooking, bill_site_date
-from app.costs.models import CostItem, CustodialCharge
+from app.costs.models import CostItem, CustodialCharge, PendingSiteDate
 from app.costs.schemas import CostItemCreate, GroupBy
 from app.parties.models import Party
 from app.sites.models import Site, Space
@@ -36,13 +40,52 @@ def _shares(snapshot: dict[str, Any], party_a: int, party_b: int) -> tuple[tuple
     return ((party_a, int(snapshot[str(party_a)])), (party_b, int(snapshot[str(party_b)])))
 
 
-# Built once: bookings re-bill their site date on the hot path.
-_DAYS = bindparam("days", expanding=True)
+# Re-billing happens when charges are read (`settle`), not on the hot paths: a change
+# only marks its site dates pending, in the same statement or transaction.
+
+def marking(dialect: str, rows: Callable[[Any], Any]) -> Any:
+    """An upsert of pending site dates: new ones at seq 1, known ones one seq on.
+    `rows` completes the insert (`.values(...)` or `.from_select(...)`)."""
+    table = PendingSiteDate.__table__
+    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return rows(upsert(table)).on_conflict_do_update(
+        index_elements=["site_id", "local_date"], set_={"seq": table.c.seq + 1}
+    )
+
+
+MARK_PENDING = Hot(
+    lambda dialect: marking(
+        dialect, lambda stmt: stmt.values(site_id=bindparam("site_id"), local_date=bindparam("local_date"), seq=1)
+    )
+)
+
+
+async def mark_pending(session: AsyncSession, *, site_id: int, dates: Iterable[date]) -> None:
+    """The site dates' charges must be computed again before they are read."""
+    rows = [{"site_id": site_id, "local_date": d} for d in sorted(set(dates))]
+    if rows:
+        await session.execute(MARK_PENDING.statement(session.get_bind().dialect.name), rows)
+
+
+async def mark_site_from(session: AsyncSession, *, site_id: int, first_day: date) -> None:
+    """After a site's custodial hours, rate or zone change: its site dates from
+    `first_day` on are pending (earlier ones were billed as things stood then)."""
+    booked = select(Booking.local_date).where(
+        Booking.site_id == site_id, Booking.local_date >= first_day, Booking.agreement_id.is_not(None)
+    )
+    charged = select(CustodialCharge.local_date).where(
+        CustodialCharge.site_id == site_id, CustodialCharge.local_date >= first_day
+    )
+    days = await session.scalars(booked.union(charged))
+    await mark_pending(session, site_id=site_id, dates=days.all())
+
+
 _SITE_FOR_BILLING = (
     select(Site.timezone, Site.custodial_hours, Site.custodial_rate_cents_per_hour)
     .where(Site.id == bindparam("site_id"))
     .with_for_update(key_share=True)
 )
+_DAYS = bindparam("days", expanding=True)
 _COUNTING_BOOKINGS = (
     select(
         Booking.id, Booking.start, Booking.held_start, Booking.held_end, Booking.local_date,
@@ -59,19 +102,72 @@ _COUNTING_BOOKINGS = (
 _CLEAR_CHARGES = delete(CustodialCharge.__table__).where(
     CustodialCharge.site_id == bindparam("site_id"), CustodialCharge.local_date.in_(_DAYS)
 )
+_PENDING_SITES = (
+    select(PendingSiteDate.site_id)
+    .where(PendingSiteDate.local_date >= bindparam("first"), PendingSiteDate.local_date <= bindparam("last"))
+    .distinct()
+    .order_by(PendingSiteDate.site_id)
+)
+_PENDING_OF_SITE = (
+    select(PendingSiteDate.local_date, PendingSiteDate.seq)
+    .where(
+        PendingSiteDate.site_id == bindparam("site_id"),
+        PendingSiteDate.local_date >= bindparam("first"),
+        PendingSiteDate.local_date <= bindparam("last"),
+    )
+    .order_by(PendingSiteDate.local_date)
+    .with_for_update()
+)
+_CLEAR_PENDING = delete(PendingSiteDate.__table__).where(
+    PendingSiteDate.site_id == bindparam("p_site"),
+    PendingSiteDate.local_date == bindparam("p_date"),
+    PendingSiteDate.seq == bindparam("p_seq"),
+)
 
 
-async def recompute_site_dates(session: AsyncSession, *, site_id: int, dates: Iterable[date]) -> None:
+async def settle(db: Database, *, first: date, last: date) -> int:
+    """Re-bill every pending site date in [first, last] in a transaction of its own
+    (see `settle_in`); returns how many there were."""
+    async with db.write_sessions() as session:
+        settled = await settle_in(session, first=first, last=last)
+        await session.commit()
+    return settled
+
+
+async def settle_in(session: AsyncSession, *, first: date, last: date) -> int:
+    """Re-bill every pending site date in [first, last] in the caller's transaction.
+    Per site: lock the site row (the order every writer of a site follows: site, then
+    its pending dates), lock and read its pending dates, re-bill them from the
+    bookings committed by then, and clear the marks whose `seq` is unchanged. A
+    booking marked meanwhile keeps its date pending for the next reader; two settlers
+    take turns on the site lock."""
+    params = {"first": first, "last": last}
+    settled = 0
+    sites = (await session.scalars(_PENDING_SITES, params)).all()
+    for site_id in sites:
+        site = await _lock_site(session, site_id)
+        pending = (await session.execute(_PENDING_OF_SITE, {**params, "site_id": site_id})).all()
+        if not pending:
+            continue  # settled by another reader meanwhile
+        await _rebill(session, site_id, site, [day for day, _ in pending])
+        await session.execute(
+            _CLEAR_PENDING, [{"p_site": site_id, "p_date": day, "p_seq": seq} for day, seq in pending]
+        )
+        settled += len(pending)
+    return settled
+
+
+async def _lock_site(session: AsyncSession, site_id: int) -> Any:
+    # FOR NO KEY UPDATE: it must not conflict with the key-share locks that inserting
+    # a booking takes on its site, or two bookings at one site would deadlock.
+    return (await session.execute(_SITE_FOR_BILLING, {"site_id": site_id})).one()
+
+
+async def _rebill(session: AsyncSession, site_id: int, site: Any, days: list[date]) -> None:
     """Bill the site dates again from the bookings that count in coverage now:
     confirmed agreement bookings and late cancellations. Three statements whatever
-    the number of dates; the site row lock makes the last writer see every booking.
-    (FOR NO KEY UPDATE: it must not conflict with the key-share locks that inserting a
-    booking takes on its site, or two bookings at one site would deadlock.)"""
-    days = sorted(set(dates))
-    if not days:
-        return
+    the number of dates."""
     params = {"site_id": site_id, "days": days}
-    site = (await session.execute(_SITE_FOR_BILLING, params)).one()
     tz, hours, rate = zone(site[0]), weekly_minutes(site[1]), site[2]
     rows = await session.execute(_COUNTING_BOOKINGS, params)
     by_day: dict[date, list[CoveringBooking]] = defaultdict(list)
@@ -106,17 +202,10 @@ async def recompute_site_dates(session: AsyncSession, *, site_id: int, dates: It
         await session.execute(insert(CustodialCharge.__table__), charges)
 
 
-async def recompute_site_from(session: AsyncSession, *, site_id: int, first_day: date) -> None:
-    """After a site's custodial hours, rate or zone change: re-bill its site dates from
-    `first_day` on (earlier ones were billed as things stood then)."""
-    booked = select(Booking.local_date).where(
-        Booking.site_id == site_id, Booking.local_date >= first_day, Booking.agreement_id.is_not(None)
-    )
-    charged = select(CustodialCharge.local_date).where(
-        CustodialCharge.site_id == site_id, CustodialCharge.local_date >= first_day
-    )
-    days = await session.scalars(booked.union(charged))
-    await recompute_site_dates(session, site_id=site_id, dates=days.all())
+async def _settled(session: AsyncSession, db: Database, first: date, last: date) -> None:
+    if await settle(db, first=first, last=last):
+        # A read transaction begun before the settlement (SQLite) would not see it.
+        await session.commit()
 
 
 # --- who reads the money ----------------------------------------------------------
@@ -210,13 +299,16 @@ class StatementData:
 
 
 async def statement(
-    session: AsyncSession, *, principal: Principal, agreement_id: int, from_date: date, to_date: date
+    session: AsyncSession, db: Database, *, principal: Principal, agreement_id: int, from_date: date,
+    to_date: date,
 ) -> StatementData:
-    """Three queries whatever the period: the agreement, its custodial charges, its
-    cost items. The site owner incurs custodial cost; each party's balance is its
-    share minus what it incurred, and the settlement squares them."""
+    """Three queries whatever the period (the agreement, its custodial charges, its
+    cost items), after the period's pending site dates are settled. The site owner
+    incurs custodial cost; each party's balance is its share minus what it incurred,
+    and the settlement squares them."""
     _check_range(from_date, to_date, MAX_STATEMENT_DAYS)
     agreement = await readable_agreement(session, principal, agreement_id)
+    await _settled(session, db, from_date, to_date)
     party_ids = agreement.party_ids
     charges = await session.execute(
         select(
@@ -285,7 +377,7 @@ async def statement(
 
 
 async def utilization(
-    session: AsyncSession, *, principal: Principal, from_date: date, to_date: date, group_by: GroupBy
+    session: AsyncSession, db: Database, *, principal: Principal, from_date: date, to_date: date, group_by: GroupBy
 ) -> list[dict[str, Any]]:
     """Confirmed bookings whose site-local date is in [from, to], summed in SQL. Each
     figure is traceable: `/v1/bookings?status=confirmed&site_id=...` lists the same
@@ -293,6 +385,7 @@ async def utilization(
     _check_range(from_date, to_date, MAX_REPORT_DAYS)
     if not principal.is_admin and principal.role is not Role.manager:
         raise Forbidden("only admins and managers read reports")
+    await _settled(session, db, from_date, to_date)
     charged = (
         select(CustodialCharge.booking_id, func.sum(CustodialCharge.cost_cents).label("cost"))
         .group_by(CustodialCharge.booking_id)

@@ -83,7 +83,7 @@ async def update_site(
         today = datetime.now(tz).date()
         if "timezone" in changes:
             await bookings.relocalize_site(session, site_id=site.id, tz=tz, first_day=today)
-        await costs.recompute_site_from(session, site_id=site.id, first_day=today)
+        await costs.mark_site_from(session, site_id=site.id, first_day=today)
     return site
 
 
