@@ -20,10 +20,12 @@ from sqlalchemy import (
     bindparam,
     cast,
     exists,
+    false,
     func,
     insert,
     join,
     literal,
+    null,
     or_,
     select,
     true,
@@ -314,6 +316,8 @@ def _facts_of(row: Row, space_id: int, *, with_agreements: bool) -> BookingFacts
 
 
 _BOOKING_FIELDS = tuple(c.key for c in Booking.__table__.c if c.key != "id")
+# What every new booking has: literals in the PostgreSQL hot insert, not parameters.
+_NEW = frozenset({"version", "cancelled_at", "late_cancellation", "updated_at"})
 _EVENT_FIELDS = tuple(c.key for c in BookingEvent.__table__.c if c.key not in ("id", "booking_id"))
 
 
@@ -325,8 +329,23 @@ def _insert_statements(dialect: str) -> tuple[Hot, ...]:
     booking = insert(bookings).values({k: bindparam(f"b_{k}", type_=bookings.c[k].type) for k in _BOOKING_FIELDS})
     event_values = {k: bindparam(f"e_{k}", type_=events.c[k].type) for k in _EVENT_FIELDS}
     if dialect == "postgresql":
-        new = booking.returning(bookings.c.id, bookings.c.site_id, bookings.c.local_date).cte("new_booking")
-        event = insert(events).from_select(["booking_id", *_EVENT_FIELDS], select(new.c.id, *event_values.values()))
+        # Fewer parameters (each costs encoding on the hot path): a new booking's
+        # version, cancellation and update time are its defaults; its history row
+        # repeats the booking's own columns.
+        fresh = insert(bookings).values(
+            {k: bindparam(f"b_{k}", type_=bookings.c[k].type) for k in _BOOKING_FIELDS if k not in _NEW}
+            | {"version": 1, "cancelled_at": null(), "late_cancellation": false(),
+               "updated_at": bindparam("b_created_at", type_=bookings.c.created_at.type)}
+        )
+        c = bookings.c
+        new = fresh.returning(c.id, c.site_id, c.local_date, c.series_id, c.status, c.created_at,
+                              c.created_by_key_id).cte("new_booking")
+        event = insert(events).from_select(
+            ["booking_id", "series_id", "action", "status", "occurred_at", "actor_key_id", "actor_party_id",
+             "actor_role"],
+            select(new.c.id, new.c.series_id, literal("created"), new.c.status, new.c.created_at,
+                   new.c.created_by_key_id, event_values["actor_party_id"], event_values["actor_role"]),
+        )
         marked = marking(
             dialect,
             lambda stmt: stmt.from_select(

@@ -40,6 +40,10 @@ class Compiled:
         assert isinstance(compiled, SQLCompiler)
         if any(b.expanding for b in compiled.binds.values()):
             raise ValueError("hot statements take no expanding (IN list) parameters")
+        if compiled.insert_prefetch or compiled.update_prefetch:
+            # Python-side column defaults are computed by SQLAlchemy's execution
+            # context, which hot statements bypass: they must give every value.
+            raise ValueError("hot statements must set every column that has a Python-side default")
         names = tuple(compiled.positiontup or ())
         bind_procs = compiled._bind_processors
         results = tuple(

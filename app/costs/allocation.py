@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from app.core.money import cost_of_minutes, largest_remainder
@@ -18,11 +19,20 @@ def minutes_of(delta: timedelta) -> int:
     return int(delta // timedelta(minutes=1))
 
 
+# A site date's bounds and scheduled windows depend only on the date, the zone and the
+# weekly hours: memoized, since every quote and every re-billing asks for them.
+
+
+@lru_cache(maxsize=8192)
+def _bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    return wall_to_utc(day, 0, tz), wall_to_utc(day, 24 * 60, tz)
+
+
 def day_spans(
     day: date, tz: ZoneInfo, intervals: Sequence[tuple[datetime, datetime]]
 ) -> list[Span]:
     """Instants clipped to a local date, as elapsed minutes from its local midnight."""
-    day_start, day_end = wall_to_utc(day, 0, tz), wall_to_utc(day, 24 * 60, tz)
+    day_start, day_end = _bounds(day, tz)
     return [
         (minutes_of(max(s, day_start) - day_start), minutes_of(min(e, day_end) - day_start))
         for s, e in intervals
@@ -30,20 +40,24 @@ def day_spans(
     ]
 
 
-def midnight_shift_edges(day: date, tz: ZoneInfo, custodial_hours: WeeklyMinutes) -> list[int]:
+@lru_cache(maxsize=8192)
+def midnight_shift_edges(day: date, tz: ZoneInfo, custodial_hours: WeeklyMinutes) -> tuple[int, ...]:
     """A shift ending at 24:00 the day before, or starting at 00:00 the day after, meets
     this date at its midnights: coverage continuing it is not a call-out."""
     edges = []
     if any(e == 24 * 60 for _, e in custodial_hours[(day - timedelta(days=1)).weekday()]):
         edges.append(0)
     if any(s == 0 for s, _ in custodial_hours[(day + timedelta(days=1)).weekday()]):
-        edges.append(minutes_of(wall_to_utc(day, 24 * 60, tz) - wall_to_utc(day, 0, tz)))
-    return edges
+        day_start, day_end = _bounds(day, tz)
+        edges.append(minutes_of(day_end - day_start))
+    return tuple(edges)
 
 
-def custodial_windows(day: date, tz: ZoneInfo, custodial_hours: WeeklyMinutes) -> list[Span]:
+@lru_cache(maxsize=8192)
+def custodial_windows(day: date, tz: ZoneInfo, custodial_hours: WeeklyMinutes) -> tuple[Span, ...]:
+    """The date's scheduled custodial windows, merged, in minutes from local midnight."""
     windows = [(wall_to_utc(day, s, tz), wall_to_utc(day, e, tz)) for s, e in custodial_hours[day.weekday()]]
-    return day_spans(day, tz, windows)
+    return tuple(merge(day_spans(day, tz, windows)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +119,7 @@ def bill_site_date(
         clipped = day_spans(day, tz, [(b.held_start, b.held_end)])
         if clipped:
             spans[b.id] = clipped[0]
-    scheduled = merge(custodial_windows(day, tz, custodial_hours))
+    scheduled = list(custodial_windows(day, tz, custodial_hours))
     coverage = merge(spans.values())
     callout = {b.id: b.min_callout_minutes for b in ordered}
     bill = bill_segments(

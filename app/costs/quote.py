@@ -10,13 +10,8 @@ from zoneinfo import ZoneInfo
 
 from app.core.money import cost_of_minutes, largest_remainder
 from app.core.time import WeeklyMinutes, local_days
-from app.costs.allocation import (  # noqa: F401  (day_spans, custodial_windows: re-exported)
-    CoveringBooking,
-    bill_site_date,
-    custodial_windows,
-    day_spans,
-    minutes_of,
-)
+from app.costs.allocation import custodial_windows, day_spans, midnight_shift_edges, minutes_of
+from app.costs.custodial import bill_site_date as bill_segments
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,14 +42,21 @@ def standalone_quote(
     min_callout_minutes: int,
     shares: Sequence[tuple[int, int]],
 ) -> QuoteFigures:
-    """The booking billed exactly as a statement bills it, as if alone on its site date."""
-    alone = CoveringBooking(0, start, held[0], held[1], min_callout_minutes, tuple(shares))
+    """The booking billed exactly as a statement bills it, as if alone on its site date:
+    `allocation.bill_site_date` for one booking, without the allocation (the booking
+    bears all of it), since every new booking is quoted."""
     billed = 0
     cost = 0
     for day in local_days(held[0], held[1], tz):
-        bill = bill_site_date(day, tz, custodial_hours, custodial_rate_cents_per_hour, [alone])
+        spans = day_spans(day, tz, [held])
+        if not spans:
+            continue
+        bill = bill_segments(
+            spans, custodial_windows(day, tz, custodial_hours), min_callout_minutes,
+            shift_edges=midnight_shift_edges(day, tz, custodial_hours),
+        )
         billed += bill.billed_minutes
-        cost += bill.cost_cents
+        cost += cost_of_minutes(bill.billed_minutes, custodial_rate_cents_per_hour)
     return QuoteFigures(
         rental_fee_waived_cents=cost_of_minutes(minutes_of(end - start), standard_rate_cents_per_hour),
         custodial_minutes=billed,
