@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
 from app.core.errors import PROBLEM_MEDIA_TYPE, problem_responses
 
@@ -20,9 +21,12 @@ def op(
     status_code: int | None = None,
     description: str | None = None,
     responses: dict[int | str, dict[str, Any]] | None = None,
+    body: type[BaseModel] | None = None,
 ) -> dict[str, Any]:
     """Route keyword arguments: `errors` are the problem statuses beyond 422/500;
-    keyed operations also answer 401/403."""
+    keyed operations also answer 401/403. `body`: the JSON body of a hot route that
+    reads it itself (`deps.json_body`); the model must also be a body elsewhere, so
+    that it is among the document's schemas."""
     statuses = set(errors) if public else {401, 403, *errors}
     security: list[dict[str, list[str]]] = [{SECURITY_SCHEME: []}]
     if public:
@@ -32,6 +36,11 @@ def op(
         "responses": {**problem_responses(*sorted(statuses)), **(responses or {})},
         "openapi_extra": {"security": security},
     }
+    if body is not None:
+        kw["openapi_extra"]["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{body.__name__}"}}},
+        }
     if status_code is not None:
         kw["status_code"] = status_code
     if description is not None:
