@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     Select,
     Text,
+    and_,
     bindparam,
     cast,
     exists,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     insert,
     join,
     literal,
+    literal_column,
     null,
     or_,
     select,
@@ -138,6 +140,11 @@ def weekly_of(text: str | None) -> WeeklyMinutes:
     return weekly_minutes(json.loads(text) if text else {})
 
 
+def _held_range(start: Any, end: Any) -> Any:
+    """As the exclusion constraint writes it (migration 0002), so its index applies."""
+    return func.tstzrange(start, end, literal_column("'[)'"))
+
+
 def _facts_statement(dialect: str, with_agreements: bool, keyed: bool = False) -> Select[Any]:
     """Built once per dialect (building a statement costs more than running it);
     the values come as bind parameters. `keyed`: the caller's key row comes first,
@@ -164,13 +171,22 @@ def _facts_statement(dialect: str, with_agreements: bool, keyed: bool = False) -
         cast(_epoch_seconds(dialect, Booking.held_start), Text) + ","
         + cast(_epoch_seconds(dialect, Booking.held_end), Text)
     )
+    lo, hi = bindparam("lo", type_=UTCDateTime), bindparam("hi", type_=UTCDateTime)
+    if dialect == "postgresql":
+        # The exclusion constraint's GiST index answers this exactly: same space,
+        # overlapping range (a B-tree on held_start would scan a day's worth more).
+        overlapping = _held_range(Booking.held_start, Booking.held_end).op("&&")(_held_range(lo, hi))
+    else:
+        overlapping = and_(
+            Booking.held_start < hi,
+            Booking.held_start > bindparam("scan_from", type_=UTCDateTime),
+            Booking.held_end > lo,
+        )
     held = select(
         func.string_agg(pair, ",") if dialect == "postgresql" else func.group_concat(pair, ",")
     ).where(
         Booking.space_id == space_id,
-        Booking.held_start < bindparam("hi", type_=UTCDateTime),
-        Booking.held_start > bindparam("scan_from", type_=UTCDateTime),
-        Booking.held_end > bindparam("lo", type_=UTCDateTime),
+        overlapping,
         or_(*(Booking.status == s for s in HOLDING_STATUSES)),
         Booking.id != bindparam("exclude_id", type_=Integer),
     )
