@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, false, text
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, ForeignKeyConstraint, Index, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, UTCDateTime
@@ -52,11 +52,15 @@ class Booking(Base):
         Index("ix_bookings_party_start", "party_id", "start"),
         Index("ix_bookings_start_id", "start", "id"),
         Index("ix_bookings_site_date", "site_id", "local_date"),
+        # The space, and that `site_id` is the space's site, in one check per insert.
+        ForeignKeyConstraint(
+            ["space_id", "site_id"], ["spaces.id", "spaces.site_id"], name="fk_bookings_space_site_spaces"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id"))
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    space_id: Mapped[int]
+    site_id: Mapped[int]
     party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
     agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"), index=True)
     series_id: Mapped[int | None] = mapped_column(ForeignKey("booking_series.id"), index=True)
@@ -89,7 +93,9 @@ class Booking(Base):
     # Cancelled less than `late_cancel_hours` before its start while confirmed:
     # it keeps counting in custodial coverage.
     late_cancellation: Mapped[bool] = mapped_column(default=False, server_default=false())
-    created_by_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    # Who made it, as recorded (like the history's actor): a value, not a reference, so
+    # the hot insert pays no foreign-key check for it.
+    created_by_key_id: Mapped[int | None]
 
 
 class BookingEvent(Base):
@@ -105,8 +111,10 @@ class BookingEvent(Base):
     action: Mapped[str] = mapped_column(String(16))  # created, changed, approved, declined, cancelled
     status: Mapped[str] = mapped_column(String(16))  # the booking's status after the change
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
-    actor_party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
+    # The actor as authenticated at the time: recorded values, not references (a log
+    # row neither constrains nor is constrained by the live tables).
+    actor_key_id: Mapped[int | None]
+    actor_party_id: Mapped[int | None]
     actor_role: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(String(500))
     changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)

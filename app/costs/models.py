@@ -76,6 +76,7 @@ class PendingSiteDate(Base):
     __tablename__ = "custodial_pending"
     __table_args__ = (Index("ix_custodial_pending_date", "local_date"),)
 
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    # A work queue of derived data: no foreign key to check on every booking.
+    site_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     local_date: Mapped[date] = mapped_column(Date, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, default=1)

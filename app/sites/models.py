@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, UTCDateTime
@@ -39,6 +39,8 @@ class Space(Base):
     __table_args__ = (
         CheckConstraint("capacity >= 0", name="capacity_not_negative"),
         CheckConstraint("standard_rental_rate_cents_per_hour >= 0", name="rate_not_negative"),
+        # A booking names its space and (denormalized) site: one foreign key checks both.
+        UniqueConstraint("id", "site_id", name="uq_spaces_id_site_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

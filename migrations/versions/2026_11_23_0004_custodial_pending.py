@@ -22,7 +22,6 @@ def upgrade() -> None:
         sa.Column("site_id", sa.Integer(), nullable=False),
         sa.Column("local_date", sa.Date(), nullable=False),
         sa.Column("seq", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(["site_id"], ["sites.id"], name=op.f("fk_custodial_pending_site_id_sites")),
         sa.PrimaryKeyConstraint("site_id", "local_date", name=op.f("pk_custodial_pending")),
     )
     with op.batch_alter_table("custodial_pending", schema=None) as batch_op:
