@@ -183,6 +183,22 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def database_cpu_seconds(db_name: str) -> float:
+    """CPU of the PostgreSQL backends serving the bench database (their command lines
+    name it), when the server runs on this machine: the other half of a request's cost."""
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if db_name.encode() not in (proc / "cmdline").read_bytes():
+                continue
+        except OSError:
+            continue
+        total += cpu_seconds(int(proc.name))
+    return total
+
+
 def median_of(results: list[Result]) -> tuple[float, float, float]:
     return (
         statistics.median(r.rps for r in results),
@@ -236,13 +252,15 @@ async def measure(args: argparse.Namespace) -> int:
         pids = {hello_port: hello_proc.pid, app_port: app_proc.pid}
         results: dict[str, list[Result]] = {name: [] for name, _, _ in scenarios}
         cpu_ms: dict[str, list[float]] = {name: [] for name, _, _ in scenarios}
+        db_ms: dict[str, list[float]] = {name: [] for name, _, _ in scenarios}
         for round_no in range(args.rounds):
             for name, port, source in scenarios:
                 print(f"  round {round_no + 1}: {name}", file=sys.stderr, flush=True)
-                before = cpu_seconds(pids[port])
+                before, db_before = cpu_seconds(pids[port]), database_cpu_seconds(db_name)
                 r = await run("127.0.0.1", port, source, connections=args.connections, seconds=args.seconds)
                 # The warm-up's requests are not counted in r, so this slightly overstates.
                 cpu_ms[name].append((cpu_seconds(pids[port]) - before) * 1000 / max(r.requests, 1))
+                db_ms[name].append((database_cpu_seconds(db_name) - db_before) * 1000 / max(r.requests, 1))
                 bad = {s: n for s, n in r.statuses.items() if s >= 300}
                 if bad:
                     print(f"  round {round_no + 1} {name}: unexpected statuses {bad}", file=sys.stderr)
@@ -253,7 +271,8 @@ async def measure(args: argparse.Namespace) -> int:
               f"{made} bookings on the availability space")
         print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cpus, "
               f"Python {platform.python_version()}\n")
-        print(f"{'scenario':30} {'req/s':>9} {'ratio':>7} {'target':>7} {'p50 ms':>8} {'p99 ms':>8} {'cpu ms/req':>11}")
+        print(f"{'scenario':30} {'req/s':>9} {'ratio':>7} {'target':>7} {'p50 ms':>8} {'p99 ms':>8} "
+              f"{'cpu ms/req':>11} {'db cpu ms/req':>14}")
         failed = False
         for name, _, _ in scenarios:
             rps, p50, p99 = median_of(results[name])
@@ -261,8 +280,9 @@ async def measure(args: argparse.Namespace) -> int:
             target = TARGETS.get(name)
             mark = "" if target is None else (" ok" if ratio >= target else " LOW")
             failed |= mark == " LOW"
-            cpu = statistics.median(cpu_ms[name])
-            print(f"{name:30} {rps:9.0f} {ratio:7.2f} {target or '':>7} {p50:8.2f} {p99:8.2f} {cpu:11.2f}{mark}")
+            cpu, db_cpu = statistics.median(cpu_ms[name]), statistics.median(db_ms[name])
+            print(f"{name:30} {rps:9.0f} {ratio:7.2f} {target or '':>7} {p50:8.2f} {p99:8.2f} "
+                  f"{cpu:11.2f} {db_cpu:14.2f}{mark}")
         return 1 if (failed and args.strict) else 0
     finally:
         for proc in (app_proc, hello_proc):

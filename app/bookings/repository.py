@@ -172,16 +172,17 @@ def _facts_statement(dialect: str, with_agreements: bool, keyed: bool = False) -
         + cast(_epoch_seconds(dialect, Booking.held_end), Text)
     )
     lo, hi = bindparam("lo", type_=UTCDateTime), bindparam("hi", type_=UTCDateTime)
+    # Bounded for a B-tree on (space_id, held_start) whatever the plan: held windows
+    # are at most MAX_HELD long, so none starting before `scan_from` can reach `lo`.
+    overlapping = and_(
+        Booking.held_start < hi,
+        Booking.held_start > bindparam("scan_from", type_=UTCDateTime),
+        Booking.held_end > lo,
+    )
     if dialect == "postgresql":
-        # The exclusion constraint's GiST index answers this exactly: same space,
-        # overlapping range (a B-tree on held_start would scan a day's worth more).
-        overlapping = _held_range(Booking.held_start, Booking.held_end).op("&&")(_held_range(lo, hi))
-    else:
-        overlapping = and_(
-            Booking.held_start < hi,
-            Booking.held_start > bindparam("scan_from", type_=UTCDateTime),
-            Booking.held_end > lo,
-        )
+        # ...and exactly answerable by the exclusion constraint's GiST index.
+        exact = _held_range(Booking.held_start, Booking.held_end).op("&&")(_held_range(lo, hi))
+        overlapping = and_(overlapping, exact)
     held = select(
         func.string_agg(pair, ",") if dialect == "postgresql" else func.group_concat(pair, ",")
     ).where(
