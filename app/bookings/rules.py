@@ -69,13 +69,14 @@ class Occurrence:
     setup_minutes: int = 0
     cleanup_minutes: int = 0
     attendance: int = 0
+    held: Held = field(init=False, repr=False, compare=False)  # with setup and cleanup
 
-    @property
-    def held(self) -> Held:
-        return Held(
+    def __post_init__(self) -> None:
+        held = Held(
             self.start - timedelta(minutes=self.setup_minutes),
             self.end + timedelta(minutes=self.cleanup_minutes),
         )
+        object.__setattr__(self, "held", held)
 
 
 def _local(t: datetime, tz: ZoneInfo) -> str:

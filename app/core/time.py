@@ -164,9 +164,14 @@ def merged_windows(windows: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def day_windows_utc(
     day: date, weekly: WeeklyMinutes, tz: zoneinfo.ZoneInfo, *, merge_touching: bool = False
-) -> list[tuple[datetime, datetime]]:
-    """A date's weekly windows as UTC instants."""
-    spans = list(weekly[day.weekday()])
-    if merge_touching:
-        spans = merged_windows(spans)
-    return [(wall_to_utc(day, s, tz), wall_to_utc(day, e, tz)) for s, e in spans]
+) -> tuple[tuple[datetime, datetime], ...]:
+    """A date's weekly windows as UTC instants (memoized: every booking check asks)."""
+    return _day_windows_utc(day, weekly[day.weekday()], tz, merge_touching)
+
+
+@lru_cache(maxsize=8192)
+def _day_windows_utc(
+    day: date, windows: tuple[tuple[int, int], ...], tz: zoneinfo.ZoneInfo, merge_touching: bool
+) -> tuple[tuple[datetime, datetime], ...]:
+    spans = merged_windows(windows) if merge_touching else windows
+    return tuple((wall_to_utc(day, s, tz), wall_to_utc(day, e, tz)) for s, e in spans)

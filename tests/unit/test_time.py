@@ -89,9 +89,9 @@ def test_the_spring_forward_day_has_23_hours_and_the_fall_back_day_25() -> None:
 def test_touching_windows_merge_only_when_asked() -> None:
     hours = weekly(("06:00", "12:00"), ("12:00", "22:00"))
     assert len(day_windows_utc(TUESDAY, hours, LA)) == 2
-    assert day_windows_utc(TUESDAY, hours, LA, merge_touching=True) == [
-        (at(TUESDAY, "06:00"), at(TUESDAY, "22:00"))
-    ]
+    assert day_windows_utc(TUESDAY, hours, LA, merge_touching=True) == (
+        (at(TUESDAY, "06:00"), at(TUESDAY, "22:00")),
+    )
 
 
 def test_an_interval_ending_at_midnight_touches_only_its_own_day() -> None:
