@@ -893,6 +893,7 @@ async def test_the_scusd_blanket_statement_of_the_past_months_settles_custodial_
             assert agreement_id is not None
             result = await statement(
                 session,
+                db,
                 principal=ADMIN,
                 agreement_id=agreement_id,
                 from_date=TODAY - timedelta(days=150),
