@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -100,12 +100,6 @@ def _json_rows(dialect: str, *columns: Any) -> Any:
 
 def _json_value(dialect: str, column: Any) -> Any:
     return column if dialect == "postgresql" else func.json(column)
-
-
-def _instant(value: str) -> datetime:
-    # PostgreSQL renders timestamptz with an offset; SQLite stores naive UTC text.
-    t = datetime.fromisoformat(value)
-    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)
