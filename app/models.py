@@ -1,7 +1,7 @@
 """Every table, imported in one place for Alembic and the tests."""
 
 from app.agreements.models import Agreement, DirectPartner
-from app.bookings.models import Booking, BookingEvent, BookingSeries
+from app.bookings.models import Booking, BookingEvent, BookingSeries, CatalogVersion
 from app.core.db import Base
 from app.costs.models import CostItem, CustodialCharge, PendingSiteDate
 from app.keys.models import ApiKey
@@ -16,6 +16,7 @@ __all__ = [
     "BookingEvent",
     "BookingSeries",
     "CalendarException",
+    "CatalogVersion",
     "CostItem",
     "CustodialCharge",
     "DirectPartner",

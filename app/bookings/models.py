@@ -5,11 +5,13 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Date,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
+    SmallInteger,
     String,
     false,
     text,
@@ -128,3 +130,16 @@ class BookingEvent(Base):
     actor_role: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(String(500))
     changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class CatalogVersion(Base):
+    """One row whose `version` changes (PostgreSQL triggers, migration 0006) with every
+    change to parties, sites, spaces, calendars, agreements and direct partners: what
+    the booking rules read besides other bookings. A worker that keeps those facts
+    books from them only if the version its insert reads is the one they were read at."""
+
+    __tablename__ = "catalog_version"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)

@@ -38,13 +38,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.agreements.models import Agreement, DirectPartner
 from app.bookings.availability import US, instant
-from app.bookings.models import HOLDING_STATUSES, Booking, BookingEvent
+from app.bookings.models import HOLDING_STATUSES, Booking, BookingEvent, CatalogVersion
 from app.bookings.rules import DateRange, Held, SiteCalendar
 from app.core.auth import KEY_COLUMNS, BookingScope, key_lookup, with_key
 from app.core.db import UTCDateTime
 from app.core.sql import Hot, Row, Runner
 from app.core.time import WeeklyMinutes, weekly_minutes, zone
 from app.costs.service import MARK_PENDING, marking
+from app.keys.models import ApiKey
 from app.parties.models import Party
 from app.sites.models import CalendarException, Site, Space
 
@@ -150,13 +151,16 @@ def _facts_statement(dialect: str, with_agreements: bool, keyed: bool = False) -
     if keyed:
         party_id = func.coalesce(party_id, caller.c.party_id)
     first_day, last_day = bindparam("first_day", type_=Date), bindparam("last_day", type_=Date)
+    # A caller's facts are kept for later bookings (`FactsCache`): from `first_day` on,
+    # with no end, they serve any booking that starts later.
+    in_calendar = [CalendarException.end_date >= first_day]
+    in_agreements = [or_(Agreement.ends_on.is_(None), Agreement.ends_on >= first_day)]
+    if not keyed:
+        in_calendar.append(CalendarException.start_date <= last_day)
+        in_agreements.append(Agreement.starts_on <= last_day)
     calendar = (
         select(_json_rows(dialect, CalendarException.kind, CalendarException.start_date, CalendarException.end_date))
-        .where(
-            CalendarException.site_id == Site.id,
-            CalendarException.start_date <= last_day,
-            CalendarException.end_date >= first_day,
-        )
+        .where(CalendarException.site_id == Site.id, *in_calendar)
         .scalar_subquery()
     )
     # "start,end,start,end,...": a busy space has hundreds of these a year, and a
@@ -223,13 +227,13 @@ def _facts_statement(dialect: str, with_agreements: bool, keyed: bool = False) -
                 .where(DirectPartner.agreement_id == Agreement.id, DirectPartner.party_id == party_id)
                 .correlate(Agreement, caller),
             ),
-            Agreement.starts_on <= last_day,
-            or_(Agreement.ends_on.is_(None), Agreement.ends_on >= first_day),
+            *in_agreements,
         )
         columns.append(type_coerce(agreements.scalar_subquery(), JSON))
     if not keyed:
         return select(*columns).join(Site, Site.id == Space.site_id).where(Space.id == space_id)
     columns.append(exists().where(Party.id == party_id))
+    columns.append(select(CatalogVersion.version).where(CatalogVersion.id == 1).scalar_subquery())
     one = select(literal(1).label("one")).subquery("one")
     place = join(Space, Site, Site.id == Space.site_id)
     return select(*caller.c, *columns).select_from(
@@ -264,19 +268,37 @@ class CallerFacts:
     key_row: Row  # the caller's key (`KEY_COLUMNS`), NULLs when it has none
     facts: BookingFacts | None  # None: no such space
     party_exists: bool
+    catalog_version: int  # the catalog these facts were read from (`CatalogVersion`)
+    since: date  # the calendar and agreements are complete from this date on
+
+
+def facts_from(instant_: datetime) -> date:
+    """The first date whose calendar and agreements a booking from `instant_` on needs
+    (a UTC date: local dates are within a day of it)."""
+    return (instant_ - timedelta(days=1)).date()
 
 
 async def caller_facts(
-    runner: Runner, *, lookup_id: str | None, space_id: int, lo: datetime, hi: datetime, party_id: int | None
+    runner: Runner,
+    *,
+    lookup_id: str | None,
+    space_id: int,
+    lo: datetime,
+    hi: datetime,
+    party_id: int | None,
+    now: datetime,
 ) -> CallerFacts:
     """`booking_facts` for a new booking, with the caller's key found by `lookup_id`
-    in the same statement; `party_id` None books for the key's own party."""
-    params = _facts_params(space_id, lo, hi, party_id, None) | {"lookup_id": lookup_id}
+    in the same statement; `party_id` None books for the key's own party. The
+    calendar and agreements come complete from today (or the booking, if earlier) on,
+    so that they also serve the caller's later bookings of the space."""
+    since = min(facts_from(lo), facts_from(now))
+    params = _facts_params(space_id, lo, hi, party_id, None) | {"lookup_id": lookup_id, "first_day": since}
     row = await runner.first(_FACTS_FOR_CALLER, params)
     assert row is not None  # the statement always answers one row
     rest = row[KEY_COLUMNS:]
     facts = None if rest[0] is None else _facts_of(rest, space_id, with_agreements=True)
-    return CallerFacts(row[:KEY_COLUMNS], facts, bool(rest[-1]))
+    return CallerFacts(row[:KEY_COLUMNS], facts, bool(rest[-2]), rest[-1], since)
 
 
 def _facts_params(
@@ -343,11 +365,19 @@ def _insert_statements(dialect: str) -> tuple[Hot, ...]:
         # Fewer parameters (each costs encoding on the hot path): a new booking's
         # version, cancellation and update time are its defaults; its history row
         # repeats the booking's own columns.
-        fresh = insert(bookings).values(
-            {k: bindparam(f"b_{k}", type_=bookings.c[k].type) for k in _BOOKING_FIELDS if k not in _NEW}
-            | {"version": 1, "cancelled_at": null(), "late_cancellation": false(),
-               "updated_at": bindparam("b_created_at", type_=bookings.c.created_at.type)}
-        )
+        row = {k: bindparam(f"b_{k}", type_=bookings.c[k].type) for k in _BOOKING_FIELDS if k not in _NEW} | {
+            "version": literal(1), "cancelled_at": null(), "late_cancellation": false(),
+            "updated_at": bindparam("b_created_at", type_=bookings.c.created_at.type),
+        }
+        # A booking judged on cached facts (`FactsCache`) is written only if the catalog
+        # is still the one they were read from and the key is not revoked; NULLs (the
+        # facts were read just now) check nothing.
+        cached_version = bindparam("cached_version", type_=BigInteger)
+        key_id = bindparam("key_id", type_=Integer)
+        current = select(CatalogVersion.version).where(CatalogVersion.id == 1).scalar_subquery()
+        live_key = exists().where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None))
+        guard = and_(or_(cached_version.is_(None), current == cached_version), or_(key_id.is_(None), live_key))
+        fresh = insert(bookings).from_select(list(row), select(*row.values()).where(guard))
         c = bookings.c
         new = fresh.returning(c.id, c.site_id, c.local_date, c.series_id, c.status, c.created_at,
                               c.created_by_key_id).cte("new_booking")
@@ -378,14 +408,27 @@ def _insert_statements(dialect: str) -> tuple[Hot, ...]:
 _INSERT = {d: _insert_statements(d) for d in ("postgresql", "sqlite")}
 
 
-async def insert_booking(runner: Runner, booking: dict[str, Any], event: dict[str, Any], *, mark: bool) -> int:
+async def insert_booking(
+    runner: Runner,
+    booking: dict[str, Any],
+    event: dict[str, Any],
+    *,
+    mark: bool,
+    cached: tuple[int, int | None] | None = None,
+) -> int | None:
     """Insert a booking and its `created` history row, and mark its site date
-    pending when `mark`; one round trip on PostgreSQL."""
+    pending when `mark`; one round trip on PostgreSQL. `cached`: the catalog version
+    the booking was judged at and the caller's key id (PostgreSQL): nothing is
+    written, and None comes back, if either is no longer current."""
     params = {f"b_{k}": booking[k] for k in _BOOKING_FIELDS} | {f"e_{k}": event[k] for k in _EVENT_FIELDS}
     statements = _INSERT[runner.dialect_name]
     if len(statements) == 1:
-        row = await runner.first(statements[0], params | {"mark": mark})
-        return int(row[0])  # type: ignore[index]
+        version, key_id = cached or (None, None)
+        row = await runner.first(
+            statements[0], params | {"mark": mark, "cached_version": version, "key_id": key_id}
+        )
+        return None if row is None else int(row[0])
+    assert cached is None, "SQLite books from facts read in its own transaction"
     row = await runner.first(statements[0], params)
     booking_id = int(row[0])  # type: ignore[index]
     await runner.execute(statements[1], params | {"booking_id": booking_id})

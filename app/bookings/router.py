@@ -12,6 +12,7 @@ from app.bookings import repository as repo
 from app.bookings import series as series_service
 from app.bookings import service
 from app.bookings.availability import REASONS, iso, micros
+from app.bookings.facts_cache import facts_cache
 from app.bookings.models import Booking, BookingSeries
 from app.bookings.schemas import (
     ActionBody,
@@ -94,7 +95,7 @@ async def create_booking(request: Request) -> Response:
     caller = credentials(request.headers.get("authorization"), state.admin_key)
     data = await json_body(request, BookingCreate)
     async with state.db.runner(write=True) as runner:
-        values = await service.book(runner, caller=caller, data=data, now=utcnow())
+        values = await service.book(runner, caller=caller, data=data, now=utcnow(), cache=facts_cache(state.db))
     response = booking_response([values[name] for name in repo.READ_NAMES], 201)
     response.headers["Location"] = f"/v1/bookings/{values['id']}"
     return response

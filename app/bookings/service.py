@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.bookings import repository as repo
 from app.bookings.availability import Interval, Span, micros, timeline_us
+from app.bookings.facts_cache import FactsCache
 from app.bookings.models import HOLDING_STATUSES, Booking, BookingEvent
 from app.bookings.rules import Held, Occurrence, Situation, Terms, Violation, agreement_kind, check
 from app.bookings.schemas import BookingCreate, BookingStatus, BookingUpdate
@@ -325,17 +326,25 @@ async def flush_holding(session: AsyncSession) -> None:
         await session.flush()
 
 
-async def book(runner: Runner, *, caller: Caller, data: BookingCreate, now: datetime) -> dict[str, Any]:
-    """Check every rule and make one booking; its values, `id` included. Two
-    statements on PostgreSQL: the facts (with the caller's key), then the booking,
-    its history row and its pending site date in one insert."""
+async def book(
+    runner: Runner, *, caller: Caller, data: BookingCreate, now: datetime, cache: FactsCache | None = None
+) -> dict[str, Any]:
+    """Check every rule and make one booking; its values, `id` included. On
+    PostgreSQL one statement when `cache` keeps this caller's facts about the space
+    (`book_on_kept_facts`), otherwise two: the facts (with the caller's key), then the
+    booking, its history row and its pending site date in one insert."""
     occ = _occurrence(data)
     held = occ.held
     # A known caller's party is settled first; a token's defaults to its key's, in SQL.
     requested = data.party_id if isinstance(caller, Credentials) else booking_party(caller, data.party_id)
+    key = (caller_lookup_id(caller), data.space_id, requested)
+    if cache is not None and (kept := cache.get(key, repo.facts_from(held.start))) is not None:
+        made = await book_on_kept_facts(runner, kept, caller=caller, data=data, occ=occ, now=now)
+        if made is not None:
+            return made
+        # Otherwise the full path below reads the facts afresh and keeps them.
     found = await repo.caller_facts(
-        runner, lookup_id=caller_lookup_id(caller), space_id=data.space_id, lo=held.start, hi=held.end,
-        party_id=requested,
+        runner, lookup_id=key[0], space_id=data.space_id, lo=held.start, hi=held.end, party_id=requested, now=now,
     )
     principal = caller_principal(caller, found.key_row)
     party_id = booking_party(principal, data.party_id)
@@ -343,6 +352,8 @@ async def book(runner: Runner, *, caller: Caller, data: BookingCreate, now: date
         raise ValidationFailed(["body", "party_id"], f"no party with id {party_id}")
     if found.facts is None:
         raise ValidationFailed(["body", "space_id"], f"no space with id {data.space_id}")
+    if cache is not None:
+        cache.keep(key, found)
     ev = judge(
         found.facts, party_id=party_id, occurrences=[occ], now=now, agreement_id=data.agreement_id,
         rental_fee_cents=data.rental_fee_cents,
@@ -354,6 +365,40 @@ async def book(runner: Runner, *, caller: Caller, data: BookingCreate, now: date
             runner, values, event_values(None, None, ev.status, "created", principal, now),
             mark=adds_custodial_time(values),
         )
+    return values
+
+
+async def book_on_kept_facts(
+    runner: Runner, kept: repo.CallerFacts, *, caller: Caller, data: BookingCreate, occ: Occurrence, now: datetime
+) -> dict[str, Any] | None:
+    """`book` in one statement, on facts kept from an earlier request: the insert is
+    written only if the catalog version and the key are still current, and the
+    exclusion constraint judges conflicts (the kept facts hold no other bookings).
+    None when the booking must take the full path: a rule fails (the full path reports
+    every violation, conflicts included), a conflict, or stale facts."""
+    principal = caller_principal(caller, kept.key_row)
+    party_id = booking_party(principal, data.party_id)
+    assert kept.facts is not None
+    ev = judge(
+        kept.facts, party_id=party_id, occurrences=[occ], now=now, agreement_id=data.agreement_id,
+        rental_fee_cents=data.rental_fee_cents,
+    )
+    if ev.violations:
+        return None
+    values = booking_values(ev, occ, ev.quotes[0], purpose=data.purpose, now=now, principal=principal)
+    try:
+        async with runner.attempt():
+            booking_id = await repo.insert_booking(
+                runner, values, event_values(None, None, ev.status, "created", principal, now),
+                mark=adds_custodial_time(values), cached=(kept.catalog_version, principal.key_id),
+            )
+    except Exception as exc:
+        if repo.is_exclusion_violation(exc):
+            return None
+        raise
+    if booking_id is None:
+        return None
+    values["id"] = booking_id
     return values
 
 

@@ -272,6 +272,9 @@ class Database:
     joined: AsyncConnection | None = None
     # Called with the SQL of each hot statement run on the driver (tests count them).
     listeners: list[Callable[[str], None]] = field(default_factory=list)
+    # Per-worker caches of slowly changing rows, each checked against the database
+    # before anything is written from it (bookings: `app.bookings.facts_cache`).
+    caches: dict[str, Any] = field(default_factory=dict)
 
     def runner(self, *, write: bool = False) -> AbstractAsyncContextManager[Runner]:
         """One unit of work for hot statements. PostgreSQL: a driver connection in
