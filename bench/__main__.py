@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -70,12 +71,27 @@ def pg_admin_dsn() -> str:
     return os.environ.get("BENCH_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 
 
-def create_database(name: str) -> str:
+SOCKET_DIRS = ("/var/run/postgresql", "/run/postgresql", "/tmp")
+
+
+def create_database(name: str, *, tcp: bool) -> tuple[str, str]:
+    """A fresh database and (the server's URL for it, how it is reached). PostgreSQL on
+    this machine is reached through its Unix socket, as a co-located deployment would
+    be (loopback TCP costs both processes a network stack per round trip), unless
+    `tcp`."""
     import psycopg
+    from sqlalchemy.engine import make_url
 
     with psycopg.connect(pg_admin_dsn(), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    return pg_admin_dsn().rsplit("/", 1)[0] + f"/{name}"
+    url = make_url(pg_admin_dsn()).set(database=name)
+    port = url.port or 5432
+    if not tcp and url.host in ("127.0.0.1", "localhost", "::1"):
+        for folder in SOCKET_DIRS:
+            if Path(folder, f".s.PGSQL.{port}").exists():
+                socket_url = url._replace(host=None, port=None).update_query_dict({"host": folder, "port": str(port)})
+                return socket_url.render_as_string(hide_password=False), f"Unix socket {folder}"
+    return url.render_as_string(hide_password=False), f"TCP {url.host}:{port}"
 
 
 def drop_database(name: str) -> None:
@@ -199,6 +215,32 @@ def database_cpu_seconds(db_name: str) -> float:
     return total
 
 
+WRITTEN = ("bookings", "booking_events", "custodial_pending")
+
+
+def settle(url: str) -> float:
+    """After a scenario that writes: vacuum what it wrote and checkpoint, so that the
+    next scenario is not measured beside the maintenance the writes set off
+    (autovacuum would run on the core PostgreSQL and the load generator share).
+    Seconds taken."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    started = time.perf_counter()
+    with psycopg.connect(
+        dbname=u.database, user=u.username, host=u.query.get("host", u.host), port=_port_of(u), autocommit=True
+    ) as conn:
+        conn.execute(f"VACUUM (ANALYZE) {', '.join(WRITTEN)}")
+        conn.execute("CHECKPOINT")
+    return time.perf_counter() - started
+
+
+def _port_of(url: Any) -> int:
+    given = url.query.get("port")
+    return int(given) if given else int(url.port or 5432)
+
+
 def median_of(results: list[Result]) -> tuple[float, float, float]:
     return (
         statistics.median(r.rps for r in results),
@@ -209,7 +251,7 @@ def median_of(results: list[Result]) -> tuple[float, float, float]:
 
 async def measure(args: argparse.Namespace) -> int:
     db_name = f"jointuse_bench_{os.getpid()}"
-    url = create_database(db_name)
+    url, reached = create_database(db_name, tcp=args.tcp)
     env = {**os.environ, "DATABASE_URL": url, "JOINTUSE_ADMIN_KEY": ADMIN_KEY, "JOINTUSE_LOG_LEVEL": "WARNING"}
     from app.core.migrate import upgrade
 
@@ -265,10 +307,12 @@ async def measure(args: argparse.Namespace) -> int:
                 if bad:
                     print(f"  round {round_no + 1} {name}: unexpected statuses {bad}", file=sys.stderr)
                 results[name].append(r)
+                if name.startswith("POST"):
+                    print(f"  settled in {settle(url):.2f}s", file=sys.stderr, flush=True)
         ceiling = median_of(results["hello world"])[0]
         hello_cpu = statistics.median(cpu_ms["hello world"])
         print(f"\njointuse bench: {args.rounds} interleaved rounds x {args.seconds}s, "
-              f"{args.connections} connections, 1 server worker, PostgreSQL; "
+              f"{args.connections} connections, 1 server worker, PostgreSQL by {reached}; "
               f"{made} bookings on the availability space")
         print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cpus, "
               f"Python {platform.python_version()}\n")
@@ -310,6 +354,8 @@ def main() -> None:
     parser.add_argument("--only", action="append", metavar="TEXT",
                         help="run only the scenarios whose name contains TEXT (and hello world)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a ratio is under target")
+    parser.add_argument("--tcp", action="store_true",
+                        help="reach a PostgreSQL on this machine by TCP, not by its Unix socket")
     args = parser.parse_args()
     import uvloop
 

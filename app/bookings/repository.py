@@ -352,6 +352,9 @@ _BOOKING_FIELDS = tuple(c.key for c in Booking.__table__.c if c.key != "id")
 # What every new booking has: literals in the PostgreSQL hot insert, not parameters.
 _NEW = frozenset({"version", "cancelled_at", "late_cancellation", "updated_at"})
 _EVENT_FIELDS = tuple(c.key for c in BookingEvent.__table__.c if c.key not in ("id", "booking_id"))
+# (parameter name, value key) of the insert's values: names built once, not per booking.
+_INSERT_PARAMS = tuple((f"b_{k}", k) for k in _BOOKING_FIELDS)
+_EVENT_PARAMS = tuple((f"e_{k}", k) for k in _EVENT_FIELDS)
 
 
 def _insert_statements(dialect: str) -> tuple[Hot, ...]:
@@ -420,7 +423,8 @@ async def insert_booking(
     pending when `mark`; one round trip on PostgreSQL. `cached`: the catalog version
     the booking was judged at and the caller's key id (PostgreSQL): nothing is
     written, and None comes back, if either is no longer current."""
-    params = {f"b_{k}": booking[k] for k in _BOOKING_FIELDS} | {f"e_{k}": event[k] for k in _EVENT_FIELDS}
+    params = {name: booking[k] for name, k in _INSERT_PARAMS}
+    params.update({name: event[k] for name, k in _EVENT_PARAMS})
     statements = _INSERT[runner.dialect_name]
     if len(statements) == 1:
         version, key_id = cached or (None, None)

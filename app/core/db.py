@@ -155,13 +155,15 @@ class DriverPool:
             # None: a connection was closed, so there is room to open one.
 
     async def _wait(self) -> Any:
-        waiter = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
         self._waiters.append(waiter)
+        # A timer on the waiter itself: `asyncio.timeout` cost ~3% of a request that waits.
+        expiry = loop.call_later(self._timeout, _expire, waiter)
         try:
-            async with asyncio.timeout(self._timeout):
-                return await waiter
+            return await waiter
         except BaseException:
-            if waiter.done() and not waiter.cancelled():
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
                 # Handed a connection just as we gave up: pass it on.
                 conn = waiter.result()
                 if conn is not None:
@@ -171,6 +173,8 @@ class DriverPool:
             else:
                 waiter.cancel()
             raise
+        finally:
+            expiry.cancel()
 
     def _put(self, conn: Any, *, reusable: bool) -> None:
         if reusable and not conn.is_closed() and not conn.is_in_transaction():
@@ -194,6 +198,11 @@ class DriverPool:
         for conn in idle:
             self._count -= 1
             await conn.close()
+
+
+def _expire(waiter: asyncio.Future[Any]) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimeoutError("no database connection came free in time"))
 
 
 class Lease:
@@ -236,6 +245,11 @@ def _still_in_sync(exc: BaseException) -> bool:
     )
 
 
+def _port(url: URL) -> int | None:
+    given = url.query.get("port")
+    return int(given) if isinstance(given, str) and given.isdigit() else url.port
+
+
 async def open_driver_pool(engine: AsyncEngine, settings: Settings) -> DriverPool:
     """asyncpg connections beside SQLAlchemy's pool, for the hot statements (PostgreSQL)."""
     import asyncpg
@@ -244,7 +258,8 @@ async def open_driver_pool(engine: AsyncEngine, settings: Settings) -> DriverPoo
 
     async def connect() -> Any:
         conn = await asyncpg.connect(
-            host=url.host, port=url.port, user=url.username, password=url.password, database=url.database,
+            # `?host=/run/postgresql`: a Unix socket (a co-located database), as SQLAlchemy reads it.
+            host=url.query.get("host", url.host), port=_port(url), user=url.username, password=url.password, database=url.database,
             timeout=settings.db_timeout_seconds,
             # Hot statements are prepared once per connection and written so that any
             # plan is an index range scan; PostgreSQL's default would plan the facts
