@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
@@ -351,7 +350,4 @@ async def space_availability(
         "free": [{"start": iso(s), "end": iso(e)} for s, e in free],
         "busy": [{"start": iso(s), "end": iso(e), "reason": REASONS[r]} for s, e, r in busy],
     }
-    return Response(_compact(body).encode(), media_type="application/json")
-
-
-_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    return Response(to_json(body), media_type="application/json")

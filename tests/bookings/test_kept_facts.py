@@ -12,7 +12,14 @@ from sqlalchemy import text
 
 from app.core.db import Database
 from tests.api.support import assert_problem
-from tests.bookings.helpers import add_calendar_exception, book, booking_rows, evening, next_weekday, world
+from tests.bookings.helpers import (
+    add_calendar_exception,
+    book,
+    booking_rows,
+    evening,
+    next_weekday,
+    world,
+)
 from tests.conftest import ADMIN
 from tests.factories import make_party
 
