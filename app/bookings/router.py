@@ -17,6 +17,7 @@ from app.bookings.models import Booking, BookingSeries
 from app.bookings.schemas import (
     ActionBody,
     Availability,
+    AvailabilityWindow,
     BookingCreate,
     BookingEventRead,
     BookingRead,
@@ -30,14 +31,15 @@ from app.bookings.schemas import (
     ViolationRead,
 )
 from app.core.auth import Principal, bearer_token, credentials
-from app.core.deps import PrincipalDep, SessionDep, json_body
+from app.core.deps import PrincipalDep, SessionDep, json_body, query_of
 from app.core.ids import PathId, id_or_zero, parse_id
-from app.core.openapi import op
+from app.core.openapi import HotRoute, op, path_id
+from app.core.openapi import query_of as query_parameters
 from app.core.pagination import CursorQuery, LimitQuery, Page
 from app.core.schemas import MAX_ID
 from app.core.time import Instant, utcnow
 
-router = APIRouter(prefix="/v1/bookings", tags=["bookings"])
+router = APIRouter(prefix="/v1/bookings", tags=["bookings"], route_class=HotRoute)
 IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
@@ -159,14 +161,16 @@ async def list_bookings(
     return Page(items=[to_read(b) for b in items], next_cursor=next_cursor)
 
 
-@router.get("/{booking_id}", response_model=BookingRead, **op("Read a booking", 404))
-async def get_booking(booking_id: PathId, request: Request) -> Response:
+@router.get(
+    "/{booking_id}", response_model=BookingRead, **op("Read a booking", 404, parameters=[path_id("booking_id")])
+)
+async def get_booking(request: Request) -> Response:
     # A hot route: the key check rides on the booking's own statement (service.read_booking).
     state = request.app.state
     async with state.db.runner() as runner:
         values = await service.read_booking(
             runner, token=bearer_token(request.headers.get("authorization")), admin_key=state.admin_key,
-            booking_id=id_or_zero(booking_id),
+            booking_id=id_or_zero(request.path_params["booking_id"]),
         )
     return booking_response(values)
 
@@ -317,7 +321,7 @@ async def cancel_series(
 
 # --- availability -------------------------------------------------------------
 
-availability_router = APIRouter(tags=["availability"])
+availability_router = APIRouter(tags=["availability"], route_class=HotRoute)
 
 
 @availability_router.get(
@@ -328,17 +332,15 @@ availability_router = APIRouter(tags=["availability"])
         public=True,
         description="Busy blocks give a reason (`booking`, `closure`, `reserved`, `closed`) "
         "and never who booked. The span is at most 62 days.",
+        parameters=[path_id("space_id"), *query_parameters(AvailabilityWindow)],
     ),
     response_model=Availability,
     response_model_by_alias=True,
 )
-async def space_availability(
-    space_id: PathId,
-    request: Request,
-    from_: Annotated[Instant, Query(alias="from")],
-    to: Annotated[Instant, Query()],
-) -> Response:
-    sid = parse_id(space_id, "space")
+async def space_availability(request: Request) -> Response:
+    window = query_of(request, AvailabilityWindow)
+    sid = parse_id(request.path_params["space_id"], "space")
+    from_, to = window.from_, window.to
     async with request.app.state.db.runner() as runner:
         free, busy = await service.availability(runner, space_id=sid, start=from_, end=to)
     # A hot route: the `Availability` document written directly (a week is dozens of

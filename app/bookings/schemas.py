@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.core.schemas import IdRef, LongText, RequestModel, ResponseModel, StrictInt
 from app.core.time import Instant
@@ -181,3 +181,13 @@ class Availability(ResponseModel):
     to: datetime
     free: list[FreeBlock]
     busy: list[BusyBlock]
+
+
+class AvailabilityWindow(BaseModel):
+    """The query of `GET /v1/spaces/{id}/availability` (unknown parameters are ignored,
+    as on every route)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    from_: Instant = Field(alias="from")
+    to: Instant

@@ -81,3 +81,15 @@ async def json_body(request: Request, model: type[M]) -> M:
         raise RequestValidationError(
             [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
         ) from None
+
+
+def query_of(request: Request, model: type[M]) -> M:
+    """A hot route's query parameters, validated by `model` as FastAPI would validate
+    them one by one (the last of repeated ones; unknown ones ignored), with FastAPI's
+    own 422 `validation-error`, each path under `query`."""
+    try:
+        return model.model_validate(dict(request.query_params))
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("query", *e["loc"])} for e in exc.errors(include_url=False)]
+        ) from None

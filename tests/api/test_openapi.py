@@ -129,3 +129,40 @@ async def test_the_declared_security_is_the_enforced_security(client, document):
             assert r.status_code == 401, (method, path, r.status_code)
         else:
             assert r.status_code != 401, (method, path, r.status_code)
+
+
+async def test_every_path_parameter_is_documented(document):
+    for method, path, op in operations(document):
+        declared = {p["name"] for p in op.get("parameters", []) if p["in"] == "path"}
+        assert declared == set(re.findall(r"{(\w+)}", path)), (method, path)
+
+
+async def test_availability_documents_its_required_instants(document):
+    op = document["paths"]["/v1/spaces/{space_id}/availability"]["get"]
+    query = {p["name"]: p for p in op["parameters"] if p["in"] == "query"}
+    assert set(query) == {"from", "to"}
+    for p in query.values():
+        assert p["required"] is True
+        assert p["schema"]["type"] == "string" and p["schema"]["format"] == "date-time"
+
+
+def test_the_hot_routes_are_called_without_fastapis_parameter_solving():
+    # They read their own inputs (documented above); every other route keeps FastAPI's.
+    from fastapi.routing import APIRoute
+
+    from app.bookings.router import availability_router, router, series_router
+    from app.core.openapi import takes_request_only
+
+    lean = {
+        (method, r.path)
+        for rt in (availability_router, router, series_router)
+        for r in rt.routes
+        if isinstance(r, APIRoute) and takes_request_only(r)
+        for method in r.methods
+    }
+    assert lean == {
+        ("POST", "/v1/bookings"),
+        ("GET", "/v1/bookings/{booking_id}"),
+        ("GET", "/v1/spaces/{space_id}/availability"),
+    }
+    assert not availability_router.dependencies and not router.dependencies

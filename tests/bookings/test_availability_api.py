@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.api.support import assert_problem
+from tests.api.support import assert_problem, error_paths
 from tests.bookings.helpers import (
     add_calendar_exception,
     book,
@@ -181,18 +181,29 @@ async def test_to_before_from_is_refused(client):
 
 async def test_from_and_to_are_required(client):
     w = await world(client)
-    assert_problem(
+    body = assert_problem(
         await client.get(f"/v1/spaces/{w.gym['id']}/availability"), 422, "validation-error"
     )
+    assert sorted(error_paths(body)) == ["query.from", "query.to"]
+
+
+async def test_unknown_query_parameters_are_ignored(client):
+    w = await world(client)
+    start = local(next_weekday(1), "00:00")
+    r = await client.get(
+        f"/v1/spaces/{w.gym['id']}/availability",
+        params={"from": start.isoformat(), "to": (start + timedelta(days=1)).isoformat(), "_": "1733"},
+    )
+    assert r.status_code == 200, r.text
 
 
 async def test_instants_without_an_offset_are_refused(client):
     w = await world(client)
     r = await client.get(
         f"/v1/spaces/{w.gym['id']}/availability",
-        params={"from": "2027-01-12T00:00:00", "to": "2027-01-13T00:00:00"},
+        params={"from": "2027-01-12T00:00:00", "to": "2027-01-13T00:00:00Z"},
     )
-    assert_problem(r, 422, "validation-error")
+    assert error_paths(assert_problem(r, 422, "validation-error")) == ["query.from"]
 
 
 async def test_an_unknown_space_is_not_found(client):
