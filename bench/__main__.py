@@ -303,6 +303,8 @@ async def measure(args: argparse.Namespace) -> int:
                 # The warm-up's requests are not counted in r, so this slightly overstates.
                 cpu_ms[name].append((cpu_seconds(pids[port]) - before) * 1000 / max(r.requests, 1))
                 db_ms[name].append((database_cpu_seconds(db_name) - db_before) * 1000 / max(r.requests, 1))
+                print(f"    {r.rps:8.0f} req/s, {cpu_ms[name][-1]:.3f} ms server CPU, "
+                      f"{db_ms[name][-1]:.3f} ms database CPU per request", file=sys.stderr, flush=True)
                 bad = {s: n for s, n in r.statuses.items() if s >= 300}
                 if bad:
                     print(f"  round {round_no + 1} {name}: unexpected statuses {bad}", file=sys.stderr)
@@ -348,8 +350,8 @@ def itertools_cycle(items: list[bytes]) -> Iterator[bytes]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--only", action="append", metavar="TEXT",
                         help="run only the scenarios whose name contains TEXT (and hello world)")

@@ -82,13 +82,14 @@ def booking_json(v: Sequence[Any]) -> bytes:
     return to_json(body)
 
 
-def booking_response(values: Sequence[Any], status_code: int = 200) -> Response:
-    """A booking as JSON bytes with its ETag, serialized once (the hot routes skip
-    FastAPI's response-model validation of what the database gave)."""
-    return Response(
-        booking_json(values), status_code, {"ETag": service.etag_of(values[0], values[19])},
-        media_type="application/json",
-    )
+def booking_response(values: Sequence[Any], status_code: int = 200, *, created: bool = False) -> Response:
+    """A booking as JSON bytes with its ETag (and its `Location` when `created`),
+    serialized once (the hot routes skip FastAPI's response-model validation of what
+    the database gave)."""
+    headers = {"ETag": service.etag_of(values[0], values[19])}
+    if created:
+        headers["Location"] = f"/v1/bookings/{values[0]}"
+    return Response(booking_json(values), status_code, headers, media_type="application/json")
 
 
 RULES_DOC = (
@@ -111,9 +112,7 @@ async def create_booking(request: Request) -> Response:
     data = await json_body(request, BookingCreate)
     async with state.db.runner(write=True) as runner:
         values = await service.book(runner, caller=caller, data=data, now=utcnow(), cache=facts_cache(state.db))
-    response = booking_response([values[name] for name in repo.READ_NAMES], 201)
-    response.headers["Location"] = f"/v1/bookings/{values['id']}"
-    return response
+    return booking_response([values[name] for name in repo.READ_NAMES], 201, created=True)
 
 
 @router.post(
