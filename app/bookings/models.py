@@ -58,12 +58,18 @@ class Booking(Base):
         CheckConstraint("held_start < held_end", name="held_ordered"),
         CheckConstraint("setup_minutes >= 0 AND cleanup_minutes >= 0", name="setup_cleanup_not_negative"),
         CheckConstraint("attendance >= 0", name="attendance_not_negative"),
-        # Availability and conflict checks: one range scan per space.
+        # Every index costs each booking insert ~20 µs of PostgreSQL CPU: only those a
+        # query reads. Availability and conflict checks: one range scan per space.
         Index("ix_bookings_space_held", "space_id", "held_start"),
-        Index("ix_bookings_site_held", "site_id", "held_start"),
         Index("ix_bookings_party_start", "party_id", "start"),
         Index("ix_bookings_start_id", "start", "id"),
+        # A site's bookings: its dates' custodial coverage, a manager's view.
         Index("ix_bookings_site_date", "site_id", "local_date"),
+        # A series' occurrences; single bookings stay out of it.
+        Index(
+            "ix_bookings_series_id", "series_id",
+            postgresql_where=text("series_id IS NOT NULL"), sqlite_where=text("series_id IS NOT NULL"),
+        ),
         # The space, and that `site_id` is the space's site, in one check per insert.
         ForeignKeyConstraint(
             ["space_id", "site_id"], ["spaces.id", "spaces.site_id"], name="fk_bookings_space_site_spaces"
@@ -74,8 +80,9 @@ class Booking(Base):
     space_id: Mapped[int]
     site_id: Mapped[int]
     party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
-    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"), index=True)
-    series_id: Mapped[int | None] = mapped_column(ForeignKey("booking_series.id"), index=True)
+    # No index: nothing reads bookings by agreement, and agreements are never deleted.
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"))
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("booking_series.id"))
     status: Mapped[str] = mapped_column(String(16))
     start: Mapped[datetime] = mapped_column(UTCDateTime)
     end: Mapped[datetime] = mapped_column(UTCDateTime)
