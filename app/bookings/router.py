@@ -33,8 +33,7 @@ from app.bookings.schemas import (
 from app.core.auth import Principal, bearer_token, credentials
 from app.core.deps import PrincipalDep, SessionDep, json_body, query_of
 from app.core.ids import PathId, id_or_zero, parse_id
-from app.core.openapi import HotRoute, op, path_id
-from app.core.openapi import query_of as query_parameters
+from app.core.openapi import HotRoute, op, path_id, query_parameters
 from app.core.pagination import CursorQuery, LimitQuery, Page
 from app.core.schemas import MAX_ID
 from app.core.time import Instant, utcnow

@@ -62,7 +62,7 @@ def path_id(name: str) -> dict[str, Any]:
     }
 
 
-def query_of(model: type[BaseModel]) -> list[dict[str, Any]]:
+def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     """A hot route's query parameters, as FastAPI documents each field of `model`."""
     schema = model.model_json_schema(by_alias=True)
     required = set(schema.get("required", ()))
