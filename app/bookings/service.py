@@ -354,18 +354,34 @@ async def book(
         raise ValidationFailed(["body", "space_id"], f"no space with id {data.space_id}")
     if cache is not None:
         cache.keep(key, found)
-    ev = judge(
-        found.facts, party_id=party_id, occurrences=[occ], now=now, agreement_id=data.agreement_id,
+    ev = _judge_one(found.facts, party_id, data, occ, now)
+    raise_for(ev.violations)
+    async with conflicts_as_problems():
+        values, _ = await _insert_one(runner, ev, data, occ, principal, now)
+    return values
+
+
+def _judge_one(
+    facts: repo.BookingFacts, party_id: int, data: BookingCreate, occ: Occurrence, now: datetime
+) -> Evaluation:
+    return judge(
+        facts, party_id=party_id, occurrences=[occ], now=now, agreement_id=data.agreement_id,
         rental_fee_cents=data.rental_fee_cents,
     )
-    raise_for(ev.violations)
+
+
+async def _insert_one(
+    runner: Runner, ev: Evaluation, data: BookingCreate, occ: Occurrence, principal: Principal, now: datetime,
+    cached: tuple[int, int | None] | None = None,
+) -> tuple[dict[str, Any], int | None]:
+    """The booking's values (with its `id` once written) and its id; None (nothing
+    written) when `cached` facts turn out stale (`repo.insert_booking`)."""
     values = booking_values(ev, occ, ev.quotes[0], purpose=data.purpose, now=now, principal=principal)
-    async with conflicts_as_problems():
-        values["id"] = await repo.insert_booking(
-            runner, values, event_values(None, None, ev.status, "created", principal, now),
-            mark=adds_custodial_time(values),
-        )
-    return values
+    values["id"] = await repo.insert_booking(
+        runner, values, event_values(None, None, ev.status, "created", principal, now),
+        mark=adds_custodial_time(values), cached=cached,
+    )
+    return values, values["id"]
 
 
 async def book_on_kept_facts(
@@ -377,29 +393,20 @@ async def book_on_kept_facts(
     None when the booking must take the full path: a rule fails (the full path reports
     every violation, conflicts included), a conflict, or stale facts."""
     principal = caller_principal(caller, kept.key_row)
-    party_id = booking_party(principal, data.party_id)
     assert kept.facts is not None
-    ev = judge(
-        kept.facts, party_id=party_id, occurrences=[occ], now=now, agreement_id=data.agreement_id,
-        rental_fee_cents=data.rental_fee_cents,
-    )
+    ev = _judge_one(kept.facts, booking_party(principal, data.party_id), data, occ, now)
     if ev.violations:
         return None
-    values = booking_values(ev, occ, ev.quotes[0], purpose=data.purpose, now=now, principal=principal)
     try:
         async with runner.attempt():
-            booking_id = await repo.insert_booking(
-                runner, values, event_values(None, None, ev.status, "created", principal, now),
-                mark=adds_custodial_time(values), cached=(kept.catalog_version, principal.key_id),
+            values, booking_id = await _insert_one(
+                runner, ev, data, occ, principal, now, cached=(kept.catalog_version, principal.key_id)
             )
     except Exception as exc:
         if repo.is_exclusion_violation(exc):
             return None
         raise
-    if booking_id is None:
-        return None
-    values["id"] = booking_id
-    return values
+    return None if booking_id is None else values
 
 
 async def create_booking(

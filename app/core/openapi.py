@@ -95,7 +95,8 @@ class HotRoute(APIRoute):
 def takes_request_only(route: APIRoute) -> bool:
     d = route.dependant
     inputs = (d.path_params, d.query_params, d.header_params, d.cookie_params, d.body_params, d.dependencies)
-    return d.request_param_name is not None and not any(inputs) and len(inspect.signature(route.endpoint).parameters) == 1
+    alone = len(inspect.signature(route.endpoint).parameters) == 1
+    return d.request_param_name is not None and alone and not any(inputs)
 
 
 def operation_id(route: APIRoute) -> str:
