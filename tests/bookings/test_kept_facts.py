@@ -5,6 +5,7 @@ applies to the very next booking, and every violation is still reported at once.
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -159,7 +160,7 @@ async def test_every_change_to_what_bookings_read_moves_the_catalog_version(clie
         r = await client.request(method, path, json=body, headers=ADMIN)
         assert r.status_code in (200, 201), (path, r.text)
         seen.append(await catalog_version(db))
-    assert all(a < b for a, b in zip(seen, seen[1:], strict=False)), seen
+    assert all(a < b for a, b in itertools.pairwise(seen)), seen
 
 
 async def test_bookings_leave_the_catalog_version_alone(client, db, backend):
