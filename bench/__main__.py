@@ -230,7 +230,8 @@ def settle(url: str) -> float:
     u = make_url(url)
     started = time.perf_counter()
     with psycopg.connect(
-        dbname=u.database, user=u.username, host=u.query.get("host", u.host), port=_port_of(u), autocommit=True
+        dbname=u.database, user=u.username, password=u.password, host=u.query.get("host", u.host),
+        port=_port_of(u), autocommit=True,
     ) as conn:
         conn.execute(f"VACUUM (ANALYZE) {', '.join(WRITTEN)}")
     return time.perf_counter() - started
