@@ -302,12 +302,15 @@ async def measure(args: argparse.Namespace) -> int:
             for name, port, source in scenarios:
                 print(f"  round {round_no + 1}: {name}", file=sys.stderr, flush=True)
                 before, db_before = cpu_seconds(pids[port]), database_cpu_seconds(db_name)
+                load_before = time.process_time()
                 r = await run("127.0.0.1", port, source, connections=args.connections, seconds=args.seconds)
                 # The warm-up's requests are not counted in r, so this slightly overstates.
                 cpu_ms[name].append((cpu_seconds(pids[port]) - before) * 1000 / max(r.requests, 1))
                 db_ms[name].append((database_cpu_seconds(db_name) - db_before) * 1000 / max(r.requests, 1))
+                load_ms = (time.process_time() - load_before) * 1000 / max(r.requests, 1)
                 print(f"    {r.rps:8.0f} req/s, {cpu_ms[name][-1]:.3f} ms server CPU, "
-                      f"{db_ms[name][-1]:.3f} ms database CPU per request", file=sys.stderr, flush=True)
+                      f"{db_ms[name][-1]:.3f} ms database CPU, {load_ms:.3f} ms load generator CPU per request",
+                      file=sys.stderr, flush=True)
                 bad = {s: n for s, n in r.statuses.items() if s >= 300}
                 if bad:
                     print(f"  round {round_no + 1} {name}: unexpected statuses {bad}", file=sys.stderr)

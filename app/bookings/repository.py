@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Date,
     Integer,
     Select,
+    String,
     Text,
     and_,
     bindparam,
@@ -33,6 +35,8 @@ from sqlalchemy import (
     true,
     type_coerce,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -439,6 +443,98 @@ async def insert_booking(
     if mark:
         await runner.execute(statements[2], {"site_id": booking["site_id"], "local_date": booking["local_date"]})
     return booking_id
+
+
+# --- bookings on kept facts, written together (PostgreSQL) ---------------------------
+
+# A kept-facts booking's own values: the rest are every new booking's defaults.
+_KEPT_FIELDS = tuple(k for k in _BOOKING_FIELDS if k not in _NEW)
+# Per booking besides its row: its history row's actor, what its facts were judged
+# at (the guard of the single insert), whether its site date is to be re-billed.
+_KEPT_EXTRA = {
+    "actor_party_id": Integer(), "actor_role": String(16), "cached_version": BigInteger(), "key_id": Integer(),
+    "mark": Boolean(),
+}
+
+
+def _kept_batch_statement(dialect: str) -> Any:
+    """Many bookings in one statement: each row of `unnest` is one booking with the
+    single insert's guard; a row whose window another holds (the exclusion
+    constraint, against other bookings and earlier rows alike) is skipped, not an
+    error, so the others are written. Answers (ordinal, id) of the rows written."""
+    bookings, events = Booking.__table__, BookingEvent.__table__
+    arrays = [bindparam(f"a_{k}", type_=ARRAY(bookings.c[k].type)) for k in _KEPT_FIELDS] + [
+        bindparam(f"a_{k}", type_=ARRAY(t)) for k, t in _KEPT_EXTRA.items()
+    ]
+    rows = func.unnest(*arrays).table_valued(*_KEPT_FIELDS, *_KEPT_EXTRA, with_ordinality="ord").render_derived()
+    # Ids drawn first, so each written booking is known by the row it came from.
+    v = select(literal_column("nextval('bookings_id_seq')", Integer).label("id"), *rows.c).cte("v")
+    v = v.prefix_with("MATERIALIZED")  # drawn once per row, however often `v` is read
+    current = select(CatalogVersion.version).where(CatalogVersion.id == 1).scalar_subquery()
+    live_key = exists().where(ApiKey.id == v.c.key_id, ApiKey.revoked_at.is_(None))
+    guard = and_(
+        or_(v.c.cached_version.is_(None), current == v.c.cached_version), or_(v.c.key_id.is_(None), live_key)
+    )
+    row = {"id": v.c.id} | {k: v.c[k] for k in _KEPT_FIELDS} | {
+        "version": literal(1), "cancelled_at": null(), "late_cancellation": false(), "updated_at": v.c.created_at,
+    }
+    c = bookings.c
+    new = (
+        pg_insert(bookings).from_select(list(row), select(*row.values()).where(guard))
+        .on_conflict_do_nothing()
+        .returning(c.id, c.site_id, c.local_date, c.series_id, c.status, c.created_at, c.created_by_key_id)
+        .cte("new_booking")
+    )
+    written = new.join(v, v.c.id == new.c.id)
+    event = insert(events).from_select(
+        ["booking_id", "series_id", "action", "status", "occurred_at", "actor_key_id", "actor_party_id",
+         "actor_role"],
+        select(new.c.id, new.c.series_id, literal("created"), new.c.status, new.c.created_at,
+               new.c.created_by_key_id, v.c.actor_party_id, v.c.actor_role).select_from(written),
+    )
+    marked = marking(
+        dialect,
+        lambda stmt: stmt.from_select(
+            ["site_id", "local_date", "seq"],
+            # One upsert per site date: ON CONFLICT may not touch a row twice.
+            select(new.c.site_id, new.c.local_date, literal(1, BigInteger)).select_from(written)
+            .where(v.c.mark).distinct(),
+        ),
+    )
+    return select(v.c.ord, new.c.id).select_from(written).add_cte(event.cte("new_event"), marked.cte("marked"))
+
+
+_INSERT_KEPT_BATCH = Hot(_kept_batch_statement)
+
+
+@dataclass(frozen=True, slots=True)
+class KeptBooking:
+    """A booking judged on kept facts, to be written (`insert_kept_bookings`)."""
+
+    values: dict[str, Any]
+    event: dict[str, Any]
+    mark: bool
+    cached: tuple[int, int | None]  # (catalog version, key id) the facts were read at
+
+
+async def insert_kept_bookings(runner: Runner, batch: Sequence[KeptBooking]) -> list[int | None]:
+    """Write bookings judged on kept facts, in one statement whatever their number
+    (PostgreSQL): each its id, or None when it was not written (stale facts, a
+    revoked key, or its window held by another booking, an earlier one of the batch
+    included), for the full path to judge again."""
+    if len(batch) == 1:  # the single insert costs PostgreSQL less than unnest
+        b = batch[0]
+        return [await insert_booking(runner, b.values, b.event, mark=b.mark, cached=b.cached)]
+    params: dict[str, Any] = {f"a_{k}": [b.values[k] for b in batch] for k in _KEPT_FIELDS}
+    params["a_actor_party_id"] = [b.event["actor_party_id"] for b in batch]
+    params["a_actor_role"] = [b.event["actor_role"] for b in batch]
+    params["a_cached_version"] = [b.cached[0] for b in batch]
+    params["a_key_id"] = [b.cached[1] for b in batch]
+    params["a_mark"] = [b.mark for b in batch]
+    made: list[int | None] = [None] * len(batch)
+    for ordinal, booking_id in await runner.all(_INSERT_KEPT_BATCH, params):
+        made[ordinal - 1] = int(booking_id)
+    return made
 
 
 async def insert_series_bookings(

@@ -12,7 +12,6 @@ from app.bookings import repository as repo
 from app.bookings import series as series_service
 from app.bookings import service
 from app.bookings.availability import REASONS, iso, micros
-from app.bookings.facts_cache import facts_cache
 from app.bookings.models import Booking, BookingSeries
 from app.bookings.schemas import (
     ActionBody,
@@ -109,8 +108,7 @@ async def create_booking(request: Request) -> Response:
     state = request.app.state
     caller = credentials(request.headers.get("authorization"), state.admin_key)
     data = await json_body(request, BookingCreate)
-    async with state.db.runner(write=True) as runner:
-        values = await service.book(runner, caller=caller, data=data, now=utcnow(), cache=facts_cache(state.db))
+    values = await service.make_booking(state.db, caller=caller, data=data, now=utcnow())
     return booking_response([values[name] for name in repo.READ_NAMES], 201, created=True)
 
 

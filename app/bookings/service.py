@@ -21,10 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.bookings import repository as repo
 from app.bookings.availability import Interval, Span, micros, timeline_us
-from app.bookings.facts_cache import FactsCache
+from app.bookings.facts_cache import FactsCache, FactsKey, facts_cache
 from app.bookings.models import HOLDING_STATUSES, Booking, BookingEvent
 from app.bookings.rules import Held, Occurrence, Situation, Terms, Violation, agreement_kind, check
 from app.bookings.schemas import BookingCreate, BookingStatus, BookingUpdate
+from app.bookings.writer import BookingWriter, booking_writer
 from app.core.auth import (
     KEY_COLUMNS,
     Caller,
@@ -40,6 +41,7 @@ from app.core.auth import (
     require_may_change_booking,
     require_site_manager,
 )
+from app.core.db import Database
 from app.core.errors import (
     BookingConflict,
     BookingRulesViolated,
@@ -326,25 +328,41 @@ async def flush_holding(session: AsyncSession) -> None:
         await session.flush()
 
 
+async def make_booking(db: Database, *, caller: Caller, data: BookingCreate, now: datetime) -> dict[str, Any]:
+    """Check every rule and make one booking; its values, `id` included. On
+    PostgreSQL, when this worker keeps the caller's facts about the space, the booking
+    is judged on them and written by the booking writer, with no connection held
+    meanwhile (`book_on_kept_facts`); otherwise, or if that does not write it, `book`
+    on a connection of its own."""
+    cache = facts_cache(db)
+    if cache is not None:
+        occ = _occurrence(data)
+        key = _facts_key(caller, data)
+        if (kept := cache.get(key, repo.facts_from(occ.held.start))) is not None:
+            made = await book_on_kept_facts(booking_writer(db), kept, caller=caller, data=data, occ=occ, now=now)
+            if made is not None:
+                return made
+    async with db.runner(write=True) as runner:
+        return await book(runner, caller=caller, data=data, now=now, cache=cache)
+
+
+def _facts_key(caller: Caller, data: BookingCreate) -> FactsKey:
+    # A known caller's party is settled first; a token's defaults to its key's, in SQL.
+    requested = data.party_id if isinstance(caller, Credentials) else booking_party(caller, data.party_id)
+    return (caller_lookup_id(caller), data.space_id, requested)
+
+
 async def book(
     runner: Runner, *, caller: Caller, data: BookingCreate, now: datetime, cache: FactsCache | None = None
 ) -> dict[str, Any]:
-    """Check every rule and make one booking; its values, `id` included. On
-    PostgreSQL one statement when `cache` keeps this caller's facts about the space
-    (`book_on_kept_facts`), otherwise two: the facts (with the caller's key), then the
-    booking, its history row and its pending site date in one insert."""
+    """Check every rule and make one booking, reading every fact afresh: two
+    statements, the facts (with the caller's key), then the booking, its history row
+    and its pending site date in one insert. What was read is kept in `cache`."""
     occ = _occurrence(data)
     held = occ.held
-    # A known caller's party is settled first; a token's defaults to its key's, in SQL.
-    requested = data.party_id if isinstance(caller, Credentials) else booking_party(caller, data.party_id)
-    key = (caller_lookup_id(caller), data.space_id, requested)
-    if cache is not None and (kept := cache.get(key, repo.facts_from(held.start))) is not None:
-        made = await book_on_kept_facts(runner, kept, caller=caller, data=data, occ=occ, now=now)
-        if made is not None:
-            return made
-        # Otherwise the full path below reads the facts afresh and keeps them.
+    key = _facts_key(caller, data)
     found = await repo.caller_facts(
-        runner, lookup_id=key[0], space_id=data.space_id, lo=held.start, hi=held.end, party_id=requested, now=now,
+        runner, lookup_id=key[0], space_id=data.space_id, lo=held.start, hi=held.end, party_id=key[2], now=now,
     )
     principal = caller_principal(caller, found.key_row)
     party_id = booking_party(principal, data.party_id)
@@ -356,8 +374,12 @@ async def book(
         cache.keep(key, found)
     ev = _judge_one(found.facts, party_id, data, occ, now)
     raise_for(ev.violations)
+    values = booking_values(ev, occ, ev.quotes[0], purpose=data.purpose, now=now, principal=principal)
     async with conflicts_as_problems():
-        values, _ = await _insert_one(runner, ev, data, occ, principal, now)
+        values["id"] = await repo.insert_booking(
+            runner, values, event_values(None, None, ev.status, "created", principal, now),
+            mark=adds_custodial_time(values),
+        )
     return values
 
 
@@ -370,24 +392,11 @@ def _judge_one(
     )
 
 
-async def _insert_one(
-    runner: Runner, ev: Evaluation, data: BookingCreate, occ: Occurrence, principal: Principal, now: datetime,
-    cached: tuple[int, int | None] | None = None,
-) -> tuple[dict[str, Any], int | None]:
-    """The booking's values (with its `id` once written) and its id; None (nothing
-    written) when `cached` facts turn out stale (`repo.insert_booking`)."""
-    values = booking_values(ev, occ, ev.quotes[0], purpose=data.purpose, now=now, principal=principal)
-    values["id"] = await repo.insert_booking(
-        runner, values, event_values(None, None, ev.status, "created", principal, now),
-        mark=adds_custodial_time(values), cached=cached,
-    )
-    return values, values["id"]
-
-
 async def book_on_kept_facts(
-    runner: Runner, kept: repo.CallerFacts, *, caller: Caller, data: BookingCreate, occ: Occurrence, now: datetime
+    writer: BookingWriter, kept: repo.CallerFacts, *, caller: Caller, data: BookingCreate, occ: Occurrence,
+    now: datetime,
 ) -> dict[str, Any] | None:
-    """`book` in one statement, on facts kept from an earlier request: the insert is
+    """`book` without reading, on facts kept from an earlier request: the booking is
     written only if the catalog version and the key are still current, and the
     exclusion constraint judges conflicts (the kept facts hold no other bookings).
     None when the booking must take the full path: a rule fails (the full path reports
@@ -397,16 +406,17 @@ async def book_on_kept_facts(
     ev = _judge_one(kept.facts, booking_party(principal, data.party_id), data, occ, now)
     if ev.violations:
         return None
-    try:
-        async with runner.attempt():
-            values, booking_id = await _insert_one(
-                runner, ev, data, occ, principal, now, cached=(kept.catalog_version, principal.key_id)
-            )
-    except Exception as exc:
-        if repo.is_exclusion_violation(exc):
-            return None
-        raise
-    return None if booking_id is None else values
+    values = booking_values(ev, occ, ev.quotes[0], purpose=data.purpose, now=now, principal=principal)
+    booking_id = await writer.write(
+        repo.KeptBooking(
+            values, event_values(None, None, ev.status, "created", principal, now),
+            mark=adds_custodial_time(values), cached=(kept.catalog_version, principal.key_id),
+        )
+    )
+    if booking_id is None:
+        return None
+    values["id"] = booking_id
+    return values
 
 
 async def create_booking(

@@ -305,8 +305,9 @@ class Database:
         dialect = self.engine.dialect
         if dialect.name == "postgresql" and self.joined is not None:
             raw = (await self.joined.get_raw_connection()).driver_connection
-            async with raw.transaction():  # a savepoint of the test's transaction
-                yield DriverRunner(raw, dialect, self.listeners)
+            # One connection for every request: simultaneous ones take turns.
+            async with self.caches.setdefault("joined_turns", asyncio.Lock()), raw.transaction():
+                yield DriverRunner(raw, dialect, self.listeners)  # in a savepoint of the test's transaction
             return
         maker = self.write_sessions if write else self.read_sessions
         async with maker() as session:

@@ -12,7 +12,6 @@ SQLite they run through the session as every other statement does.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -109,11 +108,6 @@ class Runner(Protocol):
 
     async def execute(self, hot: Hot, params: dict[str, Any]) -> None: ...
 
-    def attempt(self) -> AbstractAsyncContextManager[Any]:
-        """Around a statement whose failure the caller handles and goes on from: inside
-        a transaction, a savepoint, so that the failure does not abort the rest."""
-        ...
-
 
 class SessionRunner:
     """Through an AsyncSession (SQLite; and PostgreSQL outside HTTP, e.g. demo data)."""
@@ -130,9 +124,6 @@ class SessionRunner:
 
     async def execute(self, hot: Hot, params: dict[str, Any]) -> None:
         await self.session.execute(hot.statement(self.dialect_name), params)
-
-    def attempt(self) -> AbstractAsyncContextManager[Any]:
-        return self.session.begin_nested()
 
 
 class DriverRunner:
@@ -165,11 +156,3 @@ class DriverRunner:
         for listen in self.listeners:
             listen(c.sql)
         await self.conn.execute(c.sql, *c.args(params))
-
-    def attempt(self) -> AbstractAsyncContextManager[Any]:
-        # In autocommit (the hot path in production) a failed statement leaves nothing
-        # behind; inside a transaction (tests) it would abort it.
-        return self.conn.transaction() if self.conn.is_in_transaction() else _NOTHING
-
-
-_NOTHING = nullcontext()

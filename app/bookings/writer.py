@@ -1,0 +1,82 @@
+"""Bookings judged on kept facts are written together (PostgreSQL).
+
+A booking's statement costs PostgreSQL more for being a statement (its start, its
+commit and WAL flush, a backend woken) than for the rows it writes. While one
+statement is at the database, the bookings judged meanwhile wait, and then go in the
+next one, however many they are (up to `max_batch`): under load a worker commits a
+handful of bookings at a time, and a lone booking waits for nobody. Each booking in
+a statement is still checked on its own (the kept facts' guard; the exclusion
+constraint skips one whose window is held, an earlier one of the same statement
+included), and one not written takes the full path, as it would alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from app.bookings import repository as repo
+from app.core.db import Database
+
+log = logging.getLogger(__name__)
+
+
+class BookingWriter:
+    """One per worker and database: at most one batch at the database at a time."""
+
+    def __init__(self, db: Database, max_batch: int = 64) -> None:
+        self._db = db
+        self.max_batch = max_batch
+        self._waiting: list[tuple[repo.KeptBooking, asyncio.Future[int | None]]] = []
+        self._draining: asyncio.Task[None] | None = None
+
+    async def write(self, booking: repo.KeptBooking) -> int | None:
+        """The booking's id, or None when it was not written (the full path decides)."""
+        loop = asyncio.get_running_loop()
+        written: asyncio.Future[int | None] = loop.create_future()
+        self._waiting.append((booking, written))
+        if self._draining is None:
+            self._draining = loop.create_task(self._drain())
+        return await written
+
+    async def _drain(self) -> None:
+        batch: list[tuple[repo.KeptBooking, asyncio.Future[int | None]]] = []
+        try:
+            while self._waiting:
+                batch = self._waiting[: self.max_batch]
+                del self._waiting[: self.max_batch]
+                try:
+                    async with self._db.runner(write=True) as runner:
+                        made = await repo.insert_kept_bookings(runner, [b for b, _ in batch])
+                except Exception:
+                    # Nothing of the batch was written (one statement): each booking
+                    # takes the full path, which reports its own error if it has one.
+                    log.warning("a batch of %d bookings failed; each takes the full path", len(batch), exc_info=True)
+                    made = [None] * len(batch)
+                for (_, written), booking_id in zip(batch, made, strict=True):
+                    if not written.done():  # its request may have been cancelled
+                        written.set_result(booking_id)
+                batch = []
+        except BaseException:
+            # Stopped (shutdown): whether the batch in hand was written is unknown.
+            stopped = RuntimeError("the booking writer stopped")
+            for _, written in batch:
+                if not written.done():
+                    written.set_exception(stopped)
+            waiting, self._waiting = self._waiting, []
+            for _, written in waiting:
+                if not written.done():
+                    written.set_result(None)  # never sent: the full path may write it
+            raise
+        finally:
+            self._draining = None
+
+
+def booking_writer(db: Database) -> BookingWriter:
+    """The worker's writer for `db` (PostgreSQL: kept facts only exist there)."""
+    caches: dict[str, Any] = db.caches
+    writer = caches.get("booking_writer")
+    if writer is None:
+        writer = caches["booking_writer"] = BookingWriter(db)
+    return writer  # type: ignore[no-any-return]
