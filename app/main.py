@@ -16,7 +16,7 @@ from app.core.db import Database, create_engine, open_driver_pool
 from app.core.errors import install_error_handlers
 from app.core.logs import configure_logging
 from app.core.middleware import RequestContextMiddleware
-from app.core.openapi import install_openapi, operation_id
+from app.core.openapi import fast_lanes, install_openapi, operation_id
 from app.costs.router import router as costs_router
 from app.health import router as health_router
 from app.keys.router import router as keys_router
@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_error_handlers(app)
     install_openapi(app)
     # Routes are matched in order: the hot ones (bookings, availability) come first.
-    for router in (
+    routers = (
         availability_router,
         bookings_router,
         series_router,
@@ -91,12 +91,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         sites_router,
         agreements_router,
         costs_router,
-    ):
+    )
+    for router in routers:
         app.include_router(router)
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
         access_log=settings.access_log,
+        lanes=fast_lanes(app, routers),
     )
     return app
 

@@ -9,6 +9,7 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -31,10 +32,15 @@ def new_request_id() -> str:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, access_log: bool = False) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, access_log: bool = False,
+        lanes: Mapping[tuple[str, str], ASGIApp] | None = None,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.access_log = access_log
+        # Hot routes called straight (`openapi.FastLane`), by method and exact path.
+        self.lanes = lanes or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -70,7 +76,8 @@ class RequestContextMiddleware:
                     await self._too_large(send_with_id, rid_str)
                     return
                 receive = _replay(body, receive)
-            await self.app(scope, receive, send_with_id)
+            lane = self.lanes.get((scope["method"], scope["path"])) if not scope.get("root_path") else None
+            await (lane or self.app)(scope, receive, send_with_id)
         except Exception as exc:
             if status_holder[0]:  # the response has begun; nothing more can be said
                 raise
