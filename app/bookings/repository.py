@@ -496,9 +496,10 @@ def _kept_batch_statement(dialect: str) -> Any:
         dialect,
         lambda stmt: stmt.from_select(
             ["site_id", "local_date", "seq"],
-            # One upsert per site date: ON CONFLICT may not touch a row twice.
+            # One upsert per site date (ON CONFLICT may not touch a row twice), in
+            # one order, so that two batches never wait for each other's site dates.
             select(new.c.site_id, new.c.local_date, literal(1, BigInteger)).select_from(written)
-            .where(v.c.mark).distinct(),
+            .where(v.c.mark).distinct().order_by(new.c.site_id, new.c.local_date),
         ),
     )
     return select(v.c.ord, new.c.id).select_from(written).add_cte(event.cte("new_event"), marked.cte("marked"))
@@ -525,15 +526,20 @@ async def insert_kept_bookings(runner: Runner, batch: Sequence[KeptBooking]) -> 
     if len(batch) == 1:  # the single insert costs PostgreSQL less than unnest
         b = batch[0]
         return [await insert_booking(runner, b.values, b.event, mark=b.mark, cached=b.cached)]
-    params: dict[str, Any] = {f"a_{k}": [b.values[k] for b in batch] for k in _KEPT_FIELDS}
-    params["a_actor_party_id"] = [b.event["actor_party_id"] for b in batch]
-    params["a_actor_role"] = [b.event["actor_role"] for b in batch]
-    params["a_cached_version"] = [b.cached[0] for b in batch]
-    params["a_key_id"] = [b.cached[1] for b in batch]
-    params["a_mark"] = [b.mark for b in batch]
+    # Rows go in by space and held window, so that two batches (two workers) never wait
+    # for each other's windows in opposite orders; of two simultaneous bookings for one
+    # window, the first to arrive stays first (a stable sort).
+    order = sorted(range(len(batch)), key=lambda i: (batch[i].values["space_id"], batch[i].values["held_start"]))
+    rows = [batch[i] for i in order]
+    params: dict[str, Any] = {f"a_{k}": [b.values[k] for b in rows] for k in _KEPT_FIELDS}
+    params["a_actor_party_id"] = [b.event["actor_party_id"] for b in rows]
+    params["a_actor_role"] = [b.event["actor_role"] for b in rows]
+    params["a_cached_version"] = [b.cached[0] for b in rows]
+    params["a_key_id"] = [b.cached[1] for b in rows]
+    params["a_mark"] = [b.mark for b in rows]
     made: list[int | None] = [None] * len(batch)
     for ordinal, booking_id in await runner.all(_INSERT_KEPT_BATCH, params):
-        made[ordinal - 1] = int(booking_id)
+        made[order[ordinal - 1]] = int(booking_id)
     return made
 
 

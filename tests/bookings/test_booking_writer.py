@@ -211,3 +211,13 @@ async def test_a_batch_answers_each_booking_by_its_place_in_the_batch(client, db
     for booking_id, kept in zip(made, reversed(batch), strict=True):
         read = await client.get(f"/v1/bookings/{booking_id}", headers=w.group_key)
         assert instant(read.json()["start"]) == kept.values["start"]
+
+
+async def test_of_two_overlapping_bookings_in_one_batch_the_earlier_window_is_written(client, db):
+    w = await world(client)
+    day = next_weekday(2)
+    later, earlier = await judged(
+        client, db, w, [evening(w.gym["id"], day, "18:30", "19:30"), evening(w.gym["id"], day, "18:00", "19:00")]
+    )
+    made = await insert(db, [later, earlier])
+    assert made[0] is None and made[1] is not None
