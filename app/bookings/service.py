@@ -374,13 +374,19 @@ async def book(
         cache.keep(key, found)
     ev = _judge_one(found.facts, party_id, data, occ, now)
     raise_for(ev.violations)
-    values = booking_values(ev, occ, ev.quotes[0], purpose=data.purpose, now=now, principal=principal)
+    values, created, mark = _new_rows(ev, occ, data, principal, now)
     async with conflicts_as_problems():
-        values["id"] = await repo.insert_booking(
-            runner, values, event_values(None, None, ev.status, "created", principal, now),
-            mark=adds_custodial_time(values),
-        )
+        values["id"] = await repo.insert_booking(runner, values, created, mark=mark)
     return values
+
+
+def _new_rows(
+    ev: Evaluation, occ: Occurrence, data: BookingCreate, principal: Principal, now: datetime
+) -> tuple[dict[str, Any], dict[str, Any], bool]:
+    """A new booking's values, its `created` history row, and whether its site date
+    is to be re-billed."""
+    values = booking_values(ev, occ, ev.quotes[0], purpose=data.purpose, now=now, principal=principal)
+    return values, event_values(None, None, ev.status, "created", principal, now), adds_custodial_time(values)
 
 
 def _judge_one(
@@ -406,12 +412,9 @@ async def book_on_kept_facts(
     ev = _judge_one(kept.facts, booking_party(principal, data.party_id), data, occ, now)
     if ev.violations:
         return None
-    values = booking_values(ev, occ, ev.quotes[0], purpose=data.purpose, now=now, principal=principal)
+    values, created, mark = _new_rows(ev, occ, data, principal, now)
     booking_id = await writer.write(
-        repo.KeptBooking(
-            values, event_values(None, None, ev.status, "created", principal, now),
-            mark=adds_custodial_time(values), cached=(kept.catalog_version, principal.key_id),
-        )
+        repo.KeptBooking(values, created, mark=mark, cached=(kept.catalog_version, principal.key_id))
     )
     if booking_id is None:
         return None
