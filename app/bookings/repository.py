@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    Table,
     Text,
     and_,
     bindparam,
@@ -451,7 +453,7 @@ async def insert_booking(
 _KEPT_FIELDS = tuple(k for k in _BOOKING_FIELDS if k not in _NEW)
 # Per booking besides its row: its history row's actor, what its facts were judged
 # at (the guard of the single insert), whether its site date is to be re-billed.
-_KEPT_EXTRA = {
+_KEPT_EXTRA: dict[str, Any] = {
     "actor_party_id": Integer(), "actor_role": String(16), "cached_version": BigInteger(), "key_id": Integer(),
     "mark": Boolean(),
 }
@@ -462,8 +464,9 @@ def _kept_batch_statement(dialect: str) -> Any:
     single insert's guard; a row whose window another holds (the exclusion
     constraint, against other bookings and earlier rows alike) is skipped, not an
     error, so the others are written. Answers (ordinal, id) of the rows written."""
-    bookings, events = Booking.__table__, BookingEvent.__table__
-    arrays = [bindparam(f"a_{k}", type_=ARRAY(bookings.c[k].type)) for k in _KEPT_FIELDS] + [
+    bookings, events = typing.cast(Table, Booking.__table__), typing.cast(Table, BookingEvent.__table__)
+    column_types: dict[str, Any] = {k: bookings.c[k].type for k in _KEPT_FIELDS}
+    arrays = [bindparam(f"a_{k}", type_=ARRAY(t)) for k, t in column_types.items()] + [
         bindparam(f"a_{k}", type_=ARRAY(t)) for k, t in _KEPT_EXTRA.items()
     ]
     rows = func.unnest(*arrays).table_valued(*_KEPT_FIELDS, *_KEPT_EXTRA, with_ordinality="ord").render_derived()

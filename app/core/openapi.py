@@ -139,7 +139,7 @@ def fast_lanes(app: FastAPI, routers: Sequence[APIRouter]) -> dict[tuple[str, st
     lanes: dict[tuple[str, str], FastLane] = {}
     for route in (r for router in routers for r in router.routes):
         if isinstance(route, HotRoute) and takes_request_only(route) and "{" not in route.path:
-            for method in route.methods:
+            for method in route.methods or ():
                 scope = {"type": "http", "path": route.path, "method": method, "root_path": ""}
                 if not any(r.matches(scope)[0] is Match.FULL for r in before):
                     lanes[(method, route.path)] = FastLane(route, app.exception_handlers)
