@@ -42,13 +42,15 @@ from app.bookings.rules import (
 )
 from app.bookings.schemas import BookingCreate, SeriesCreate
 from app.bookings.series import create_series
-from app.bookings.service import act, create_booking, rule_terms
+from app.agreements.terms import Terms
+from app.bookings.service import act, create_booking
 from app.core.auth import Principal, Role
 from app.core.config import Settings
 from app.core.db import Base, Database, create_engine
 from app.core.errors import DomainError
 from app.core.time import (
     DEFAULT_TIMEZONE,
+    local_today,
     normalize_weekly,
     parse_hhmm,
     wall_to_utc,
@@ -924,7 +926,7 @@ class Planner:
                 capacity=self.spaces[(seed.site, seed.space)].capacity,
                 now=seed.booked_at,
                 is_owner=owner,
-                terms=rule_terms(dict(agreement.terms) if agreement else None),
+                terms=Terms.of(dict(agreement.terms) if agreement else None),
                 covered=owner or agreement is not None,
                 others=self.held[(seed.site, seed.space, day)],
             )
@@ -971,7 +973,7 @@ class Planner:
         agreement = self.agreement_for(seed.party, seed.site, local_day(seed.start), seed.agreement)
         if agreement is not None:
             days = (local_day(windows[-1][0]) - local_day(windows[0][0])).days + 1
-            wrong = agreement_kind(agreement.kind, days, rule_terms(dict(agreement.terms)))
+            wrong = agreement_kind(agreement.kind, days, Terms.of(dict(agreement.terms)))
             if wrong is not None:
                 raise ValueError(f"planned series {seed.purpose!r} at {seed.site}: {wrong.detail}")
         for occurrence in occurrences:
@@ -1312,7 +1314,7 @@ def approved(planner: Planner, seeds: Sequence[BookingSeed]) -> list[BookingSeed
         agreement = planner.agreement_for(
             seed.party, seed.site, local_day(seed.start), seed.agreement
         )
-        return agreement is not None and not dict(agreement.terms).get("auto_confirm", True)
+        return agreement is not None and not Terms.of(dict(agreement.terms)).auto_confirm
 
     return [
         replace(seed, actions=(BookingAction("approve", seed.booked_at + timedelta(days=1)),))
@@ -1754,7 +1756,7 @@ def build_demo_data(today: date) -> DemoData:
 
 def sacramento_today() -> date:
     """The one clock the demo reads: the school calendar follows the current year."""
-    return datetime.now(zone(DEFAULT_TIMEZONE)).date()
+    return local_today(zone(DEFAULT_TIMEZONE))
 
 
 # --- writing ----------------------------------------------------------------------

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Iterable
+from datetime import date
+from typing import Any, Protocol, TypeVar
 
 from app.core.errors import RentalFeeProhibited
 
@@ -50,3 +52,43 @@ def strip_rental_charges(payload: Any, path: str = "") -> Any:
     if isinstance(payload, list):
         return [strip_rental_charges(v, f"{path}[{i}]") for i, v in enumerate(payload)]
     return payload
+
+
+# --- which agreement covers a booking ------------------------------------------
+
+
+class AgreementChoice(Protocol):
+    """What choosing an agreement reads of one (facts read for a booking, or a plan)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def starts_on(self) -> date: ...
+    @property
+    def ends_on(self) -> date | None: ...
+
+
+def covers(agreement: AgreementChoice, first_day: date, last_day: date) -> bool:
+    """In force on every local date from `first_day` to `last_day`."""
+    return agreement.starts_on <= first_day and (agreement.ends_on is None or last_day <= agreement.ends_on)
+
+
+def preference(agreement: AgreementChoice) -> tuple[bool, bool, date, int]:
+    """A blanket agreement first, then the one that started first; site development
+    agreements (which carry no bookings) last."""
+    return (agreement.kind == "site_development", agreement.kind != "blanket", agreement.starts_on, agreement.id)
+
+
+A = TypeVar("A", bound=AgreementChoice)
+
+
+def choose_agreement(candidates: Iterable[A], first_day: date, last_day: date, wanted: int | None) -> A | None:
+    """The agreement a booking from `first_day` to `last_day` is made under, among the
+    active ones binding the site's owner and the booking party: the one named
+    (`wanted`) if it covers the dates, else the most preferred that covers them."""
+    covering = sorted((a for a in candidates if covers(a, first_day, last_day)), key=preference)
+    if wanted is not None:
+        return next((a for a in covering if a.id == wanted), None)
+    return covering[0] if covering else None

@@ -43,6 +43,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.agreements.models import Agreement, DirectPartner
+from app.agreements.rules import preference
+from app.agreements.terms import Terms
 from app.bookings.availability import US, instant
 from app.bookings.models import HOLDING_STATUSES, Booking, BookingEvent, CatalogVersion
 from app.bookings.rules import DateRange, Held, SiteCalendar
@@ -84,17 +86,8 @@ class AgreementFacts:
     kind: str
     starts_on: date
     ends_on: date | None
-    terms: dict[str, Any]
+    terms: Terms
     shares: tuple[tuple[int, int], tuple[int, int]]  # (party_id, percent) in party_ids order
-
-    def covers(self, first_day: date, last_day: date) -> bool:
-        return self.starts_on <= first_day and (self.ends_on is None or last_day <= self.ends_on)
-
-    @property
-    def preference(self) -> tuple[bool, bool, date, int]:
-        """A blanket agreement first, then the one that started first; site development
-        agreements (which carry no bookings) last."""
-        return (self.kind == "site_development", self.kind != "blanket", self.starts_on, self.id)
 
 
 def _json_rows(dialect: str, *columns: Any) -> Any:
@@ -116,7 +109,7 @@ class BookingFacts:
     ctx: SpaceContext
     closures: tuple[DateRange, ...]
     recesses: tuple[DateRange, ...]
-    agreements: list[AgreementFacts]  # best first
+    agreements: tuple[AgreementFacts, ...]  # best first
     held_us: list[tuple[int, int]]  # holding bookings' windows (µs since the epoch), by start
 
     @property
@@ -345,13 +338,11 @@ def _facts_of(row: Row, space_id: int, *, with_agreements: bool) -> BookingFacts
     found = [
         AgreementFacts(
             r[0], r[1], date.fromisoformat(r[2]), date.fromisoformat(r[3]) if r[3] else None,
-            r[4] if isinstance(r[4], dict) else json.loads(r[4]), ((r[5], r[6]), (r[7], r[8])),
+            Terms.of(r[4] if isinstance(r[4], dict) else json.loads(r[4])), ((r[5], r[6]), (r[7], r[8])),
         )
         for r in (row[11] if with_agreements else None) or ()
     ]
-    return BookingFacts(
-        ctx, tuple(closures), tuple(recesses), sorted(found, key=lambda a: a.preference), windows
-    )
+    return BookingFacts(ctx, tuple(closures), tuple(recesses), tuple(sorted(found, key=preference)), windows)
 
 
 _BOOKING_FIELDS = tuple(c.key for c in Booking.__table__.c if c.key != "id")

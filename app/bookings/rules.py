@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from app.agreements.terms import DEFAULT_TERMS, Terms
 from app.core.time import WeeklyMinutes, day_windows_utc, local_days
 
 DateRange = tuple[date, date]  # inclusive, site-local
@@ -48,16 +49,6 @@ class SiteCalendar:
 
     def in_recess(self, day: date) -> bool:
         return self._in(day, self.recesses)
-
-
-@dataclass(frozen=True, slots=True)
-class Terms:
-    """The terms rules need (defaults as in the contract)."""
-
-    min_notice_hours: int = 72
-    max_advance_days: int = 365
-    max_occurrence_minutes: int = 720
-    max_series_days: int = 90
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +190,7 @@ class Situation:
     capacity: int
     now: datetime
     is_owner: bool
-    terms: Terms = Terms()
+    terms: Terms = DEFAULT_TERMS
     covered: bool = False  # an agreement covers this occurrence (irrelevant for the owner)
     rental_fee_cents: int = 0
     others: Sequence[Held] = field(default_factory=tuple)

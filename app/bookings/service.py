@@ -23,7 +23,9 @@ from app.bookings import repository as repo
 from app.bookings.availability import Interval, Span, micros, timeline_us
 from app.bookings.facts_cache import FactsCache, FactsKey, facts_cache
 from app.bookings.models import HOLDING_STATUSES, Booking, BookingEvent
-from app.bookings.rules import Held, Occurrence, Situation, Terms, Violation, agreement_kind, check
+from app.agreements.rules import choose_agreement, covers
+from app.agreements.terms import DEFAULT_TERMS, Terms
+from app.bookings.rules import Held, Occurrence, Situation, Violation, agreement_kind, check
 from app.bookings.schemas import BookingCreate, BookingStatus, BookingUpdate
 from app.bookings.writer import BookingWriter, booking_writer
 from app.core.auth import (
@@ -58,14 +60,6 @@ from app.costs import service as costs
 from app.costs.allocation import minutes_of
 from app.costs.quote import NO_COST, QuoteFigures, standalone_quote
 from app.parties.models import Party
-
-RULE_TERMS = ("min_notice_hours", "max_advance_days", "max_occurrence_minutes", "max_series_days")
-
-
-def rule_terms(terms: dict[str, Any] | None) -> Terms:
-    """The agreement's terms as rules read them (the owner, without one: defaults)."""
-    return Terms(**{k: terms[k] for k in RULE_TERMS if k in terms}) if terms else Terms()
-
 
 def violation_body(v: Violation) -> dict[str, Any]:
     return {"rule": v.rule, "detail": v.detail, "start": v.start.isoformat() if v.start else None}
@@ -102,22 +96,13 @@ class Evaluation:
     def status(self) -> str:
         if self.is_owner or self.agreement is None:
             return "confirmed"
-        return "confirmed" if self.agreement.terms.get("auto_confirm", True) else "requested"
+        return "confirmed" if self.agreement.terms.auto_confirm else "requested"
 
     @property
     def snapshot_shares(self) -> dict[str, int] | None:
         if self.agreement is None:
             return None
         return {str(p): pct for p, pct in self.agreement.shares}
-
-
-def _choose_agreement(
-    candidates: Sequence[repo.AgreementFacts], first_day: date, last_day: date, wanted: int | None
-) -> repo.AgreementFacts | None:
-    covering = [a for a in candidates if a.covers(first_day, last_day)]
-    if wanted is not None:
-        return next((a for a in covering if a.id == wanted), None)
-    return covering[0] if covering else None
 
 
 def _nearby(others: Sequence[Held], starts: Sequence[datetime], held: Held) -> list[Held]:
@@ -168,7 +153,7 @@ def judge(
     agreement_id: int | None = None,
     rental_fee_cents: int = 0,
     series_days: int | None = None,
-    terms_snapshot: dict[str, Any] | None = None,
+    terms_snapshot: Terms | None = None,
 ) -> Evaluation:
     """Every rule on every occurrence, from facts already read (no I/O)."""
     helds = [o.held for o in occurrences]
@@ -181,13 +166,12 @@ def judge(
     if not is_owner:
         span_first = occurrences[0].start.astimezone(tz).date()
         span_last = occurrences[-1].end.astimezone(tz).date()
-        agreement = _choose_agreement(facts.agreements, span_first, span_last, agreement_id)
+        agreement = choose_agreement(facts.agreements, span_first, span_last, agreement_id)
         if agreement is None:
             # Not every occurrence is covered: judge each by the agreement covering its
             # first occurrence, so the uncovered ones are reported.
-            agreement = _choose_agreement(facts.agreements, span_first, span_first, agreement_id)
-    terms_dict = terms_snapshot if terms_snapshot is not None else (agreement.terms if agreement else None)
-    terms = rule_terms(terms_dict)
+            agreement = choose_agreement(facts.agreements, span_first, span_first, agreement_id)
+    terms = terms_snapshot or (agreement.terms if agreement else DEFAULT_TERMS)
 
     others = facts.held
     starts = [o.start for o in others]
@@ -198,8 +182,8 @@ def judge(
             violations.append(Violation(wrong_kind.rule, wrong_kind.detail, occurrences[0].start))
     accepted: list[Held] = []  # earlier occurrences of the same series hold too
     for occ, held in zip(occurrences, helds, strict=True):
-        covered = agreement is not None and agreement.covers(
-            occ.start.astimezone(tz).date(), occ.end.astimezone(tz).date()
+        covered = agreement is not None and covers(
+            agreement, occ.start.astimezone(tz).date(), occ.end.astimezone(tz).date()
         )
         situation = Situation(
             occurrence=occ,
@@ -216,11 +200,11 @@ def judge(
         accepted.append(held)
 
     evaluation = Evaluation(ctx, party_id, occurrences, agreement, violations)
-    evaluation.quotes = [quote_for(evaluation, occ, terms_dict) for occ in occurrences]
+    evaluation.quotes = [quote_for(evaluation, occ, terms) for occ in occurrences]
     return evaluation
 
 
-def quote_for(ev: Evaluation, occ: Occurrence, terms: dict[str, Any] | None) -> QuoteFigures:
+def quote_for(ev: Evaluation, occ: Occurrence, terms: Terms) -> QuoteFigures:
     """Owner bookings carry no agreement: nothing waived, nothing shared."""
     if ev.is_owner or ev.agreement is None:
         return NO_COST
@@ -233,7 +217,7 @@ def quote_for(ev: Evaluation, occ: Occurrence, terms: dict[str, Any] | None) -> 
         custodial_hours=ev.ctx.custodial_hours,
         custodial_rate_cents_per_hour=ev.ctx.custodial_rate_cents_per_hour,
         standard_rate_cents_per_hour=ev.ctx.standard_rate_cents_per_hour,
-        min_callout_minutes=int((terms or {}).get("min_callout_minutes", 120)),
+        min_callout_minutes=terms.min_callout_minutes,
         shares=ev.agreement.shares,
     )
 
@@ -274,7 +258,7 @@ def booking_values(ev: Evaluation, occ: Occurrence, quote: QuoteFigures, *, purp
         purpose=purpose,
         attendance=occ.attendance,
         cost_shares=ev.snapshot_shares,
-        terms=ev.agreement.terms if ev.agreement else None,
+        terms=ev.agreement.terms.as_dict() if ev.agreement else None,
         rental_fee_waived_cents=quote.rental_fee_waived_cents,
         custodial_minutes=quote.custodial_minutes,
         custodial_cost_cents=quote.custodial_cost_cents,
@@ -595,7 +579,7 @@ def mark_cancelled(booking: Booking, now: datetime) -> None:
     start keeps counting in custodial coverage (the custodian was scheduled)."""
     booking.cancelled_at = now
     if booking.status == "confirmed" and booking.terms is not None:
-        late = timedelta(hours=int(booking.terms.get("late_cancel_hours", 48)))
+        late = timedelta(hours=Terms.of(booking.terms).late_cancel_hours)
         booking.late_cancellation = booking.start - now < late
 
 
@@ -639,7 +623,7 @@ async def change_booking(
     ev = await evaluate(
         SessionRunner(session), space_id=booking.space_id, party_id=booking.party_id, occurrences=[occ], now=now,
         agreement_id=booking.agreement_id, exclude_booking_id=booking.id,
-        terms_snapshot=booking.terms,
+        terms_snapshot=Terms.of(booking.terms) if booking.terms is not None else None,
     )
     raise_for(ev.violations)
     quote = ev.quotes[0]

@@ -21,6 +21,7 @@ from app.core.errors import Forbidden, NotFound, ValidationFailed
 from app.core.money import largest_remainder
 from app.core.pagination import as_int, keyset, page_of
 from app.core.sql import Hot
+from app.agreements.terms import Terms
 from app.core.time import utcnow, weekly_minutes, zone
 from app.costs.allocation import CoveringBooking, bill_site_date
 from app.costs.models import CostItem, CustodialCharge, PendingSiteDate
@@ -177,7 +178,7 @@ async def _rebill(session: AsyncSession, site_id: int, site: Any, days: list[dat
         by_day[r.local_date].append(
             CoveringBooking(
                 r.id, r.start, r.held_start, r.held_end,
-                int((r.terms or {}).get("min_callout_minutes", 120)),
+                Terms.of(r.terms).min_callout_minutes,
                 _shares(r.cost_shares, r.party_a_id, r.party_b_id),
             )
         )
