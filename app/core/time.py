@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 
+from app.core import clock
+
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DEFAULT_TIMEZONE = "America/Los_Angeles"
@@ -134,7 +136,13 @@ def normalize_weekly(hours: dict[str, list[tuple[str, str]]]) -> dict[str, list[
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, from the installed clock (`app.core.clock`): the one reading app code makes."""
+    return clock.current().now()
+
+
+def local_today(tz: zoneinfo.ZoneInfo) -> date:
+    """Today's date on the wall clocks of `tz`."""
+    return utcnow().astimezone(tz).date()
 
 
 def wall_to_utc(day: date, minute: int, tz: zoneinfo.ZoneInfo) -> datetime:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +14,7 @@ from app.core.auth import Principal, require_party_manager
 from app.core.errors import NotFound, ValidationFailed
 from app.core.pagination import as_int, keyset, page_of
 from app.core.schemas import changes_of
-from app.core.time import zone
+from app.core.time import local_today, zone
 from app.costs import service as costs
 from app.parties.service import require_party
 from app.sites.models import CalendarException, Site, Space
@@ -80,7 +80,7 @@ async def update_site(
     await session.flush()
     if billing_changed:
         tz = zone(site.timezone)
-        today = datetime.now(tz).date()
+        today = local_today(tz)
         if "timezone" in changes:
             await bookings.relocalize_site(session, site_id=site.id, tz=tz, first_day=today)
         await costs.mark_site_from(session, site_id=site.id, first_day=today)
