@@ -4,6 +4,7 @@ Each run migrates its own SQLite file and its own uniquely named PostgreSQL
 database (dropped afterwards), so runs never collide. Each test runs inside a
 transaction that is rolled back; the app's sessions join it through savepoints.
 PostgreSQL is never skipped silently: unreachable means the run fails.
+The run's "now" is `tests/clock.py`'s, installed as the app's clock before any app is made.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.core import clock
 from app.core.config import Settings
 from app.core.db import Database, create_engine
 from app.core.migrate import upgrade
 from app.main import create_app
+from tests import clock as suite
 
 ADMIN_KEY = "test-admin-key-" + secrets.token_hex(8)
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -40,6 +43,18 @@ def _admin_pg_url() -> str:
 def _psycopg_dsn(url: str) -> str:
     u = make_url(url).set(drivername="postgresql")
     return u.render_as_string(hide_password=False)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        clock.install(suite.suite_clock())
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    chosen = f"{suite.ENV}={os.environ[suite.ENV]}" if suite.chosen_instant() else "real time"
+    return f"now: {suite.now().astimezone(suite.SITE_ZONE).isoformat(timespec='seconds')} at the sites ({chosen})"
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import text
 
 from app.core.db import Database
 from tests.api.support import list_all
+from tests.clock import SITE_ZONE, site_today
 from tests.conftest import ADMIN, bearer
 from tests.factories import make_key, make_party, make_site, make_space
 
-LA = ZoneInfo("America/Los_Angeles")
+LA = SITE_ZONE
 
 
 def local(day: date, hhmm: str) -> datetime:
@@ -25,14 +25,18 @@ def local(day: date, hhmm: str) -> datetime:
 
 
 def next_weekday(weekday: int, *, weeks_ahead: int = 2) -> date:
-    """A date `weeks_ahead` weeks from now falling on `weekday` (0 = Monday)."""
-    today = datetime.now(UTC).astimezone(LA).date() + timedelta(weeks=weeks_ahead)
-    return today + timedelta(days=(weekday - today.weekday()) % 7)
+    """`weekday` (0 = Monday) in the Monday-to-Sunday week `weeks_ahead` weeks after
+    this one: every weekday falls in the same week, so `next_weekday(1) <
+    next_weekday(3)` whatever today is. For 2 weeks that is 8 to 20 days ahead, past
+    the default 72 hours' notice and inside every 30-day window."""
+    today = site_today()
+    monday = today - timedelta(days=today.weekday()) + timedelta(weeks=weeks_ahead)
+    return monday + timedelta(days=weekday)
 
 
 def tomorrow() -> date:
     """The site's next local date: well within any notice period."""
-    return datetime.now(UTC).astimezone(LA).date() + timedelta(days=1)
+    return site_today() + timedelta(days=1)
 
 
 def next_dst_change(after: date) -> date:
@@ -64,7 +68,7 @@ async def make_agreement(client: httpx.AsyncClient, party_ids: list[int], **fiel
         "kind": "blanket",
         "name": "Blanket joint use agreement",
         "party_ids": party_ids,
-        "starts_on": (date.today() - timedelta(days=30)).isoformat(),
+        "starts_on": (site_today() - timedelta(days=30)).isoformat(),
         "status": "active",
         **fields,
     }

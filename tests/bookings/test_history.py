@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 
 from tests.api.support import assert_problem
+from tests import clock as suite
 from tests.bookings.helpers import book, evening, instant, local, new_key, next_weekday, world
 from tests.conftest import ADMIN
 
@@ -23,7 +24,7 @@ async def history(
 async def test_making_a_booking_is_recorded_with_who_and_when(client):
     w = await world(client)
     key, key_id = await new_key(client, w.group["id"], "partner")
-    before = datetime.now(UTC)
+    before = suite.now()
     made = await book(client, key, evening(w.gym["id"], next_weekday(1)))
     [created] = await history(client, made, key)
     assert created["booking_id"] == made["id"]
@@ -32,7 +33,7 @@ async def test_making_a_booking_is_recorded_with_who_and_when(client):
     assert created["actor_key_id"] == key_id
     assert created["actor_party_id"] == w.group["id"]
     assert created["actor_role"] == "partner"
-    assert before - timedelta(seconds=1) <= instant(created["occurred_at"]) <= datetime.now(UTC)
+    assert before - timedelta(seconds=1) <= instant(created["occurred_at"]) <= suite.now()
 
 
 async def test_approval_is_recorded_after_the_request(client):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
 
 import httpx
@@ -23,6 +23,8 @@ from tests.bookings.helpers import (
     next_weekday,
     world,
 )
+from tests import clock as suite
+from tests.clock import site_today
 from tests.conftest import ADMIN
 
 
@@ -96,7 +98,7 @@ async def test_a_series_until_a_date_stops_there(client):
 
 async def test_an_evening_series_stays_at_the_same_local_time_across_the_dst_change(client):
     w = await world(client)
-    change = next_dst_change(datetime.now(UTC).astimezone(LA).date() + timedelta(days=16))
+    change = next_dst_change(site_today() + timedelta(days=16))
     first = change - timedelta(days=12)  # a Tuesday, two occurrences before the change
     series = await make_series(
         client, w.group_key, series_body(w.gym["id"], first, "FREQ=WEEKLY;COUNT=4")
@@ -263,8 +265,8 @@ async def test_a_long_term_agreement_allows_a_long_series(client):
 
 async def test_cancelling_a_series_cancels_only_occurrences_not_yet_started(client):
     w = await world(client)
-    now = datetime.now(UTC)
-    first = now.astimezone(LA).date() - timedelta(days=2)
+    now = suite.now()
+    first = site_today() - timedelta(days=2)
     # The owner has no notice rule, so its series may begin in the past.
     series = await make_series(
         client, w.district_manager, series_body(w.gym["id"], first, "FREQ=DAILY;COUNT=5")

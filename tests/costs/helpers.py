@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from tests.bookings.helpers import World
+from tests.clock import site_today
 from tests.conftest import ADMIN
 
 CSV = {"Accept": "text/csv"}
@@ -50,7 +51,7 @@ def item_body(w: World, **fields: Any) -> dict[str, Any]:
         "category": "supplies",
         "amount_cents": 10001,
         "incurred_by_party_id": w.district["id"],
-        "incurred_on": date.today().isoformat(),
+        "incurred_on": site_today().isoformat(),
         "description": "Floor cleaner and paper towels",
         **fields,
     }

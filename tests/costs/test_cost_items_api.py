@@ -3,12 +3,13 @@ shared by the agreement's cost shares; rent is refused; who records and reads th
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from tests.api.support import assert_problem
 from tests.bookings.helpers import make_agreement, world
+from tests.clock import site_today
 from tests.conftest import ADMIN
 from tests.costs.helpers import add_item, item_body, statement
 from tests.factories import make_key, make_party
@@ -37,7 +38,7 @@ async def test_an_admin_records_a_cost_item_shared_by_the_cost_shares(client):
     assert (made["category"], made["amount_cents"], made["incurred_by_party_id"]) == (
         "supplies", 10001, w.district["id"]
     )
-    assert (made["incurred_on"], made["site_id"]) == (date.today().isoformat(), w.site["id"])
+    assert (made["incurred_on"], made["site_id"]) == (site_today().isoformat(), w.site["id"])
     assert made["description"] == "Floor cleaner and paper towels"
     # 50/50 of an odd amount: the odd cent goes to the city, listed first in party_ids.
     assert made["shares_cents"] == {str(w.city["id"]): 5001, str(w.district["id"]): 5000}
@@ -71,7 +72,7 @@ async def test_cost_shares_written_in_any_order_give_the_odd_cent_to_the_party_l
         client, [city["id"], district["id"]], cost_shares={str(district["id"]): 50, str(city["id"]): 50}
     )
     body = {"category": "capital", "amount_cents": 10001, "incurred_by_party_id": district["id"],
-            "incurred_on": date.today().isoformat(), "description": "Backboards"}
+            "incurred_on": site_today().isoformat(), "description": "Backboards"}
     made = await add_item(client, agreement["id"], body)
     assert made["shares_cents"] == {str(city["id"]): 5001, str(district["id"]): 5000}
 
@@ -194,7 +195,7 @@ async def test_cost_items_need_a_key(client):
 
 async def test_cost_items_are_listed_by_the_date_they_were_incurred(client):
     w = await world(client)
-    today = date.today()
+    today = site_today()
     later = await add_item(client, w.agreement["id"], item_body(w, incurred_on=today.isoformat()))
     earlier = await add_item(
         client, w.agreement["id"], item_body(w, incurred_on=(today - timedelta(days=3)).isoformat())
@@ -221,7 +222,7 @@ async def test_a_site_development_agreement_carries_cost_items(client):
     )
     body = item_body(w, category="capital", amount_cents=4_500_000, description="Play structure replacement")
     made = await add_item(client, playground["id"], body)
-    st = await statement(client, playground["id"], date.today())
+    st = await statement(client, playground["id"], site_today())
     assert st["items_cost_cents"] == 4_500_000
     assert [(line["kind"], line["cost_item_id"], line["amount_cents"]) for line in st["lines"]] == [
         ("capital", made["id"], 4_500_000)

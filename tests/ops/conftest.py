@@ -19,12 +19,22 @@ from typing import TypeVar
 import httpx
 import pytest
 
+from app.core import clock
+from app.core.clock import SystemClock
 from tests.conftest import PostgresDatabases
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 
 T = TypeVar("T")
+
+
+@pytest.fixture(autouse=True)
+def real_time() -> Iterator[None]:
+    """Servers started here run on real time (`clean_env` drops JOINTUSE_TEST_NOW), so
+    the dates these tests pick are real dates too, whatever day the run chose."""
+    with clock.installed(SystemClock()):
+        yield
 
 
 def free_port() -> int:

@@ -1,0 +1,100 @@
+"""The app's one clock, the suite's clock set from JOINTUSE_TEST_NOW, and the date
+helpers that read it (habit 11)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from app.core import clock
+from app.core.clock import OffsetClock, SystemClock
+from app.core.time import local_today, utcnow
+from tests import clock as suite
+from tests.bookings.helpers import next_weekday, tomorrow
+from tests.unit.support import LA
+
+NEW_YEARS_EVE = datetime(2026, 12, 31, 23, 30, tzinfo=LA)  # 2027-01-01 07:30 UTC
+
+
+def test_an_offset_clock_reads_the_chosen_instant_in_utc() -> None:
+    now = OffsetClock.starting_at(NEW_YEARS_EVE).now()
+    assert now.tzinfo is UTC
+    assert timedelta(0) <= now - NEW_YEARS_EVE < timedelta(seconds=5)
+
+
+def test_an_offset_clock_gives_the_chosen_local_date() -> None:
+    with clock.installed(OffsetClock.starting_at(NEW_YEARS_EVE)):
+        assert local_today(LA) == date(2026, 12, 31)
+        assert utcnow().date() == date(2027, 1, 1)  # already next year in UTC
+
+
+def test_an_offset_clock_keeps_moving() -> None:
+    c = OffsetClock.starting_at(NEW_YEARS_EVE)
+    first = c.now()
+    assert c.now() >= first  # so created_at orderings hold as in production
+
+
+def test_an_offset_clock_needs_an_instant_not_a_wall_time() -> None:
+    with pytest.raises(ValueError, match="no offset"):
+        OffsetClock.starting_at(datetime(2026, 12, 31, 23, 30))
+
+
+def test_utcnow_follows_the_installed_clock_and_the_previous_one_returns() -> None:
+    before = clock.current()
+    with clock.installed(OffsetClock(timedelta(days=-400))):
+        assert utcnow() < datetime.now(UTC) - timedelta(days=399)
+    assert clock.current() is before
+
+
+def test_the_system_clock_is_real_time() -> None:
+    assert abs(SystemClock().now() - datetime.now(UTC)) < timedelta(seconds=5)
+
+
+# --- the suite's clock -----------------------------------------------------------------
+
+
+def test_the_suite_runs_on_real_time_unless_told_otherwise() -> None:
+    assert isinstance(suite.suite_clock({}), SystemClock)
+    assert isinstance(suite.suite_clock({suite.ENV: " "}), SystemClock)
+
+
+def test_the_suite_clock_starts_at_the_chosen_instant() -> None:
+    chosen = suite.suite_clock({suite.ENV: "2026-12-31T23:30:00-08:00"})
+    assert chosen.now().astimezone(LA).date() == date(2026, 12, 31)
+
+
+@pytest.mark.parametrize("text", ["2026-12-31T23:30:00", "New Year's Eve"])
+def test_a_chosen_instant_without_an_offset_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match=suite.ENV):
+        suite.suite_clock({suite.ENV: text})
+
+
+def test_the_suite_installed_its_clock_for_this_run() -> None:
+    chosen = suite.chosen_instant()
+    if chosen is None:
+        assert isinstance(clock.current(), SystemClock)
+    else:
+        assert isinstance(clock.current(), OffsetClock)
+        assert timedelta(0) <= utcnow() - chosen < timedelta(hours=1)
+
+
+# --- the date helpers, on every day of a week and at New Year ------------------------
+
+A_WEEK = [datetime(2027, 2, 1, 10, 0, tzinfo=LA) + timedelta(days=n) for n in range(7)]  # Mon-Sun
+
+
+@pytest.mark.parametrize("now", [*A_WEEK, NEW_YEARS_EVE], ids=lambda d: d.strftime("%a %Y-%m-%d %H:%M"))
+def test_next_weekday_keeps_the_week_in_order_whatever_today_is(now: datetime) -> None:
+    with clock.installed(OffsetClock.starting_at(now)):
+        days = [next_weekday(d) for d in range(7)]
+        assert [d.weekday() for d in days] == list(range(7))
+        assert days == sorted(days) and days[6] - days[0] == timedelta(days=6)
+        ahead = [(d - now.date()).days for d in days]
+        assert 8 <= min(ahead) and max(ahead) <= 20  # past 72 hours' notice, inside 30 days
+        assert next_weekday(1, weeks_ahead=4) == next_weekday(1) + timedelta(weeks=2)
+
+
+def test_tomorrow_is_the_sites_next_date_even_when_utc_is_already_there() -> None:
+    with clock.installed(OffsetClock.starting_at(NEW_YEARS_EVE)):
+        assert tomorrow() == date(2027, 1, 1)
