@@ -49,7 +49,7 @@ class FactsCache:
         self._entries.pop(key, None)
         if len(self._entries) >= self._size:
             del self._entries[next(iter(self._entries))]
-        self._entries[key] = dataclasses.replace(found, facts=dataclasses.replace(found.facts, held_us=[]))
+        self._entries[key] = dataclasses.replace(found, facts=dataclasses.replace(found.facts, held_us=()))
 
     def __len__(self) -> int:
         return len(self._entries)

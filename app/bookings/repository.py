@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -50,9 +50,9 @@ from app.bookings.models import HOLDING_STATUSES, Booking, BookingEvent, Catalog
 from app.bookings.rules import DateRange, Held, SiteCalendar
 from app.core.auth import KEY_COLUMNS, BookingScope, key_lookup, with_key
 from app.core.db import UTCDateTime
-from app.core.sql import Hot, Row, Runner
+from app.core.sql import Hot, Row, Runner, SessionRunner
 from app.core.time import WeeklyMinutes, weekly_minutes, zone
-from app.costs.service import MARK_PENDING, marking
+from app.costs.repository import MARK_PENDING, marking
 from app.keys.models import ApiKey
 from app.parties.models import Party
 from app.sites.models import CalendarException, Site, Space
@@ -110,7 +110,7 @@ class BookingFacts:
     closures: tuple[DateRange, ...]
     recesses: tuple[DateRange, ...]
     agreements: tuple[AgreementFacts, ...]  # best first
-    held_us: list[tuple[int, int]]  # holding bookings' windows (µs since the epoch), by start
+    held_us: tuple[tuple[int, int], ...]  # holding bookings' windows (µs since the epoch), by start
 
     @property
     def calendar(self) -> SiteCalendar:
@@ -139,24 +139,21 @@ def _held_range(start: Any, end: Any) -> Any:
     return func.tstzrange(start, end, literal_column("'[)'"))
 
 
-def _facts_statement(dialect: str, with_agreements: bool, keyed: bool = False) -> Select[Any]:
+def _facts_statement(dialect: str, *, for_booking: bool) -> Select[Any]:
     """Built once per dialect (building a statement costs more than running it);
-    the values come as bind parameters. `keyed`: the caller's key row comes first,
-    the booking party defaults to the key's, and the last column says whether that
-    party exists (creating a booking needs nothing else)."""
+    the values come as bind parameters. Columns: `SpaceRow`, and `for_booking`
+    (every judged booking: create, quote, change, series) the caller's key row
+    (`KEY_COLUMNS`) first and `BookingExtras` after: the booking party defaults to
+    the key's. Without it (availability) the window's facts alone."""
     space_id = bindparam("space_id", type_=Integer)
     caller = key_lookup().subquery("caller")
-    party_id: Any = bindparam("party_id", type_=Integer)
-    if keyed:
-        party_id = func.coalesce(party_id, caller.c.party_id)
+    party_id: Any = func.coalesce(bindparam("party_id", type_=Integer), caller.c.party_id)
     first_day, last_day = bindparam("first_day", type_=Date), bindparam("last_day", type_=Date)
-    # A caller's facts are kept for later bookings (`FactsCache`): from `first_day` on,
-    # with no end, they serve any booking that starts later.
+    # A booking's facts are kept for the caller's later bookings (`FactsCache`): from
+    # `first_day` on, with no end, they serve any booking that starts later.
     in_calendar = [CalendarException.end_date >= first_day]
-    in_agreements = [or_(Agreement.ends_on.is_(None), Agreement.ends_on >= first_day)]
-    if not keyed:
+    if not for_booking:
         in_calendar.append(CalendarException.start_date <= last_day)
-        in_agreements.append(Agreement.starts_on <= last_day)
     calendar = (
         select(_json_rows(dialect, CalendarException.kind, CalendarException.start_date, CalendarException.end_date))
         .where(CalendarException.site_id == Site.id, *in_calendar)
@@ -188,78 +185,106 @@ def _facts_statement(dialect: str, with_agreements: bool, keyed: bool = False) -
         or_(*(Booking.status == s for s in HOLDING_STATUSES)),
         Booking.id != bindparam("exclude_id", type_=Integer),
     )
-    columns: list[Any] = [
-        Space.capacity,
-        Space.standard_rental_rate_cents_per_hour,
-        Site.id,
-        Site.owner_party_id,
-        Site.timezone,
-        cast(Site.open_hours, Text),
-        cast(Site.reserved_hours, Text),
-        cast(Site.custodial_hours, Text),
-        Site.custodial_rate_cents_per_hour,
-        type_coerce(calendar, JSON),
-        held.scalar_subquery(),
-    ]
-    if with_agreements:
-        agreements = select(
-            _json_rows(
-                dialect,
-                Agreement.id,
-                Agreement.kind,
-                Agreement.starts_on,
-                Agreement.ends_on,
-                _json_value(dialect, Agreement.terms),
-                Agreement.party_a_id,
-                Agreement.share_a_percent,
-                Agreement.party_b_id,
-                Agreement.share_b_percent,
-            )
-        ).where(
-            Agreement.status == "active",
-            or_(Agreement.party_a_id == Site.owner_party_id, Agreement.party_b_id == Site.owner_party_id),
-            or_(
-                Agreement.party_a_id == party_id,
-                Agreement.party_b_id == party_id,
-                # Correlated by name: `caller` lives two levels up.
-                exists()
-                .where(DirectPartner.agreement_id == Agreement.id, DirectPartner.party_id == party_id)
-                .correlate(Agreement, caller),
-            ),
-            *in_agreements,
-        )
-        columns.append(type_coerce(agreements.scalar_subquery(), JSON))
-    if not keyed:
-        return select(*columns).join(Site, Site.id == Space.site_id).where(Space.id == space_id)
-    columns.append(exists().where(Party.id == party_id))
-    columns.append(select(CatalogVersion.version).where(CatalogVersion.id == 1).scalar_subquery())
+    space = {
+        "capacity": Space.capacity,
+        "standard_rate_cents_per_hour": Space.standard_rental_rate_cents_per_hour,
+        "site_id": Site.id,
+        "owner_party_id": Site.owner_party_id,
+        "timezone": Site.timezone,
+        "open_hours": cast(Site.open_hours, Text),
+        "reserved_hours": cast(Site.reserved_hours, Text),
+        "custodial_hours": cast(Site.custodial_hours, Text),
+        "custodial_rate_cents_per_hour": Site.custodial_rate_cents_per_hour,
+        "calendar": type_coerce(calendar, JSON),
+        "held": held.scalar_subquery(),
+    }
+    assert tuple(space) == SpaceRow._fields
+    if not for_booking:
+        return select(*space.values()).join(Site, Site.id == Space.site_id).where(Space.id == space_id)
+    agreement = {
+        "id": Agreement.id,
+        "kind": Agreement.kind,
+        "starts_on": Agreement.starts_on,
+        "ends_on": Agreement.ends_on,
+        "terms": _json_value(dialect, Agreement.terms),
+        "party_a_id": Agreement.party_a_id,
+        "share_a_percent": Agreement.share_a_percent,
+        "party_b_id": Agreement.party_b_id,
+        "share_b_percent": Agreement.share_b_percent,
+    }
+    assert tuple(agreement) == AgreementRow._fields
+    agreements = select(_json_rows(dialect, *agreement.values())).where(
+        Agreement.status == "active",
+        or_(Agreement.party_a_id == Site.owner_party_id, Agreement.party_b_id == Site.owner_party_id),
+        or_(
+            Agreement.party_a_id == party_id,
+            Agreement.party_b_id == party_id,
+            # Correlated by name: `caller` lives two levels up.
+            exists()
+            .where(DirectPartner.agreement_id == Agreement.id, DirectPartner.party_id == party_id)
+            .correlate(Agreement, caller),
+        ),
+        or_(Agreement.ends_on.is_(None), Agreement.ends_on >= first_day),
+    )
+    extras = {
+        "agreements": type_coerce(agreements.scalar_subquery(), JSON),
+        "party_exists": exists().where(Party.id == party_id),
+        "catalog_version": select(CatalogVersion.version).where(CatalogVersion.id == 1).scalar_subquery(),
+    }
+    assert tuple(extras) == BookingExtras._fields
     one = select(literal(1).label("one")).subquery("one")
     place = join(Space, Site, Site.id == Space.site_id)
-    return select(*caller.c, *columns).select_from(
+    return select(*caller.c, *space.values(), *extras.values()).select_from(
         one.outerjoin(caller, true()).outerjoin(place, Space.id == space_id)
     )
 
 
-_FACTS = Hot(lambda dialect: _facts_statement(dialect, with_agreements=False))
-_FACTS_WITH_AGREEMENTS = Hot(lambda dialect: _facts_statement(dialect, with_agreements=True))
-_FACTS_FOR_CALLER = Hot(lambda dialect: _facts_statement(dialect, with_agreements=True, keyed=True))
+class SpaceRow(NamedTuple):
+    """The facts statement's columns about the space, its site and the window."""
+
+    capacity: int
+    standard_rate_cents_per_hour: int
+    site_id: int
+    owner_party_id: int
+    timezone: str
+    open_hours: str | None  # JSON text
+    reserved_hours: str | None
+    custodial_hours: str | None
+    custodial_rate_cents_per_hour: int
+    calendar: list[list[str]] | None  # [kind, start_date, end_date]
+    held: str | None  # "start,end,start,end,..." in epoch seconds
 
 
-async def booking_facts(
-    runner: Runner,
-    *,
-    space_id: int,
-    lo: datetime,
-    hi: datetime,
-    party_id: int | None = None,
-    exclude_id: int | None = None,
-) -> BookingFacts | None:
-    """The space and its site, the site's calendar around [lo, hi), the active
-    agreements binding the owner and `party_id` (if given), and the held windows
-    overlapping [lo, hi), all in one statement whatever the amount of data."""
-    params = _facts_params(space_id, lo, hi, party_id, exclude_id)
-    row = await runner.first(_FACTS if party_id is None else _FACTS_WITH_AGREEMENTS, params)
-    return None if row is None else _facts_of(row, space_id, with_agreements=party_id is not None)
+class BookingExtras(NamedTuple):
+    """What a booking's facts add after `SpaceRow`."""
+
+    agreements: list[list[Any]] | None  # `AgreementRow`s
+    party_exists: bool
+    catalog_version: int
+
+
+class AgreementRow(NamedTuple):
+    id: int
+    kind: str
+    starts_on: str
+    ends_on: str | None
+    terms: Any  # JSON (text on SQLite)
+    party_a_id: int
+    share_a_percent: int
+    party_b_id: int
+    share_b_percent: int
+
+
+_WINDOW_FACTS = Hot(lambda dialect: _facts_statement(dialect, for_booking=False))
+_BOOKING_FACTS = Hot(lambda dialect: _facts_statement(dialect, for_booking=True))
+_SPACE_END = KEY_COLUMNS + len(SpaceRow._fields)
+
+
+async def window_facts(runner: Runner, *, space_id: int, lo: datetime, hi: datetime) -> BookingFacts | None:
+    """The space and its site, the site's calendar around [lo, hi) and the held
+    windows overlapping it (availability), in one statement whatever the data."""
+    row = await runner.first(_WINDOW_FACTS, _facts_params(space_id, lo, hi, None, None))
+    return None if row is None else _facts_of(space_id, SpaceRow._make(row), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,7 +292,7 @@ class CallerFacts:
     key_row: Row  # the caller's key (`KEY_COLUMNS`), NULLs when it has none
     facts: BookingFacts | None  # None: no such space
     party_exists: bool
-    catalog_version: int  # the catalog these facts were read from (`CatalogVersion`)
+    catalog_version: int | None  # the catalog these facts were read from (`CatalogVersion`)
     since: date  # the calendar and agreements are complete from this date on
 
 
@@ -277,7 +302,7 @@ def facts_from(instant_: datetime) -> date:
     return (instant_ - timedelta(days=1)).date()
 
 
-async def caller_facts(
+async def booking_facts(
     runner: Runner,
     *,
     lookup_id: str | None,
@@ -286,18 +311,23 @@ async def caller_facts(
     hi: datetime,
     party_id: int | None,
     now: datetime,
+    exclude_id: int | None = None,
 ) -> CallerFacts:
-    """`booking_facts` for a new booking, with the caller's key found by `lookup_id`
-    in the same statement; `party_id` None books for the key's own party. The
-    calendar and agreements come complete from today (or the booking, if earlier) on,
-    so that they also serve the caller's later bookings of the space."""
+    """Every fact judging bookings of a space over [lo, hi) needs, in one statement
+    whatever the amount of data: the caller's key (found by `lookup_id`, if any), the
+    space and its site, the site's calendar and the active agreements binding the
+    owner and the booking party (`party_id`; None: the key's own), the held windows
+    overlapping [lo, hi) but `exclude_id`'s, and the catalog version. The calendar
+    and agreements come complete from today (or the booking, if earlier) on, so that
+    they also serve the caller's later bookings of the space."""
     since = min(facts_from(lo), facts_from(now))
-    params = _facts_params(space_id, lo, hi, party_id, None) | {"lookup_id": lookup_id, "first_day": since}
-    row = await runner.first(_FACTS_FOR_CALLER, params)
+    params = _facts_params(space_id, lo, hi, party_id, exclude_id) | {"lookup_id": lookup_id, "first_day": since}
+    row = await runner.first(_BOOKING_FACTS, params)
     assert row is not None  # the statement always answers one row
-    rest = row[KEY_COLUMNS:]
-    facts = None if rest[0] is None else _facts_of(rest, space_id, with_agreements=True)
-    return CallerFacts(row[:KEY_COLUMNS], facts, bool(rest[-2]), rest[-1], since)
+    space = SpaceRow._make(row[KEY_COLUMNS:_SPACE_END])
+    extras = BookingExtras._make(row[_SPACE_END:])
+    facts = None if space.site_id is None else _facts_of(space_id, space, extras.agreements)
+    return CallerFacts(row[:KEY_COLUMNS], facts, bool(extras.party_exists), extras.catalog_version, since)
 
 
 def _facts_params(
@@ -316,160 +346,97 @@ def _facts_params(
     }
 
 
-def _facts_of(row: Row, space_id: int, *, with_agreements: bool) -> BookingFacts:
+def _facts_of(space_id: int, s: SpaceRow, agreements: list[list[Any]] | None) -> BookingFacts:
     ctx = SpaceContext(
         space_id=space_id,
-        capacity=row[0],
-        standard_rate_cents_per_hour=row[1],
-        site_id=row[2],
-        owner_party_id=row[3],
-        tz=zone(row[4]),
-        open_hours=weekly_of(row[5]),
-        reserved_hours=weekly_of(row[6]),
-        custodial_hours=weekly_of(row[7]),
-        custodial_rate_cents_per_hour=row[8],
+        capacity=s.capacity,
+        standard_rate_cents_per_hour=s.standard_rate_cents_per_hour,
+        site_id=s.site_id,
+        owner_party_id=s.owner_party_id,
+        tz=zone(s.timezone),
+        open_hours=weekly_of(s.open_hours),
+        reserved_hours=weekly_of(s.reserved_hours),
+        custodial_hours=weekly_of(s.custodial_hours),
+        custodial_rate_cents_per_hour=s.custodial_rate_cents_per_hour,
     )
     closures: list[DateRange] = []
     recesses: list[DateRange] = []
-    for kind, start, end in row[9] or ():
+    for kind, start, end in s.calendar or ():
         (closures if kind == "closure" else recesses).append((date.fromisoformat(start), date.fromisoformat(end)))
-    seconds = [int(n) * US for n in row[10].split(",")] if row[10] else []
-    windows = sorted(zip(seconds[::2], seconds[1::2], strict=True))
-    found = [
-        AgreementFacts(
-            r[0], r[1], date.fromisoformat(r[2]), date.fromisoformat(r[3]) if r[3] else None,
-            Terms.of(r[4] if isinstance(r[4], dict) else json.loads(r[4])), ((r[5], r[6]), (r[7], r[8])),
-        )
-        for r in (row[11] if with_agreements else None) or ()
-    ]
+    seconds = [int(n) * US for n in s.held.split(",")] if s.held else []
+    windows = tuple(sorted(zip(seconds[::2], seconds[1::2], strict=True)))
+    found = [_agreement_of(AgreementRow._make(r)) for r in agreements or ()]
     return BookingFacts(ctx, tuple(closures), tuple(recesses), tuple(sorted(found, key=preference)), windows)
 
 
-_BOOKING_FIELDS = tuple(c.key for c in Booking.__table__.c if c.key != "id")
-# What every new booking has: literals in the PostgreSQL hot insert, not parameters.
-_NEW = frozenset({"version", "cancelled_at", "late_cancellation", "updated_at"})
-_EVENT_FIELDS = tuple(c.key for c in BookingEvent.__table__.c if c.key not in ("id", "booking_id"))
-# (parameter name, value key) of the insert's values: names built once, not per booking.
-_INSERT_PARAMS = tuple((f"b_{k}", k) for k in _BOOKING_FIELDS)
-_EVENT_PARAMS = tuple((f"e_{k}", k) for k in _EVENT_FIELDS)
-
-
-def _insert_statements(dialect: str) -> tuple[Hot, ...]:
-    """On PostgreSQL one statement: the booking, its history row and (when `mark`)
-    its site date marked pending. On SQLite three, in the caller's transaction."""
-    # Core tables, not the ORM entities: no unit-of-work machinery on the hot path.
-    bookings, events = Booking.__table__, BookingEvent.__table__
-    booking = insert(bookings).values({k: bindparam(f"b_{k}", type_=bookings.c[k].type) for k in _BOOKING_FIELDS})
-    event_values = {k: bindparam(f"e_{k}", type_=events.c[k].type) for k in _EVENT_FIELDS}
-    if dialect == "postgresql":
-        # Fewer parameters (each costs encoding on the hot path): a new booking's
-        # version, cancellation and update time are its defaults; its history row
-        # repeats the booking's own columns.
-        row = {k: bindparam(f"b_{k}", type_=bookings.c[k].type) for k in _BOOKING_FIELDS if k not in _NEW} | {
-            "version": literal(1), "cancelled_at": null(), "late_cancellation": false(),
-            "updated_at": bindparam("b_created_at", type_=bookings.c.created_at.type),
-        }
-        # A booking judged on cached facts (`FactsCache`) is written only if the catalog
-        # is still the one they were read from and the key is not revoked; NULLs (the
-        # facts were read just now) check nothing.
-        cached_version = bindparam("cached_version", type_=BigInteger)
-        key_id = bindparam("key_id", type_=Integer)
-        current = select(CatalogVersion.version).where(CatalogVersion.id == 1).scalar_subquery()
-        live_key = exists().where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None))
-        guard = and_(or_(cached_version.is_(None), current == cached_version), or_(key_id.is_(None), live_key))
-        fresh = insert(bookings).from_select(list(row), select(*row.values()).where(guard))
-        c = bookings.c
-        new = fresh.returning(c.id, c.site_id, c.local_date, c.series_id, c.status, c.created_at,
-                              c.created_by_key_id).cte("new_booking")
-        event = insert(events).from_select(
-            ["booking_id", "series_id", "action", "status", "occurred_at", "actor_key_id", "actor_party_id",
-             "actor_role"],
-            select(new.c.id, new.c.series_id, literal("created"), new.c.status, new.c.created_at,
-                   new.c.created_by_key_id, event_values["actor_party_id"], event_values["actor_role"]),
-        )
-        marked = marking(
-            dialect,
-            lambda stmt: stmt.from_select(
-                ["site_id", "local_date", "seq"],
-                select(new.c.site_id, new.c.local_date, literal(1, BigInteger)).where(
-                    bindparam("mark", type_=Boolean)
-                ),
-            ),
-        )
-        # Data-modifying CTEs run whether or not the result reads them.
-        return (Hot(select(new.c.id).add_cte(event.cte("new_event"), marked.cte("marked"))),)
-    return (
-        Hot(booking.returning(bookings.c.id)),
-        Hot(insert(events).values(booking_id=bindparam("booking_id", type_=Integer), **event_values)),
-        MARK_PENDING,
+def _agreement_of(a: AgreementRow) -> AgreementFacts:
+    return AgreementFacts(
+        a.id, a.kind, date.fromisoformat(a.starts_on), date.fromisoformat(a.ends_on) if a.ends_on else None,
+        Terms.of(a.terms if isinstance(a.terms, dict) else json.loads(a.terms)),
+        ((a.party_a_id, a.share_a_percent), (a.party_b_id, a.share_b_percent)),
     )
 
 
-_INSERT = {d: _insert_statements(d) for d in ("postgresql", "sqlite")}
+# --- writing new bookings: one insert, fed one row or many ------------------------
 
-
-async def insert_booking(
-    runner: Runner,
-    booking: dict[str, Any],
-    event: dict[str, Any],
-    *,
-    mark: bool,
-    cached: tuple[int, int | None] | None = None,
-) -> int | None:
-    """Insert a booking and its `created` history row, and mark its site date
-    pending when `mark`; one round trip on PostgreSQL. `cached`: the catalog version
-    the booking was judged at and the caller's key id (PostgreSQL): nothing is
-    written, and None comes back, if either is no longer current."""
-    params = {name: booking[k] for name, k in _INSERT_PARAMS}
-    params.update({name: event[k] for name, k in _EVENT_PARAMS})
-    statements = _INSERT[runner.dialect_name]
-    if len(statements) == 1:
-        version, key_id = cached or (None, None)
-        row = await runner.first(
-            statements[0], params | {"mark": mark, "cached_version": version, "key_id": key_id}
-        )
-        return None if row is None else int(row[0])
-    assert cached is None, "SQLite books from facts read in its own transaction"
-    row = await runner.first(statements[0], params)
-    booking_id = int(row[0])  # type: ignore[index]
-    await runner.execute(statements[1], params | {"booking_id": booking_id})
-    if mark:
-        await runner.execute(statements[2], {"site_id": booking["site_id"], "local_date": booking["local_date"]})
-    return booking_id
-
-
-# --- bookings on kept facts, written together (PostgreSQL) ---------------------------
-
-# A kept-facts booking's own values: the rest are every new booking's defaults.
-_KEPT_FIELDS = tuple(k for k in _BOOKING_FIELDS if k not in _NEW)
-# Per booking besides its row: its history row's actor, what its facts were judged
-# at (the guard of the single insert), whether its site date is to be re-billed.
-_KEPT_EXTRA: dict[str, Any] = {
+_BOOKING_FIELDS = tuple(c.key for c in Booking.__table__.c if c.key != "id")
+# What every new booking has: written by the insert itself, not passed per booking.
+_NEW = frozenset({"version", "cancelled_at", "late_cancellation", "updated_at"})
+_GIVEN = tuple(k for k in _BOOKING_FIELDS if k not in _NEW)
+# Per booking besides its row: its history row's actor, the guard of the facts it was
+# judged on, whether its site date is to be re-billed.
+_EXTRA: dict[str, Any] = {
     "actor_party_id": Integer(), "actor_role": String(16), "cached_version": BigInteger(), "key_id": Integer(),
     "mark": Boolean(),
 }
 
 
-def _kept_batch_statement(dialect: str) -> Any:
-    """Many bookings in one statement: each row of `unnest` is one booking with the
-    single insert's guard; a row whose window another holds (the exclusion
-    constraint, against other bookings and earlier rows alike) is skipped, not an
-    error, so the others are written. Answers (ordinal, id) of the rows written."""
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """What a booking was judged on: the catalog version its facts were read at and
+    the caller's key (None: the bootstrap admin). The insert writes nothing if either
+    is no longer current (a closure, a terminated agreement, a revoked key meanwhile)."""
+
+    catalog_version: int | None
+    key_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewBooking:
+    """A judged booking, to be written by `insert_bookings`."""
+
+    values: dict[str, Any]  # its columns (`_GIVEN`)
+    actor_party_id: int | None  # who made it, for its `created` history row
+    actor_role: str
+    mark: bool  # its site date is to be re-billed
+    guard: Guard
+
+
+def _insert_statement(source: str) -> Any:
+    """The insert of new bookings on PostgreSQL, whatever their number: each booking
+    its row, its `created` history row and (when `mark`) its site date marked pending,
+    written only if its guard holds; a booking whose window another holds (the
+    exclusion constraint, against other bookings and earlier rows of the statement
+    alike) is skipped, not an error. Rows come from bind parameters (`one`: a lone
+    booking; `unnest` costs PostgreSQL more for one row) or from arrays (`many`).
+    Answers (ordinal, id) of the bookings written."""
     bookings, events = typing.cast(Table, Booking.__table__), typing.cast(Table, BookingEvent.__table__)
-    column_types: dict[str, Any] = {k: bookings.c[k].type for k in _KEPT_FIELDS}
-    arrays = [bindparam(f"a_{k}", type_=ARRAY(t)) for k, t in column_types.items()] + [
-        bindparam(f"a_{k}", type_=ARRAY(t)) for k, t in _KEPT_EXTRA.items()
-    ]
-    rows = func.unnest(*arrays).table_valued(*_KEPT_FIELDS, *_KEPT_EXTRA, with_ordinality="ord").render_derived()
-    # Ids drawn first, so each written booking is known by the row it came from.
-    v = select(literal_column("nextval('bookings_id_seq')", Integer).label("id"), *rows.c).cte("v")
+    types: dict[str, Any] = {k: bookings.c[k].type for k in _GIVEN} | _EXTRA
+    # Ids drawn first, so each booking written is known by the row it came from.
+    next_id = literal_column("nextval('bookings_id_seq')", Integer).label("id")
+    if source == "many":
+        arrays = [bindparam(k, type_=ARRAY(t)) for k, t in types.items()]
+        rows = func.unnest(*arrays).table_valued(*types, with_ordinality="ord").render_derived()
+        v = select(next_id, *rows.c).cte("v")
+    else:
+        v = select(next_id, *(bindparam(k, type_=t).label(k) for k, t in types.items()), literal(1).label("ord")).cte("v")
     v = v.prefix_with("MATERIALIZED")  # drawn once per row, however often `v` is read
     current = select(CatalogVersion.version).where(CatalogVersion.id == 1).scalar_subquery()
     live_key = exists().where(ApiKey.id == v.c.key_id, ApiKey.revoked_at.is_(None))
     guard = and_(
         or_(v.c.cached_version.is_(None), current == v.c.cached_version), or_(v.c.key_id.is_(None), live_key)
     )
-    row = {"id": v.c.id} | {k: v.c[k] for k in _KEPT_FIELDS} | {
+    row = {"id": v.c.id} | {k: v.c[k] for k in _GIVEN} | {
         "version": literal(1), "cancelled_at": null(), "late_cancellation": false(), "updated_at": v.c.created_at,
     }
     c = bookings.c
@@ -487,71 +454,81 @@ def _kept_batch_statement(dialect: str) -> Any:
                new.c.created_by_key_id, v.c.actor_party_id, v.c.actor_role).select_from(written),
     )
     marked = marking(
-        dialect,
+        "postgresql",
         lambda stmt: stmt.from_select(
             ["site_id", "local_date", "seq"],
             # One upsert per site date (ON CONFLICT may not touch a row twice), in
-            # one order, so that two batches never wait for each other's site dates.
+            # one order, so that two statements never wait for each other's site dates.
             select(new.c.site_id, new.c.local_date, literal(1, BigInteger)).select_from(written)
             .where(v.c.mark).distinct().order_by(new.c.site_id, new.c.local_date),
         ),
     )
+    # Data-modifying CTEs run whether or not the result reads them.
     return select(v.c.ord, new.c.id).select_from(written).add_cte(event.cte("new_event"), marked.cte("marked"))
 
 
-_INSERT_KEPT_BATCH = Hot(_kept_batch_statement)
+_INSERT_ONE = Hot(lambda dialect: _insert_statement("one"))
+_INSERT_MANY = Hot(lambda dialect: _insert_statement("many"))
 
 
-@dataclass(frozen=True, slots=True)
-class KeptBooking:
-    """A booking judged on kept facts, to be written (`insert_kept_bookings`)."""
-
-    values: dict[str, Any]
-    event: dict[str, Any]
-    mark: bool
-    cached: tuple[int, int | None]  # (catalog version, key id) the facts were read at
+def _params(b: NewBooking) -> dict[str, Any]:
+    return {k: b.values[k] for k in _GIVEN} | {
+        "actor_party_id": b.actor_party_id, "actor_role": b.actor_role,
+        "cached_version": b.guard.catalog_version, "key_id": b.guard.key_id, "mark": b.mark,
+    }
 
 
-async def insert_kept_bookings(runner: Runner, batch: Sequence[KeptBooking]) -> list[int | None]:
-    """Write bookings judged on kept facts, in one statement whatever their number
-    (PostgreSQL): each its id, or None when it was not written (stale facts, a
-    revoked key, or its window held by another booking, an earlier one of the batch
-    included), for the full path to judge again."""
-    if len(batch) == 1:  # the single insert costs PostgreSQL less than unnest
-        b = batch[0]
-        return [await insert_booking(runner, b.values, b.event, mark=b.mark, cached=b.cached)]
-    # Rows go in by space and held window, so that two batches (two workers) never wait
-    # for each other's windows in opposite orders; of two simultaneous bookings for one
-    # window, the first to arrive stays first (a stable sort).
+async def insert_bookings(runner: Runner, batch: Sequence[NewBooking]) -> list[int | None]:
+    """Write new bookings: each its id, or None when it was not written (its guard
+    failed, or its window is held, by an earlier booking of the batch too), for the
+    caller to judge again on fresh facts. On PostgreSQL one statement whatever their
+    number; on SQLite, whose writers are serialized and judge in their own
+    transaction, three (`_insert_sqlite`)."""
+    if runner.dialect_name != "postgresql":
+        assert isinstance(runner, SessionRunner)
+        return await _insert_sqlite(runner.session, batch)
+    if len(batch) == 1:
+        row = await runner.first(_INSERT_ONE, _params(batch[0]))
+        return [None if row is None else int(row[1])]
+    # Rows go in by space and held window, so that two statements (two workers) never
+    # wait for each other's windows in opposite orders.
     order = sorted(range(len(batch)), key=lambda i: (batch[i].values["space_id"], batch[i].values["held_start"]))
-    rows = [batch[i] for i in order]
-    params: dict[str, Any] = {f"a_{k}": [b.values[k] for b in rows] for k in _KEPT_FIELDS}
-    params["a_actor_party_id"] = [b.event["actor_party_id"] for b in rows]
-    params["a_actor_role"] = [b.event["actor_role"] for b in rows]
-    params["a_cached_version"] = [b.cached[0] for b in rows]
-    params["a_key_id"] = [b.cached[1] for b in rows]
-    params["a_mark"] = [b.mark for b in rows]
+    rows = [_params(batch[i]) for i in order]
+    params = {k: [r[k] for r in rows] for k in rows[0]}
     made: list[int | None] = [None] * len(batch)
-    for ordinal, booking_id in await runner.all(_INSERT_KEPT_BATCH, params):
+    for ordinal, booking_id in await runner.all(_INSERT_MANY, params):
         made[order[ordinal - 1]] = int(booking_id)
     return made
 
 
-async def insert_series_bookings(
-    session: AsyncSession, series_id: int, bookings: list[dict[str, Any]], event: dict[str, Any]
-) -> list[int]:
-    """A series' bookings and their `created` history rows in three statements
-    (two batched inserts and one read of the new ids), whatever their number."""
-    await session.execute(insert(Booking), bookings)
-    ids = list(
-        (
-            await session.scalars(
-                select(Booking.id).where(Booking.series_id == series_id).order_by(Booking.start, Booking.id)
-            )
-        ).all()
-    )
-    await session.execute(insert(BookingEvent), [{**event, "booking_id": i} for i in ids])
-    return ids
+async def _insert_sqlite(session: AsyncSession, batch: Sequence[NewBooking]) -> list[int | None]:
+    """SQLite: the bookings, their history rows and their site dates, a statement
+    each whatever their number. The request judged them in this write transaction
+    (BEGIN IMMEDIATE: no other writer in between), so every one is written."""
+    new = {"version": 1, "cancelled_at": None, "late_cancellation": False}
+    rows = [b.values | new | {"updated_at": b.values["created_at"]} for b in batch]
+    if len(rows) == 1:
+        ids = [int((await session.execute(insert(Booking).returning(Booking.id), rows[0])).scalar_one())]
+    else:  # a series' occurrences, in start order: one executemany, then their ids
+        series_id = rows[0]["series_id"]
+        assert series_id is not None and all(r["series_id"] == series_id for r in rows)
+        await session.execute(insert(Booking), rows)
+        found = await session.scalars(
+            select(Booking.id).where(Booking.series_id == series_id).order_by(Booking.start, Booking.id)
+        )
+        ids = [int(i) for i in found.all()]
+    await session.execute(insert(BookingEvent), [
+        {"booking_id": i, "series_id": r["series_id"], "action": "created", "status": r["status"],
+         "occurred_at": r["created_at"], "actor_key_id": r["created_by_key_id"],
+         "actor_party_id": b.actor_party_id, "actor_role": b.actor_role}
+        for i, r, b in zip(ids, rows, batch, strict=True)
+    ])
+    marks = sorted({(r["site_id"], r["local_date"]) for r, b in zip(rows, batch, strict=True) if b.mark})
+    if marks:
+        await session.execute(
+            MARK_PENDING.statement("sqlite"), [{"site_id": s, "local_date": d} for s, d in marks]
+        )
+    return list(ids)
 
 
 def visible(stmt: Select[Any], scope: BookingScope | None) -> Select[Any]:

@@ -35,6 +35,7 @@ from app.core.ids import PathId, id_or_zero, parse_id
 from app.core.openapi import HotRoute, op, path_id, query_parameters
 from app.core.pagination import CursorQuery, LimitQuery, Page
 from app.core.schemas import MAX_ID
+from app.core.sql import SessionRunner
 from app.core.time import Instant, utcnow
 
 router = APIRouter(prefix="/v1/bookings", tags=["bookings"], route_class=HotRoute)
@@ -117,7 +118,7 @@ async def create_booking(request: Request) -> Response:
     **op("Check and price a booking without making it", description="Writes nothing. " + RULES_DOC),
 )
 async def quote_booking(data: BookingCreate, session: SessionDep, principal: PrincipalDep) -> QuoteResult:
-    ev = await service.quote_booking(session, principal=principal, data=data, now=utcnow())
+    ev = await service.quote_booking(SessionRunner(session), caller=principal, data=data, now=utcnow())
     q = ev.quotes[0]
     return QuoteResult(
         ok=not ev.violations,

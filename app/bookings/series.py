@@ -15,29 +15,34 @@ from app.bookings.recurrence import RecurrenceError, expand
 from app.bookings.rules import Occurrence
 from app.bookings.schemas import SeriesCreate
 from app.bookings.service import (
-    adds_custodial_time,
-    booking_target,
-    booking_values,
-    conflicts_as_problems,
+    STILL_CHANGING,
+    WRITE_ATTEMPTS,
+    Ask,
+    Evaluation,
     counts_in_coverage,
-    evaluate,
     event,
-    event_values,
+    judge,
     mark_cancelled,
+    new_bookings,
     raise_for,
+    read,
     rebill,
 )
 from app.core.auth import Principal, can_see_booking, require_may_change_booking
-from app.core.errors import InvalidTransition, NotFound, ValidationFailed
+from app.core.errors import BookingConflict, InvalidTransition, NotFound, ValidationFailed
 from app.core.sql import SessionRunner
 from app.core.time import zone
 from app.sites.models import Site, Space
 
 
+class _NotAllWritten(Exception):
+    """Some occurrence's guard failed: the series is judged again on fresh facts."""
+
+
 async def create_series(
     session: AsyncSession, *, principal: Principal, data: SeriesCreate, now: datetime
 ) -> tuple[BookingSeries, list[int]]:
-    party_id = await booking_target(session, principal, data.party_id)
+    """The series and every occurrence, through the booking pipeline, all or nothing."""
     tz = await series_zone(session, data.space_id)
     try:
         windows = expand(
@@ -45,18 +50,34 @@ async def create_series(
         )
     except RecurrenceError as exc:
         raise ValidationFailed(["body", "rrule"], str(exc)) from None
-    occurrences = [
-        Occurrence(s, e, data.setup_minutes, data.cleanup_minutes, data.attendance) for s, e in windows
-    ]
     first_day = windows[0][0].astimezone(tz).date()
     last_day = windows[-1][0].astimezone(tz).date()
-    ev = await evaluate(
-        SessionRunner(session), space_id=data.space_id, party_id=party_id, occurrences=occurrences, now=now,
-        agreement_id=data.agreement_id, rental_fee_cents=data.rental_fee_cents,
-        series_days=(last_day - first_day).days + 1,
+    ask = Ask(
+        data.space_id, data.party_id,
+        tuple(Occurrence(s, e, data.setup_minutes, data.cleanup_minutes, data.attendance) for s, e in windows),
+        data.purpose, data.agreement_id, data.rental_fee_cents, series_days=(last_day - first_day).days + 1,
     )
-    raise_for(ev.violations)
-    series = BookingSeries(
+    runner = SessionRunner(session)
+    for _ in range(WRITE_ATTEMPTS):
+        facts = await read(runner, caller=principal, ask=ask, now=now)
+        ev = judge(facts, ask, now)
+        raise_for(ev.violations)
+        try:
+            async with session.begin_nested():  # undone unless every occurrence is written
+                series = _series_of(data, ev, facts.party_id, principal, now)
+                session.add(series)
+                await session.flush()
+                ids = await repo.insert_bookings(runner, new_bookings(ev, facts, ask, now, series_id=series.id))
+                if None in ids:
+                    raise _NotAllWritten
+        except _NotAllWritten:
+            continue
+        return series, [i for i in ids if i is not None]
+    raise BookingConflict([{"rule": "conflict", "detail": STILL_CHANGING, "start": None}])
+
+
+def _series_of(data: SeriesCreate, ev: Evaluation, party_id: int, principal: Principal, now: datetime) -> BookingSeries:
+    return BookingSeries(
         space_id=ev.ctx.space_id,
         site_id=ev.ctx.site_id,
         party_id=party_id,
@@ -73,19 +94,6 @@ async def create_series(
         created_at=now,
         created_by_key_id=principal.key_id,
     )
-    session.add(series)
-    await session.flush()
-    rows = [
-        booking_values(ev, occ, quote, purpose=data.purpose, now=now, principal=principal, series_id=series.id)
-        for occ, quote in zip(occurrences, ev.quotes, strict=True)
-    ]
-    async with conflicts_as_problems():
-        ids = await repo.insert_series_bookings(
-            session, series.id, rows,
-            event_values(None, series.id, ev.status, "created", principal, now),
-        )
-    await rebill(session, series.site_id, [row["local_date"] for row in rows if adds_custodial_time(row)])
-    return series, ids
 
 
 async def series_zone(session: AsyncSession, space_id: int) -> ZoneInfo:

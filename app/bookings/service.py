@@ -1,10 +1,12 @@
-"""Bookings: the rules engine around one insert, race-proof on both databases.
+"""Bookings: one pipeline (read facts -> judge -> write) for every way a booking is
+made, and the reads and actions around them, race-proof on both databases.
 
-A request makes a fixed number of statements whatever the data: one query for every
-fact the rules need (`repository.booking_facts`), one insert for the booking and its
-history row, and, when the booking counts in custodial coverage, the re-billing of
-its site date. Conflicts that slip past the check in a race are refused by
-PostgreSQL's exclusion constraint (SQLite serializes writers with BEGIN IMMEDIATE)."""
+A booking takes a fixed number of statements whatever the data: one for every fact
+the rules need (`repository.booking_facts`, with the caller's key), one insert for the
+bookings, their history rows and their pending site dates. The insert writes only
+while the facts it was judged on are current; conflicts that slip past the check in a
+race are refused by PostgreSQL's exclusion constraint (SQLite serializes writers with
+BEGIN IMMEDIATE)."""
 
 from __future__ import annotations
 
@@ -19,15 +21,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.agreements.rules import choose_agreement, covers
+from app.agreements.terms import DEFAULT_TERMS, Terms
 from app.bookings import repository as repo
 from app.bookings.availability import Interval, Span, micros, timeline_us
 from app.bookings.facts_cache import FactsCache, FactsKey, facts_cache
 from app.bookings.models import HOLDING_STATUSES, Booking, BookingEvent
-from app.agreements.rules import choose_agreement, covers
-from app.agreements.terms import DEFAULT_TERMS, Terms
 from app.bookings.rules import Held, Occurrence, Situation, Violation, agreement_kind, check
 from app.bookings.schemas import BookingCreate, BookingStatus, BookingUpdate
-from app.bookings.writer import BookingWriter, booking_writer
+from app.bookings.writer import booking_writer
 from app.core.auth import (
     KEY_COLUMNS,
     Caller,
@@ -56,13 +58,14 @@ from app.core.errors import (
 )
 from app.core.pagination import as_int, keyset, page_of
 from app.core.sql import Row, Runner, SessionRunner
+from app.core.time import rfc3339
 from app.costs import service as costs
 from app.costs.allocation import minutes_of
 from app.costs.quote import NO_COST, QuoteFigures, standalone_quote
-from app.parties.models import Party
+
 
 def violation_body(v: Violation) -> dict[str, Any]:
-    return {"rule": v.rule, "detail": v.detail, "start": v.start.isoformat() if v.start else None}
+    return {"rule": v.rule, "detail": v.detail, "start": rfc3339(v.start) if v.start else None}
 
 
 def raise_for(violations: Sequence[Violation]) -> None:
@@ -103,135 +106,6 @@ class Evaluation:
         if self.agreement is None:
             return None
         return {str(p): pct for p, pct in self.agreement.shares}
-
-
-def _nearby(others: Sequence[Held], starts: Sequence[datetime], held: Held) -> list[Held]:
-    """Holding windows that can overlap `held` (others are sorted and at most MAX_HELD long)."""
-    lo = bisect.bisect_right(starts, held.start - repo.MAX_HELD)
-    hi = bisect.bisect_left(starts, held.end)
-    return [o for o in others[lo:hi] if o.overlaps(held)]
-
-
-async def evaluate(
-    runner: Runner,
-    *,
-    space_id: int,
-    party_id: int,
-    occurrences: list[Occurrence],
-    now: datetime,
-    agreement_id: int | None = None,
-    rental_fee_cents: int = 0,
-    series_days: int | None = None,
-    exclude_booking_id: int | None = None,
-    terms_snapshot: dict[str, Any] | None = None,
-) -> Evaluation:
-    """Run every rule on every occurrence. The facts come in one query, whatever the
-    number of occurrences or of bookings in the database."""
-    helds = [o.held for o in occurrences]
-    facts = await repo.booking_facts(
-        runner,
-        space_id=space_id,
-        lo=min(h.start for h in helds),
-        hi=max(h.end for h in helds),
-        party_id=party_id,
-        exclude_id=exclude_booking_id,
-    )
-    if facts is None:
-        raise ValidationFailed(["body", "space_id"], f"no space with id {space_id}")
-    return judge(
-        facts, party_id=party_id, occurrences=occurrences, now=now, agreement_id=agreement_id,
-        rental_fee_cents=rental_fee_cents, series_days=series_days, terms_snapshot=terms_snapshot,
-    )
-
-
-def judge(
-    facts: repo.BookingFacts,
-    *,
-    party_id: int,
-    occurrences: list[Occurrence],
-    now: datetime,
-    agreement_id: int | None = None,
-    rental_fee_cents: int = 0,
-    series_days: int | None = None,
-    terms_snapshot: Terms | None = None,
-) -> Evaluation:
-    """Every rule on every occurrence, from facts already read (no I/O)."""
-    helds = [o.held for o in occurrences]
-    ctx = facts.ctx
-    tz = ctx.tz
-    calendar = facts.calendar
-    is_owner = party_id == ctx.owner_party_id
-
-    agreement: repo.AgreementFacts | None = None
-    if not is_owner:
-        span_first = occurrences[0].start.astimezone(tz).date()
-        span_last = occurrences[-1].end.astimezone(tz).date()
-        agreement = choose_agreement(facts.agreements, span_first, span_last, agreement_id)
-        if agreement is None:
-            # Not every occurrence is covered: judge each by the agreement covering its
-            # first occurrence, so the uncovered ones are reported.
-            agreement = choose_agreement(facts.agreements, span_first, span_first, agreement_id)
-    terms = terms_snapshot or (agreement.terms if agreement else DEFAULT_TERMS)
-
-    others = facts.held
-    starts = [o.start for o in others]
-    violations: list[Violation] = []
-    if agreement is not None and not is_owner:
-        wrong_kind = agreement_kind(agreement.kind, series_days, terms)
-        if wrong_kind is not None:
-            violations.append(Violation(wrong_kind.rule, wrong_kind.detail, occurrences[0].start))
-    accepted: list[Held] = []  # earlier occurrences of the same series hold too
-    for occ, held in zip(occurrences, helds, strict=True):
-        covered = agreement is not None and covers(
-            agreement, occ.start.astimezone(tz).date(), occ.end.astimezone(tz).date()
-        )
-        situation = Situation(
-            occurrence=occ,
-            calendar=calendar,
-            capacity=ctx.capacity,
-            now=now,
-            is_owner=is_owner,
-            terms=terms,
-            covered=covered,
-            rental_fee_cents=rental_fee_cents,
-            others=_nearby(others, starts, held) + [h for h in accepted if h.overlaps(held)],
-        )
-        violations.extend(check(situation))
-        accepted.append(held)
-
-    evaluation = Evaluation(ctx, party_id, occurrences, agreement, violations)
-    evaluation.quotes = [quote_for(evaluation, occ, terms) for occ in occurrences]
-    return evaluation
-
-
-def quote_for(ev: Evaluation, occ: Occurrence, terms: Terms) -> QuoteFigures:
-    """Owner bookings carry no agreement: nothing waived, nothing shared."""
-    if ev.is_owner or ev.agreement is None:
-        return NO_COST
-    held = occ.held
-    return standalone_quote(
-        start=occ.start,
-        end=occ.end,
-        held=(held.start, held.end),
-        tz=ev.ctx.tz,
-        custodial_hours=ev.ctx.custodial_hours,
-        custodial_rate_cents_per_hour=ev.ctx.custodial_rate_cents_per_hour,
-        standard_rate_cents_per_hour=ev.ctx.standard_rate_cents_per_hour,
-        min_callout_minutes=terms.min_callout_minutes,
-        shares=ev.agreement.shares,
-    )
-
-
-async def booking_target(session: AsyncSession, principal: Principal, party_id: int | None) -> int:
-    """The party booking (the key's own by default; an admin may name any)."""
-    party = booking_party(principal, party_id)
-    if party != principal.party_id and await session.get(Party, party) is None:
-        raise ValidationFailed(["body", "party_id"], f"no party with id {party}")
-    return party
-
-
-def _occurrence(data: BookingCreate | Booking) -> Occurrence:
-    return Occurrence(data.start, data.end, data.setup_minutes, data.cleanup_minutes, data.attendance)
 
 
 # --- writing ----------------------------------------------------------------------
@@ -312,116 +186,226 @@ async def flush_holding(session: AsyncSession) -> None:
         await session.flush()
 
 
-async def make_booking(db: Database, *, caller: Caller, data: BookingCreate, now: datetime) -> dict[str, Any]:
-    """Check every rule and make one booking; its values, `id` included. On
-    PostgreSQL, when this worker keeps the caller's facts about the space, the booking
-    is judged on them and written by the booking writer, with no connection held
-    meanwhile (`book_on_kept_facts`); otherwise, or if that does not write it, `book`
-    on a connection of its own."""
-    cache = facts_cache(db)
+# --- the pipeline: read facts -> judge (pure) -> write --------------------------------
+#
+# Every booking, whatever route or batch it came from (create, quote, change, series,
+# the demo loader), is read, judged and written by these functions. Speed comes from
+# feeding them kept facts (`facts_cache`) or many rows at once (`BookingWriter`).
+
+# A write refused by its guard (the catalog or the key changed since the facts were
+# read, or another booking took the window) is judged again on fresh facts, which
+# then report what changed; only a catalog changing under every attempt exhausts them.
+WRITE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """What a request asks to book: one booking, or a series' occurrences."""
+
+    space_id: int
+    party_id: int | None  # None: the key's own party
+    occurrences: tuple[Occurrence, ...]
+    purpose: str = ""
+    agreement_id: int | None = None
+    rental_fee_cents: int = 0
+    series_days: int | None = None  # a series: the local days from its first to its last
+    exclude_booking_id: int | None = None  # a change does not conflict with itself
+    terms: Terms | None = None  # a change is judged under the terms it was made with
+
+    @classmethod
+    def of(cls, data: BookingCreate) -> Ask:
+        occ = Occurrence(data.start, data.end, data.setup_minutes, data.cleanup_minutes, data.attendance)
+        return cls(data.space_id, data.party_id, (occ,), data.purpose, data.agreement_id, data.rental_fee_cents)
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What judging needs, read and checked: who books, for whom, on what facts."""
+
+    principal: Principal
+    party_id: int
+    booking: repo.BookingFacts
+    guard: repo.Guard  # the catalog and key they were read at
+
+
+def facts_key(caller: Caller, ask: Ask) -> FactsKey:
+    """Kept facts are per key, space and party asked for. A known caller's party is
+    settled first; a token's defaults to its key's, in SQL."""
+    requested = ask.party_id if isinstance(caller, Credentials) else booking_party(caller, ask.party_id)
+    return (caller_lookup_id(caller), ask.space_id, requested)
+
+
+async def read(
+    runner: Runner, *, caller: Caller, ask: Ask, now: datetime, party_id: int | None = None,
+    cache: FactsCache | None = None,
+) -> Facts:
+    """Every fact the rules need, in one statement (`repo.booking_facts`) that also
+    finds the caller's key. `party_id`: a party already settled (a change). What was
+    read is kept in `cache` for the caller's next booking of the space."""
+    key = facts_key(caller, ask) if party_id is None else (None, ask.space_id, party_id)
+    found = await repo.booking_facts(
+        runner, lookup_id=key[0], space_id=ask.space_id, lo=min(o.held.start for o in ask.occurrences),
+        hi=max(o.held.end for o in ask.occurrences), party_id=key[2], now=now,
+        exclude_id=ask.exclude_booking_id,
+    )
+    facts = checked(caller, ask, found, party_id)
     if cache is not None:
-        occ = _occurrence(data)
-        key = _facts_key(caller, data)
-        if (kept := cache.get(key, repo.facts_from(occ.held.start))) is not None:
-            made = await book_on_kept_facts(booking_writer(db), kept, caller=caller, data=data, occ=occ, now=now)
-            if made is not None:
-                return made
-    async with db.runner(write=True) as runner:
-        return await book(runner, caller=caller, data=data, now=now, cache=cache)
+        cache.keep(key, found)
+    return facts
 
 
-def _facts_key(caller: Caller, data: BookingCreate) -> FactsKey:
-    # A known caller's party is settled first; a token's defaults to its key's, in SQL.
-    requested = data.party_id if isinstance(caller, Credentials) else booking_party(caller, data.party_id)
-    return (caller_lookup_id(caller), data.space_id, requested)
+def checked(caller: Caller, ask: Ask, found: repo.CallerFacts, party_id: int | None = None) -> Facts:
+    """The caller known (401 otherwise), the booking party settled, space and party found."""
+    principal = caller_principal(caller, found.key_row)
+    party = party_id if party_id is not None else booking_party(principal, ask.party_id)
+    if not found.party_exists:
+        raise ValidationFailed(["body", "party_id"], f"no party with id {party}")
+    if found.facts is None:
+        raise ValidationFailed(["body", "space_id"], f"no space with id {ask.space_id}")
+    return Facts(principal, party, found.facts, repo.Guard(found.catalog_version, principal.key_id))
+
+
+def _nearby(others: Sequence[Held], starts: Sequence[datetime], held: Held) -> list[Held]:
+    """Holding windows that can overlap `held` (others are sorted and at most MAX_HELD long)."""
+    lo = bisect.bisect_right(starts, held.start - repo.MAX_HELD)
+    hi = bisect.bisect_left(starts, held.end)
+    return [o for o in others[lo:hi] if o.overlaps(held)]
+
+
+def judge(facts: Facts, ask: Ask, now: datetime) -> Evaluation:
+    """Every rule on every occurrence, and each one's quote (no I/O)."""
+    occurrences = ask.occurrences
+    booking = facts.booking
+    ctx = booking.ctx
+    tz = ctx.tz
+    is_owner = facts.party_id == ctx.owner_party_id
+
+    agreement: repo.AgreementFacts | None = None
+    if not is_owner:
+        span_first = occurrences[0].start.astimezone(tz).date()
+        span_last = occurrences[-1].end.astimezone(tz).date()
+        agreement = choose_agreement(booking.agreements, span_first, span_last, ask.agreement_id)
+        if agreement is None:
+            # Not every occurrence is covered: judge each by the agreement covering its
+            # first occurrence, so the uncovered ones are reported.
+            agreement = choose_agreement(booking.agreements, span_first, span_first, ask.agreement_id)
+    terms = ask.terms or (agreement.terms if agreement else DEFAULT_TERMS)
+
+    calendar = booking.calendar
+    others = booking.held
+    starts = [o.start for o in others]
+    violations: list[Violation] = []
+    if agreement is not None:
+        wrong_kind = agreement_kind(agreement.kind, ask.series_days, terms)
+        if wrong_kind is not None:
+            violations.append(Violation(wrong_kind.rule, wrong_kind.detail, occurrences[0].start))
+    accepted: list[Held] = []  # earlier occurrences of the same series hold too
+    for occ in occurrences:
+        held = occ.held
+        situation = Situation(
+            occurrence=occ,
+            calendar=calendar,
+            capacity=ctx.capacity,
+            now=now,
+            is_owner=is_owner,
+            terms=terms,
+            covered=agreement is not None
+            and covers(agreement, occ.start.astimezone(tz).date(), occ.end.astimezone(tz).date()),
+            rental_fee_cents=ask.rental_fee_cents,
+            others=_nearby(others, starts, held) + [h for h in accepted if h.overlaps(held)],
+        )
+        violations.extend(check(situation))
+        accepted.append(held)
+
+    evaluation = Evaluation(ctx, facts.party_id, list(occurrences), agreement, violations)
+    evaluation.quotes = [quote_for(evaluation, occ, terms) for occ in occurrences]
+    return evaluation
+
+
+def quote_for(ev: Evaluation, occ: Occurrence, terms: Terms) -> QuoteFigures:
+    """Owner bookings carry no agreement: nothing waived, nothing shared."""
+    if ev.is_owner or ev.agreement is None:
+        return NO_COST
+    held = occ.held
+    return standalone_quote(
+        start=occ.start,
+        end=occ.end,
+        held=(held.start, held.end),
+        tz=ev.ctx.tz,
+        custodial_hours=ev.ctx.custodial_hours,
+        custodial_rate_cents_per_hour=ev.ctx.custodial_rate_cents_per_hour,
+        standard_rate_cents_per_hour=ev.ctx.standard_rate_cents_per_hour,
+        min_callout_minutes=terms.min_callout_minutes,
+        shares=ev.agreement.shares,
+    )
+
+
+def new_bookings(
+    ev: Evaluation, facts: Facts, ask: Ask, now: datetime, *, series_id: int | None = None
+) -> list[repo.NewBooking]:
+    """The judged occurrences as rows to write, each with its guard."""
+    principal = facts.principal
+    made = []
+    for occ, quote in zip(ev.occurrences, ev.quotes, strict=True):
+        values = booking_values(ev, occ, quote, purpose=ask.purpose, now=now, principal=principal,
+                                series_id=series_id)
+        made.append(repo.NewBooking(values, principal.party_id, principal.role.value,
+                                    mark=adds_custodial_time(values), guard=facts.guard))
+    return made
 
 
 async def book(
-    runner: Runner, *, caller: Caller, data: BookingCreate, now: datetime, cache: FactsCache | None = None
+    runner: Runner, *, caller: Caller, ask: Ask, now: datetime, cache: FactsCache | None = None
 ) -> dict[str, Any]:
-    """Check every rule and make one booking, reading every fact afresh: two
-    statements, the facts (with the caller's key), then the booking, its history row
-    and its pending site date in one insert. What was read is kept in `cache`."""
-    occ = _occurrence(data)
-    held = occ.held
-    key = _facts_key(caller, data)
-    found = await repo.caller_facts(
-        runner, lookup_id=key[0], space_id=data.space_id, lo=held.start, hi=held.end, party_id=key[2], now=now,
-    )
-    principal = caller_principal(caller, found.key_row)
-    party_id = booking_party(principal, data.party_id)
-    if not found.party_exists:
-        raise ValidationFailed(["body", "party_id"], f"no party with id {party_id}")
-    if found.facts is None:
-        raise ValidationFailed(["body", "space_id"], f"no space with id {data.space_id}")
+    """The full path: read every fact afresh, judge, write; again if the write's guard
+    finds the facts stale. Two statements: the facts (with the caller's key), then the
+    booking with its history row and its pending site date. Its values, `id` included."""
+    for _ in range(WRITE_ATTEMPTS):
+        facts = await read(runner, caller=caller, ask=ask, now=now, cache=cache)
+        ev = judge(facts, ask, now)
+        raise_for(ev.violations)
+        [new] = new_bookings(ev, facts, ask, now)
+        [booking_id] = await repo.insert_bookings(runner, [new])
+        if booking_id is not None:
+            return new.values | {"id": booking_id}
+    raise BookingConflict([{"rule": "conflict", "detail": STILL_CHANGING, "start": None}])
+
+
+STILL_CHANGING = "the space's bookings or terms kept changing while this booking was judged; try again"
+
+
+async def make_booking(db: Database, *, caller: Caller, data: BookingCreate, now: datetime) -> dict[str, Any]:
+    """POST /v1/bookings: one booking; its values, `id` included. On PostgreSQL, when
+    this worker keeps the caller's facts about the space, the booking is judged on
+    them and written by the worker's booking writer, with no connection held
+    meanwhile; otherwise, or if that does not write it, the full path (`book`)."""
+    ask = Ask.of(data)
+    cache = facts_cache(db)
     if cache is not None:
-        cache.keep(key, found)
-    ev = _judge_one(found.facts, party_id, data, occ, now)
-    raise_for(ev.violations)
-    values, created, mark = _new_rows(ev, occ, data, principal, now)
-    async with conflicts_as_problems():
-        values["id"] = await repo.insert_booking(runner, values, created, mark=mark)
-    return values
-
-
-def _new_rows(
-    ev: Evaluation, occ: Occurrence, data: BookingCreate, principal: Principal, now: datetime
-) -> tuple[dict[str, Any], dict[str, Any], bool]:
-    """A new booking's values, its `created` history row, and whether its site date
-    is to be re-billed."""
-    values = booking_values(ev, occ, ev.quotes[0], purpose=data.purpose, now=now, principal=principal)
-    return values, event_values(None, None, ev.status, "created", principal, now), adds_custodial_time(values)
-
-
-def _judge_one(
-    facts: repo.BookingFacts, party_id: int, data: BookingCreate, occ: Occurrence, now: datetime
-) -> Evaluation:
-    return judge(
-        facts, party_id=party_id, occurrences=[occ], now=now, agreement_id=data.agreement_id,
-        rental_fee_cents=data.rental_fee_cents,
-    )
-
-
-async def book_on_kept_facts(
-    writer: BookingWriter, kept: repo.CallerFacts, *, caller: Caller, data: BookingCreate, occ: Occurrence,
-    now: datetime,
-) -> dict[str, Any] | None:
-    """`book` without reading, on facts kept from an earlier request: the booking is
-    written only if the catalog version and the key are still current, and the
-    exclusion constraint judges conflicts (the kept facts hold no other bookings).
-    None when the booking must take the full path: a rule fails (the full path reports
-    every violation, conflicts included), a conflict, or stale facts."""
-    principal = caller_principal(caller, kept.key_row)
-    assert kept.facts is not None
-    ev = _judge_one(kept.facts, booking_party(principal, data.party_id), data, occ, now)
-    if ev.violations:
-        return None
-    values, created, mark = _new_rows(ev, occ, data, principal, now)
-    booking_id = await writer.write(
-        repo.KeptBooking(values, created, mark=mark, cached=(kept.catalog_version, principal.key_id))
-    )
-    if booking_id is None:
-        return None
-    values["id"] = booking_id
-    return values
+        kept = cache.get(facts_key(caller, ask), repo.facts_from(ask.occurrences[0].held.start))
+        if kept is not None:
+            facts = checked(caller, ask, kept)
+            ev = judge(facts, ask, now)
+            if not ev.violations:  # the full path reports every violation
+                [new] = new_bookings(ev, facts, ask, now)
+                booking_id = await booking_writer(db).write(new)
+                if booking_id is not None:
+                    return new.values | {"id": booking_id}
+    async with db.runner(write=True) as runner:
+        return await book(runner, caller=caller, ask=ask, now=now, cache=cache)
 
 
 async def create_booking(
     session: AsyncSession, *, principal: Principal, data: BookingCreate, now: datetime
 ) -> Booking:
     """`book` in the caller's session (demo data)."""
-    return Booking(**await book(SessionRunner(session), caller=principal, data=data, now=now))
+    return Booking(**await book(SessionRunner(session), caller=principal, ask=Ask.of(data), now=now))
 
 
-async def quote_booking(
-    session: AsyncSession, *, principal: Principal, data: BookingCreate, now: datetime
-) -> Evaluation:
-    """What `create_booking` would decide, writing nothing."""
-    party_id = await booking_target(session, principal, data.party_id)
-    return await evaluate(
-        SessionRunner(session), space_id=data.space_id, party_id=party_id, occurrences=[_occurrence(data)], now=now,
-        agreement_id=data.agreement_id, rental_fee_cents=data.rental_fee_cents,
-    )
+async def quote_booking(runner: Runner, *, caller: Caller, data: BookingCreate, now: datetime) -> Evaluation:
+    """What `make_booking` would decide, on the same facts, writing nothing."""
+    ask = Ask.of(data)
+    return judge(await read(runner, caller=caller, ask=ask, now=now), ask, now)
 
 
 # --- reading ----------------------------------------------------------------------
@@ -620,11 +604,10 @@ async def change_booking(
         raise ValidationFailed(["body", "end"], "end must be after start")
     occ = Occurrence(new_values["start"], new_values["end"], new_values["setup_minutes"],
                      new_values["cleanup_minutes"], new_values["attendance"])
-    ev = await evaluate(
-        SessionRunner(session), space_id=booking.space_id, party_id=booking.party_id, occurrences=[occ], now=now,
-        agreement_id=booking.agreement_id, exclude_booking_id=booking.id,
-        terms_snapshot=Terms.of(booking.terms) if booking.terms is not None else None,
-    )
+    ask = Ask(booking.space_id, booking.party_id, (occ,), agreement_id=booking.agreement_id,
+              exclude_booking_id=booking.id, terms=Terms.of(booking.terms) if booking.terms is not None else None)
+    ev = judge(await read(SessionRunner(session), caller=principal, ask=ask, now=now, party_id=booking.party_id),
+               ask, now)
     raise_for(ev.violations)
     quote = ev.quotes[0]
     dates_before = {booking.local_date} if counts_in_coverage(booking) else set()
@@ -666,7 +649,7 @@ async def availability(
         raise ValidationFailed(["query", "to"], "`to` must be after `from`")
     if end - start > MAX_AVAILABILITY_SPAN:
         raise ValidationFailed(["query", "to"], "the span from `from` to `to` is at most 62 days")
-    facts = await repo.booking_facts(runner, space_id=space_id, lo=start, hi=end)
+    facts = await repo.window_facts(runner, space_id=space_id, lo=start, hi=end)
     if facts is None:
         raise NotFound("no such space")
     return timeline_us(facts.calendar, facts.held_us, micros(start), micros(end))

@@ -6,14 +6,21 @@ statement is at the database, the bookings judged meanwhile wait, and then go in
 next one, however many they are (up to `max_batch`): under load a worker commits a
 handful of bookings at a time, and a lone booking waits for nobody. Each booking in
 a statement is still checked on its own (the kept facts' guard; the exclusion
-constraint skips one whose window is held, an earlier one of the same statement
-included), and one not written takes the full path, as it would alone.
+constraint skips one whose window is held), and one not written takes the full path,
+as it would alone.
+
+Who wins a contested window is one rule on every path: the first to arrive. Between
+requests at different workers that is the first committed; within a batch, a booking
+overlapping an earlier arrival's window of the same space is left out of the
+statement (`first_arrivals`) and takes the full path, which finds the window held.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from app.bookings import repository as repo
@@ -28,10 +35,10 @@ class BookingWriter:
     def __init__(self, db: Database, max_batch: int = 64) -> None:
         self._db = db
         self.max_batch = max_batch
-        self._waiting: list[tuple[repo.KeptBooking, asyncio.Future[int | None]]] = []
+        self._waiting: list[tuple[repo.NewBooking, asyncio.Future[int | None]]] = []
         self._draining: asyncio.Task[None] | None = None
 
-    async def write(self, booking: repo.KeptBooking) -> int | None:
+    async def write(self, booking: repo.NewBooking) -> int | None:
         """The booking's id, or None when it was not written (the full path decides)."""
         loop = asyncio.get_running_loop()
         written: asyncio.Future[int | None] = loop.create_future()
@@ -41,14 +48,18 @@ class BookingWriter:
         return await written
 
     async def _drain(self) -> None:
-        batch: list[tuple[repo.KeptBooking, asyncio.Future[int | None]]] = []
+        batch: list[tuple[repo.NewBooking, asyncio.Future[int | None]]] = []
         try:
             while self._waiting:
                 batch = self._waiting[: self.max_batch]
                 del self._waiting[: self.max_batch]
+                sent = first_arrivals([b for b, _ in batch])
                 try:
                     async with self._db.runner(write=True) as runner:
-                        made = await repo.insert_kept_bookings(runner, [b for b, _ in batch])
+                        written_ids = await repo.insert_bookings(runner, [batch[i][0] for i in sent])
+                    made: list[int | None] = [None] * len(batch)
+                    for i, booking_id in zip(sent, written_ids, strict=True):
+                        made[i] = booking_id
                 except Exception:
                     # Nothing of the batch was written (one statement): each booking
                     # takes the full path, which reports its own error if it has one.
@@ -71,6 +82,20 @@ class BookingWriter:
             raise
         finally:
             self._draining = None
+
+
+def first_arrivals(batch: Sequence[repo.NewBooking]) -> list[int]:
+    """The places in `batch` (in arrival order) of the bookings to send: each unless
+    its held window overlaps that of an earlier arrival sent for the same space."""
+    sent: list[int] = []
+    held: dict[int, list[tuple[datetime, datetime]]] = {}
+    for i, b in enumerate(batch):
+        v = b.values
+        start, end, windows = v["held_start"], v["held_end"], held.setdefault(v["space_id"], [])
+        if not any(s < end and start < e for s, e in windows):
+            windows.append((start, end))
+            sent.append(i)
+    return sent
 
 
 def booking_writer(db: Database) -> BookingWriter:

@@ -183,3 +183,8 @@ def _day_windows_utc(
 ) -> tuple[tuple[datetime, datetime], ...]:
     spans = merged_windows(windows) if merge_touching else windows
     return tuple((wall_to_utc(day, s, tz), wall_to_utc(day, e, tz)) for s, e in spans)
+
+
+def rfc3339(instant: datetime) -> str:
+    """An instant as responses write it: UTC with `Z` (pydantic's form)."""
+    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -21,6 +21,7 @@ from app.bookings import repository as repo
 from app.bookings import service
 from app.bookings.facts_cache import facts_cache
 from app.bookings.schemas import BookingCreate
+from app.bookings.writer import BookingWriter
 from app.core.auth import credentials
 from app.core.db import Database
 from app.core.time import utcnow
@@ -154,37 +155,28 @@ async def test_a_batch_marks_each_site_date_beyond_custodial_hours_once(client, 
 # --- the batch statement itself -----------------------------------------------------
 
 
-class Capture:
-    """A booking writer that keeps what it is given instead of writing it."""
-
-    def __init__(self) -> None:
-        self.given: list[repo.KeptBooking] = []
-
-    async def write(self, booking: repo.KeptBooking) -> int | None:
-        self.given.append(booking)
-        return None
-
-
-async def judged(client: httpx.AsyncClient, db: Database, w: World, bodies: list[dict[str, Any]]) -> list[repo.KeptBooking]:
-    """What `book_on_kept_facts` would hand the writer for each body (the group's key)."""
+async def judged(client: httpx.AsyncClient, db: Database, w: World, bodies: list[dict[str, Any]]) -> list[repo.NewBooking]:
+    """What the pipeline hands the writer for each body judged on kept facts (the group's key)."""
     await primed(client, w)
     cache = facts_cache(db)
     assert cache is not None
-    capture = Capture()
     caller = credentials(w.group_key["Authorization"], None)
+    now = utcnow()
+    made = []
     for body in bodies:
-        data = BookingCreate.model_validate(body)
-        occ = service._occurrence(data)
-        kept = cache.get(service._facts_key(caller, data), repo.facts_from(occ.held.start))
+        ask = service.Ask.of(BookingCreate.model_validate(body))
+        kept = cache.get(service.facts_key(caller, ask), repo.facts_from(ask.occurrences[0].held.start))
         assert kept is not None
-        made = await service.book_on_kept_facts(capture, kept, caller=caller, data=data, occ=occ, now=utcnow())
-        assert made is None  # Capture writes nothing
-    return capture.given
+        facts = service.checked(caller, ask, kept)
+        ev = service.judge(facts, ask, now)
+        assert not ev.violations
+        made.extend(service.new_bookings(ev, facts, ask, now))
+    return made
 
 
-async def insert(db: Database, batch: list[repo.KeptBooking]) -> list[int | None]:
+async def insert(db: Database, batch: list[repo.NewBooking]) -> list[int | None]:
     async with db.runner(write=True) as runner:
-        return await repo.insert_kept_bookings(runner, batch)
+        return await repo.insert_bookings(runner, batch)
 
 
 async def test_a_batch_skips_bookings_judged_on_a_stale_catalog_or_by_a_revoked_key(client, db):
@@ -193,10 +185,12 @@ async def test_a_batch_skips_bookings_judged_on_a_stale_catalog_or_by_a_revoked_
     fresh, stale, revoked = await judged(
         client, db, w, [evening(w.gym["id"], day, f"{h}:00", f"{h}:30") for h in (18, 19, 20)]
     )
-    stale = dataclasses.replace(stale, cached=(stale.cached[0] - 1, stale.cached[1]))
+    version = stale.guard.catalog_version
+    assert version is not None
+    stale = dataclasses.replace(stale, guard=repo.Guard(version - 1, stale.guard.key_id))
     _, spare = await new_key(client, w.group["id"], "partner")
     assert (await client.delete(f"/v1/api-keys/{spare}", headers=ADMIN)).status_code == 204
-    revoked = dataclasses.replace(revoked, cached=(revoked.cached[0], spare))
+    revoked = dataclasses.replace(revoked, guard=repo.Guard(version, spare))
     made = await insert(db, [fresh, stale, revoked])
     assert made[0] is not None and made[1:] == [None, None]
 
@@ -213,11 +207,38 @@ async def test_a_batch_answers_each_booking_by_its_place_in_the_batch(client, db
         assert instant(read.json()["start"]) == kept.values["start"]
 
 
-async def test_of_two_overlapping_bookings_in_one_batch_the_earlier_window_is_written(client, db):
+async def test_of_two_overlapping_bookings_arriving_together_the_first_to_arrive_is_written(client, db):
     w = await world(client)
     day = next_weekday(2)
     later, earlier = await judged(
         client, db, w, [evening(w.gym["id"], day, "18:30", "19:30"), evening(w.gym["id"], day, "18:00", "19:00")]
     )
-    made = await insert(db, [later, earlier])
-    assert made[0] is None and made[1] is not None
+    writer = BookingWriter(db)
+    first, second = await asyncio.gather(writer.write(later), writer.write(earlier))  # one batch, in this order
+    assert first is not None and second is None  # the second takes the full path: a 409 there
+    async with db.read_sessions() as s:
+        written = (await s.execute(text("SELECT id FROM bookings WHERE space_id = :s AND status = 'confirmed'"),
+                                   {"s": w.gym["id"]})).scalars().all()
+    assert written == [first]
+
+
+async def test_the_statement_writes_overlapping_rows_of_other_spaces_and_windows_alike(client, db):
+    w = await world(client)
+    day = next_weekday(2)
+    gym, room = await judged(
+        client, db, w, [evening(w.gym["id"], day, "18:00", "19:00"), evening(w.room["id"], day, "18:00", "19:00")]
+    )
+    made = await insert(db, [gym, room])
+    assert None not in made
+
+
+async def test_a_lone_conflict_on_kept_facts_is_a_409_and_no_warning(client, db, caplog):
+    w = await world(client)
+    await primed(client, w)
+    day = next_weekday(2)
+    await book(client, w.city_key, evening(w.gym["id"], day, "18:00", "19:00"))
+    with caplog.at_level(logging.WARNING):
+        r = await client.post("/v1/bookings", json=evening(w.gym["id"], day, "18:30", "19:30"), headers=w.group_key)
+    body = assert_problem(r, 409, "booking-conflict")
+    assert [v["rule"] for v in body["violations"]] == ["conflict"]
+    assert [rec.getMessage() for rec in caplog.records if rec.levelno >= logging.WARNING] == []

@@ -7,12 +7,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from app.bookings import repository as repo
-from app.bookings.writer import BookingWriter
+from app.bookings.writer import BookingWriter, first_arrivals
 
 
 class FakeDatabase:
@@ -27,8 +28,14 @@ class FakeDatabase:
         yield "runner"
 
 
-def kept(n: int) -> repo.KeptBooking:
-    return repo.KeptBooking({"n": n}, {}, mark=False, cached=(1, 1))
+T0 = datetime(2027, 2, 2, 2, 0, tzinfo=UTC)
+
+
+def kept(n: int, *, space_id: int = 1, start: datetime | None = None) -> repo.NewBooking:
+    """Booking `n`: by default an hour of its own (the n-th hour), so none overlap."""
+    held_start = start or T0 + timedelta(hours=n)
+    values = {"n": n, "space_id": space_id, "held_start": held_start, "held_end": held_start + timedelta(hours=1)}
+    return repo.NewBooking(values, 1, "partner", mark=False, guard=repo.Guard(1, 1))
 
 
 class Database:
@@ -41,7 +48,7 @@ class Database:
         self.skip_odd = skip_odd
         self.fail = fail
 
-    async def insert(self, runner: str, batch: Sequence[repo.KeptBooking]) -> list[int | None]:
+    async def insert(self, runner: str, batch: Sequence[repo.NewBooking]) -> list[int | None]:
         self.batches.append([b.values["n"] for b in batch])
         await self.release.wait()
         if self.fail:
@@ -52,7 +59,7 @@ class Database:
 @pytest.fixture
 def database(monkeypatch: pytest.MonkeyPatch) -> Database:
     fake = Database()
-    monkeypatch.setattr(repo, "insert_kept_bookings", fake.insert)
+    monkeypatch.setattr(repo, "insert_bookings", fake.insert)
     return fake
 
 
@@ -117,3 +124,20 @@ async def test_a_cancelled_request_leaves_the_others_answered(database: Database
     database.release.set()
     assert await writes[0] == 100 and await writes[2] == 102
     assert writes[1].cancelled()
+
+
+def test_of_overlapping_arrivals_for_one_space_only_the_first_is_sent() -> None:
+    batch = [kept(0, start=T0 + timedelta(minutes=30)), kept(1, start=T0), kept(2, space_id=2, start=T0), kept(3)]
+    assert first_arrivals(batch) == [0, 2, 3]
+
+
+def test_adjacent_windows_are_both_sent() -> None:
+    assert first_arrivals([kept(0, start=T0), kept(1, start=T0 + timedelta(hours=1))]) == [0, 1]
+
+
+async def test_a_booking_left_out_of_the_batch_takes_the_full_path(database: Database) -> None:
+    w = writer()
+    database.release.set()
+    first, second = await asyncio.gather(w.write(kept(0, start=T0)), w.write(kept(1, start=T0)))
+    assert (first, second) == (100, None)
+    assert database.batches == [[0]]
