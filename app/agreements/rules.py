@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from datetime import date
 from typing import Any, Protocol, TypeVar
 
@@ -68,6 +68,13 @@ class AgreementChoice(Protocol):
     def starts_on(self) -> date: ...
     @property
     def ends_on(self) -> date | None: ...
+
+
+def binds(owner: object, party: object, parties: Container[object], direct_partners: Container[object]) -> bool:
+    """The agreement (its `parties` and `direct_partners`) binds a site's `owner` and a
+    booking `party`: the owner is a party to it, the booking party is one too or a direct
+    partner. (What the booking facts' statement reads, in SQL, of the active ones.)"""
+    return owner in parties and (party in parties or party in direct_partners)
 
 
 def covers(agreement: AgreementChoice, first_day: date, last_day: date) -> bool:

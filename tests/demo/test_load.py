@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import sqlite3
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, replace
@@ -20,7 +20,6 @@ from pydantic import TypeAdapter
 from sqlalchemy import func, select
 from typer.testing import CliRunner, Result
 
-from app import demo
 from app.agreements.models import Agreement, DirectPartner
 from app.agreements.schemas import Terms
 from app.bookings.models import Booking, BookingSeries
@@ -30,15 +29,11 @@ from app.core.auth import Role
 from app.core.config import get_settings
 from app.core.db import Base, Database, create_engine
 from app.core.migrate import upgrade
+from app.costs.flows import statement
 from app.costs.models import CostItem
-from app.costs.service import statement
 from app.demo import (
-    ADMIN,
-    CITY,
-    PACIFIC,
-    SCHOOL_DISTRICTS,
-    SCHOOL_LEVEL,
     AgreementSeed,
+    BookingSeed,
     CalendarExceptionSeed,
     CostItemSeed,
     DatabaseNotEmpty,
@@ -48,19 +43,21 @@ from app.demo import (
     SeriesSeed,
     SiteSeed,
     SpaceSeed,
-    blanket_name,
-    build_demo_data,
     load_demo_data,
-    school_years_around,
 )
+from app.demo import load as demo_load
+from app.demo.agreements import blanket_name
+from app.demo.calendar import PACIFIC, local_day
+from app.demo.catalog import CITY, SCHOOL_DISTRICTS, SCHOOL_LEVEL
+from app.demo.load import ADMIN
+from app.demo.planner import Planner
 from app.keys.service import create_api_key
 from app.parties.models import Party
 from app.sites.models import CalendarException, Site, Space
 from app.sites.schemas import CalendarExceptionCreate, SiteCreate, SpaceCreate
 from tests.conftest import BACKENDS, PostgresDatabases, settings_for
+from tests.demo.conftest import TODAY
 
-# A Monday in the 2026-27 school year: the calendar assertions below are exact for it.
-TODAY = date(2026, 11, 23)
 SCHOOL_DAYS = ("mon", "tue", "wed", "thu", "fri")
 SCUSD = "Sacramento City Unified School District"
 
@@ -370,7 +367,7 @@ async def load_failing_midway(url: str) -> bool:
         raise RuntimeError("disk full")
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(demo, "write_activity", fail)
+        patch.setattr(demo_load, "write_activity", fail)
         with pytest.raises(RuntimeError, match="disk full"):
             await load_demo_data(settings_for(url), force=True, today=TODAY)
     return bool(reached)
@@ -438,21 +435,19 @@ def recesses(data: DemoData, site: str, reason: str) -> list[CalendarExceptionSe
 # --- the load stores exactly the built demo ---------------------------------------
 
 
-@pytest.fixture(scope="module")
-def built() -> DemoData:
-    return build_demo_data(TODAY)
+def windows(series: SeriesSeed) -> list[tuple[datetime, datetime]]:
+    """The series' occurrences, as the API expands them."""
+    return expand(
+        series.rrule,
+        first_start=series.start,
+        first_end=series.end,
+        tz=PACIFIC,
+        exdates=series.exdates,
+    )
 
 
 def occurrences(series: SeriesSeed) -> int:
-    return len(
-        expand(
-            series.rrule,
-            first_start=series.start,
-            first_end=series.end,
-            tz=PACIFIC,
-            exdates=series.exdates,
-        )
-    )
+    return len(windows(series))
 
 
 def item_order(item: CostItemSeed) -> tuple[date, str, str, int]:
@@ -486,37 +481,6 @@ def test_the_services_wrote_every_history_row_and_the_custodial_charges(
     actions = sum(len(b.actions) for b in built.bookings)
     assert story.rows["booking_events"] == story.rows["bookings"] + actions
     assert story.rows["custodial_charges"] > 0
-
-
-def test_the_same_day_builds_the_same_demo(built: DemoData) -> None:
-    assert build_demo_data(TODAY) == built
-
-
-def test_another_day_moves_only_the_calendar_and_the_activity(built: DemoData) -> None:
-    later = build_demo_data(TODAY + timedelta(days=200))
-    assert later.parties == built.parties
-    assert later.sites == built.sites
-
-
-@pytest.mark.parametrize(
-    "today",
-    [
-        date(2026, 8, 17),  # the first day of school
-        date(2027, 1, 4),  # back from the winter recess (New Year a year ahead)
-        date(2027, 4, 1),  # in the spring recess
-        date(2027, 6, 11),  # the last day of school
-    ],
-)
-def test_any_day_plans_the_same_partnership_within_the_rules(today: date) -> None:
-    """The plan runs the API's own rules (the load, on TODAY, runs the services): it
-    is placed within them whatever the day, or building fails."""
-    data = build_demo_data(today)
-    purposes = Counter(s.purpose for s in data.series)
-    assert [purposes[p.purpose] for p in demo.PROGRAMS] == [22, 8, 16]
-    kinds = {p.name: p.kind for p in data.parties}
-    assert (
-        sum(kinds[b.party] == "community_group" for b in data.bookings) == demo.COMMUNITY_BOOKINGS
-    )
 
 
 # --- the shape of the partnership -------------------------------------------------
@@ -691,30 +655,6 @@ def test_a_few_sites_close_for_a_week_in_the_weeks_ahead(stored: DemoData) -> No
         assert (e.end_date - e.start_date).days == 6
 
 
-@pytest.mark.parametrize(
-    ("today", "first_fall"),
-    [
-        (date(2026, 11, 23), 2026),  # in the school year
-        (date(2027, 3, 1), 2026),  # its spring
-        (date(2027, 8, 5), 2026),  # its summer recess, still going on
-        (date(2027, 8, 20), 2027),  # the next school year has begun
-    ],
-)
-def test_the_calendar_covers_the_school_year_still_in_progress_and_the_next(
-    today: date, first_fall: int
-) -> None:
-    assert [year.fall for year in school_years_around(today)] == [first_fall, first_fall + 1]
-
-
-def test_a_summer_recess_under_way_is_in_the_calendar() -> None:
-    today = date(2027, 8, 5)
-    data = build_demo_data(today)
-    assert any(
-        e.reason.startswith("Summer") and e.start_date <= today <= e.end_date
-        for e in data.calendar_exceptions
-    )
-
-
 # --- the partnership's agreements and activity ------------------------------------
 
 
@@ -835,6 +775,25 @@ def test_a_site_development_agreement_carries_cost_items_and_no_bookings(story: 
     assert projects
     assert {i.agreement for i in story.activity.cost_items} & projects
     assert not [b for b in story.activity.bookings if b.agreement in projects]
+
+
+def test_every_booking_is_under_the_agreement_the_planner_chose(
+    story: Story, built: DemoData
+) -> None:
+    """The planner's choice (the API's `choose_agreement` over the plan) is the one the
+    services made, booking by booking: one-off ones and every occurrence of a series."""
+    planner = Planner(TODAY, built.sites, built.calendar_exceptions, built.agreements)
+    stored = {(b.site, b.space, b.start): b.agreement for b in story.activity.bookings}
+    assert len(stored) == len(story.activity.bookings)
+    planned: list[tuple[BookingSeed | SeriesSeed, datetime]] = [
+        *((b, b.start) for b in built.bookings),
+        *((s, start) for s in built.series for start, _ in windows(s)),
+    ]
+    assert len(planned) == len(stored)
+    for seed, start in planned:
+        chosen = planner.agreement_for(seed.party, seed.site, local_day(start), seed.agreement)
+        expected = None if chosen is None else chosen.name
+        assert stored[(seed.site, seed.space, start)] == expected, seed
 
 
 def test_every_booking_rule_has_an_example(story: Story, built: DemoData) -> None:
@@ -960,7 +919,7 @@ def catalog_only(monkeypatch: pytest.MonkeyPatch) -> None:
     async def no_activity(*_args: Any, **_kwargs: Any) -> dict[str, int]:
         return {"series": 0, "bookings": 0}
 
-    monkeypatch.setattr(demo, "write_activity", no_activity)
+    monkeypatch.setattr(demo_load, "write_activity", no_activity)
 
 
 @pytest.fixture
