@@ -21,6 +21,7 @@ from app.costs.router import router as costs_router
 from app.health import router as health_router
 from app.keys.router import router as keys_router
 from app.parties.router import router as parties_router
+from app.reports.router import router as reports_router
 from app.sites.router import router as sites_router
 
 DESCRIPTION = """\
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         sites_router,
         agreements_router,
         costs_router,
+        reports_router,
     )
     for router in routers:
         app.include_router(router)

@@ -91,7 +91,7 @@ async def top_up(db: Database) -> tuple[int, int]:
 
 async def main() -> None:
     name = f"jointuse_statement_{os.getpid()}"
-    url = create_database(name)
+    url, _ = create_database(name, tcp=False)  # the Unix socket, as the main bench reaches it
     try:
         await asyncio.to_thread(upgrade, url)
         settings = Settings(DATABASE_URL=url, JOINTUSE_ADMIN_KEY=ADMIN_KEY)  # type: ignore[call-arg]

@@ -70,7 +70,7 @@ class PendingSiteDate(Base):
     """A site date whose custodial charges may be stale: a booking that counts (or
     counted) in its coverage was made or changed, or the site's custodial hours did.
     Marked in the same statement or transaction as the change; a statement or report
-    re-bills the pending dates of its period before it reads (`costs.service.settle`).
+    re-bills the pending dates of its period before it reads (`costs.flows.settle`).
     `seq` grows with each mark, so a settlement clears only the marks it has seen."""
 
     __tablename__ = "custodial_pending"

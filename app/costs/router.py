@@ -1,4 +1,5 @@
-"""Cost items, statements (JSON or CSV) and utilization reports (JSON or CSV)."""
+"""Cost items and statements (JSON or CSV); the period queries and CSV answers that
+reports share."""
 
 from __future__ import annotations
 
@@ -14,18 +15,8 @@ from app.core.deps import DatabaseDep, PrincipalDep, SessionDep
 from app.core.ids import PathId, parse_id
 from app.core.openapi import op
 from app.core.pagination import CursorQuery, LimitQuery, Page
-from app.costs import service
-from app.costs.schemas import (
-    CostItemCreate,
-    CostItemRead,
-    GroupBy,
-    PartyBalance,
-    Settlement,
-    Statement,
-    StatementLine,
-    Utilization,
-    UtilizationRow,
-)
+from app.costs import flows, service
+from app.costs.schemas import CostItemCreate, CostItemRead, PartyBalance, Settlement, Statement, StatementLine
 
 router = APIRouter(tags=["costs"])
 def _plain_date(value: object) -> object:
@@ -121,7 +112,7 @@ async def agreement_statement(
     to: DateQuery,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Statement:
-    data = await service.statement(
+    data = await flows.statement(
         session, db, principal=principal, agreement_id=parse_id(agreement_id, "agreement"), from_date=from_, to_date=to
     )
     party_ids = data.agreement.party_ids
@@ -147,33 +138,3 @@ async def agreement_statement(
         lines=[StatementLine(**line) for line in data.lines],
     )
 
-
-# --- reports ----------------------------------------------------------------------
-
-UTILIZATION_FIELDS = ["key", "name", "booked_minutes", "bookings", "community_minutes",
-                      "rental_fee_waived_cents", "custodial_cost_cents"]
-
-
-@router.get(
-    "/v1/reports/utilization",
-    tags=["reports"],
-    **op("Use of the sites, the rent waived and the custodial cost",
-         description="Over confirmed bookings with a site-local date in [from, to], grouped by "
-         "site, booking party or space. Managers see their party's sites and bookings.",
-         responses=CSV_RESPONSE),
-    response_model_by_alias=True,
-)
-async def utilization_report(
-    session: SessionDep,
-    db: DatabaseDep,
-    principal: PrincipalDep,
-    from_: FromDateQuery,
-    to: DateQuery,
-    group_by: GroupBy = GroupBy.site,
-    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
-) -> Utilization:
-    rows = await service.utilization(session, db, principal=principal, from_date=from_, to_date=to, group_by=group_by)
-    if wants_csv(accept):
-        name = f"utilization-{group_by.value}-{from_.isoformat()}-{to.isoformat()}.csv"
-        return csv_response(UTILIZATION_FIELDS, [[r[f] for f in UTILIZATION_FIELDS] for r in rows], name)  # type: ignore[return-value]
-    return Utilization(from_=from_, to=to, group_by=group_by, rows=[UtilizationRow(**r) for r in rows])

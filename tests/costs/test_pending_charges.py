@@ -9,8 +9,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.core.db import Database
+from app.costs import flows, repository
 from app.costs.models import CustodialCharge, PendingSiteDate
-from app.costs.service import _CLEAR_PENDING, mark_pending, settle
+from app.costs.service import mark_pending
 from tests.bookings.helpers import book, evening, next_weekday, world
 from tests.costs.helpers import statement
 
@@ -80,8 +81,8 @@ async def test_a_mark_made_after_a_settler_read_it_survives_the_settlement(clien
     async with db.write_sessions() as session:
         # A booking marks the date again while a settler works from what it saw.
         await mark_pending(session, site_id=w.site["id"], dates=[day])
-        await session.execute(_CLEAR_PENDING, [{"p_site": seen[0], "p_date": seen[1], "p_seq": seen[2]}])
+        await repository.clear_pending(session, site_id=seen[0], seen=[(seen[1], seen[2])])
         await session.commit()
     assert await pending(db) == [(w.site["id"], day, 2)]
-    assert await settle(db, first=day, last=day) == 1
+    assert await flows.settle(db, first=day, last=day) == 1
     assert await pending(db) == []

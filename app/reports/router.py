@@ -1,0 +1,42 @@
+"""Utilization reports (JSON or CSV)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header
+
+from app.core.deps import DatabaseDep, PrincipalDep
+from app.core.openapi import op
+from app.costs.router import CSV_RESPONSE, DateQuery, FromDateQuery, csv_response, wants_csv
+from app.reports import flows
+from app.reports.schemas import GroupBy, Utilization, UtilizationRow
+
+# The report has been listed under both tags since it was published; the document keeps them.
+router = APIRouter(tags=["costs", "reports"])
+
+UTILIZATION_FIELDS = ["key", "name", "booked_minutes", "bookings", "community_minutes",
+                      "rental_fee_waived_cents", "custodial_cost_cents"]
+
+
+@router.get(
+    "/v1/reports/utilization",
+    **op("Use of the sites, the rent waived and the custodial cost",
+         description="Over confirmed bookings with a site-local date in [from, to], grouped by "
+         "site, booking party or space. Managers see their party's sites and bookings.",
+         responses=CSV_RESPONSE),
+    response_model_by_alias=True,
+)
+async def utilization_report(
+    db: DatabaseDep,
+    principal: PrincipalDep,
+    from_: FromDateQuery,
+    to: DateQuery,
+    group_by: GroupBy = GroupBy.site,
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Utilization:
+    rows = await flows.utilization(db, principal=principal, from_date=from_, to_date=to, group_by=group_by)
+    if wants_csv(accept):
+        name = f"utilization-{group_by.value}-{from_.isoformat()}-{to.isoformat()}.csv"
+        return csv_response(UTILIZATION_FIELDS, [[r[f] for f in UTILIZATION_FIELDS] for r in rows], name)  # type: ignore[return-value]
+    return Utilization(from_=from_, to=to, group_by=group_by, rows=[UtilizationRow(**r) for r in rows])
