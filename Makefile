@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 HOST ?= 0.0.0.0
 PORT ?= 8000
 
-.PHONY: install run migrate demo-data test bench clean
+.PHONY: install run migrate demo-data test lint bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "jointuse needs Python 3.11 or newer")'
@@ -31,6 +31,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Ruff over all the Python here; mypy, strict, over app/ (both set in pyproject.toml).
+lint: $(STAMP)
+	$(BIN)/python -m ruff check app tests bench migrations
+	$(BIN)/python -m mypy
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
