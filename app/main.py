@@ -19,6 +19,7 @@ from app.core.middleware import RequestContextMiddleware
 from app.core.openapi import fast_lanes, install_openapi, operation_id
 from app.costs.router import router as costs_router
 from app.health import router as health_router
+from app.keys.auth import authenticate
 from app.keys.router import router as keys_router
 from app.parties.router import router as parties_router
 from app.reports.router import router as reports_router
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.admin_key = settings.admin_key.get_secret_value() if settings.admin_key else None
+    app.state.authenticate = authenticate  # for `core.deps` (core imports no domain)
     if database is not None:
         app.state.db = database
     install_error_handlers(app)

@@ -45,15 +45,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.agreements.models import Agreement, DirectPartner
 from app.agreements.rules import preference
 from app.agreements.terms import Terms
+from app.bookings.access import BookingScope
 from app.bookings.availability import US, instant
 from app.bookings.models import HOLDING_STATUSES, Booking, BookingEvent, CatalogVersion
 from app.bookings.rules import DateRange, Held, SiteCalendar
-from app.core.auth import KEY_COLUMNS, BookingScope, key_lookup, with_key
 from app.core.db import UTCDateTime
 from app.core.sql import Hot, Row, Runner, SessionRunner
 from app.core.time import WeeklyMinutes, weekly_minutes, zone
 from app.costs.repository import MARK_PENDING, marking
 from app.keys.models import ApiKey
+from app.keys.repository import KEY_COLUMNS, key_lookup, with_key
 from app.parties.models import Party
 from app.sites.models import CalendarException, Site, Space
 

@@ -29,7 +29,7 @@ from app.bookings.schemas import (
     SeriesStatus,
     ViolationRead,
 )
-from app.core.auth import Principal, bearer_token, credentials
+from app.core.auth import Principal, bearer_token
 from app.core.deps import PrincipalDep, SessionDep, json_body, query_of
 from app.core.ids import PathId, id_or_zero, parse_id
 from app.core.openapi import HotRoute, op, path_id, query_parameters
@@ -37,6 +37,7 @@ from app.core.pagination import CursorQuery, LimitQuery, Page
 from app.core.schemas import MAX_ID
 from app.core.sql import SessionRunner
 from app.core.time import Instant, utcnow
+from app.keys.auth import credentials
 
 router = APIRouter(prefix="/v1/bookings", tags=["bookings"], route_class=HotRoute)
 IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]

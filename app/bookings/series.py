@@ -10,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.bookings import repository as repo
+from app.bookings.access import can_see_booking, require_may_change_booking
+from app.bookings.errors import BookingConflict
 from app.bookings.models import HOLDING_STATUSES, Booking, BookingSeries
 from app.bookings.recurrence import RecurrenceError, expand
 from app.bookings.rules import Occurrence
@@ -28,8 +30,8 @@ from app.bookings.service import (
     read,
     rebill,
 )
-from app.core.auth import Principal, can_see_booking, require_may_change_booking
-from app.core.errors import BookingConflict, InvalidTransition, NotFound, ValidationFailed
+from app.core.auth import Principal
+from app.core.errors import InvalidTransition, NotFound, ValidationFailed
 from app.core.sql import SessionRunner
 from app.core.time import zone
 from app.sites.models import Site, Space

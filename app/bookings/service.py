@@ -24,31 +24,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.agreements.rules import choose_agreement, covers
 from app.agreements.terms import DEFAULT_TERMS, Terms
 from app.bookings import repository as repo
+from app.bookings.access import (
+    booking_party,
+    booking_scope,
+    can_see_booking,
+    require_may_change_booking,
+    require_site_manager,
+)
 from app.bookings.availability import Interval, Span, micros, timeline_us
+from app.bookings.errors import BookingConflict, BookingRulesViolated
 from app.bookings.facts_cache import FactsCache, FactsKey, facts_cache
 from app.bookings.models import HOLDING_STATUSES, Booking, BookingEvent
 from app.bookings.rules import Held, Occurrence, Situation, Violation, agreement_kind, check
 from app.bookings.schemas import BookingCreate, BookingStatus, BookingUpdate
 from app.bookings.writer import booking_writer
-from app.core.auth import (
-    KEY_COLUMNS,
-    Caller,
-    Credentials,
-    Principal,
-    booking_party,
-    booking_scope,
-    caller_lookup_id,
-    caller_principal,
-    can_see_booking,
-    lookup_id,
-    principal_of,
-    require_may_change_booking,
-    require_site_manager,
-)
+from app.core.auth import Principal
 from app.core.db import Database
 from app.core.errors import (
-    BookingConflict,
-    BookingRulesViolated,
     InvalidTransition,
     NotFound,
     PreconditionFailed,
@@ -62,6 +54,15 @@ from app.core.time import rfc3339
 from app.costs import service as costs
 from app.costs.allocation import minutes_of
 from app.costs.quote import NO_COST, QuoteFigures, standalone_quote
+from app.keys.auth import (
+    Caller,
+    Credentials,
+    caller_lookup_id,
+    caller_principal,
+    lookup_id,
+    principal_of,
+)
+from app.keys.repository import KEY_COLUMNS
 
 
 def violation_body(v: Violation) -> dict[str, Any]:

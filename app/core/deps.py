@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.auth import Principal, authenticate, bearer_token, require_admin, require_key
+from app.core.auth import Authenticate, Principal, bearer_token, require_admin, require_key
 from app.core.db import Database
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -48,6 +48,7 @@ async def get_optional_principal(
     token = bearer_token(authorization)
     if token is None:
         return None
+    authenticate: Authenticate = request.app.state.authenticate  # the keys domain's (`create_app`)
     return await authenticate(session, token, request.app.state.admin_key)
 
 

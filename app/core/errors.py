@@ -222,26 +222,6 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return out
 
 
-class BookingRulesViolated(DomainError):
-    """Every failed rule at once, each `{rule, detail, start}`."""
-
-    status, code, title = 422, "booking-rules-violated", "Booking rules violated"
-
-    def __init__(self, violations: list[dict[str, Any]], detail: str | None = None) -> None:
-        rules = sorted({v["rule"] for v in violations})
-        super().__init__(detail or f"the booking breaks: {', '.join(rules)}")
-        self.violations = violations
-
-    def body(self) -> dict[str, Any]:
-        return {"violations": self.violations}
-
-
-class BookingConflict(BookingRulesViolated):
-    """The only failures are conflicts with other bookings of the space."""
-
-    status, code, title = 409, "booking-conflict", "Booking conflict"
-
-
 class PreconditionRequired(DomainError):
     status, code, title = 428, "precondition-required", "Precondition required"
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.auth import Role, new_secret
+from app.core.auth import Role
 from app.core.errors import NotFound, ValidationFailed
 from app.core.time import utcnow
+from app.keys.auth import new_secret
 from app.keys.models import ApiKey
 from app.parties.service import require_party
 

@@ -10,7 +10,7 @@ from app.core.ids import PathId, parse_id
 from app.core.openapi import op
 from app.core.pagination import CursorQuery, LimitQuery, Page
 from app.core.schemas import MAX_ID
-from app.sites import service
+from app.sites import flows, service
 from app.sites.schemas import (
     CalendarExceptionCreate,
     CalendarExceptionKind,
@@ -63,7 +63,7 @@ async def get_site(site_id: PathId, session: SessionDep) -> SiteRead:
 async def update_site(
     site_id: PathId, data: SiteUpdate, session: SessionDep, principal: PrincipalDep
 ) -> SiteRead:
-    site = await service.update_site(
+    site = await flows.update_site(
         session, principal=principal, site_id=parse_id(site_id, "site"), data=data
     )
     return SiteRead.model_validate(site)

@@ -1,5 +1,6 @@
 """Sites, their spaces and their calendar. Who may change them is decided by
-`app.core.auth`; this module checks what the data must satisfy."""
+`app.core.auth`; this module checks what the data must satisfy. What a change means
+for bookings and costs is in `flows`."""
 
 from __future__ import annotations
 
@@ -9,13 +10,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.bookings import service as bookings
 from app.core.auth import Principal, require_party_manager
 from app.core.errors import NotFound, ValidationFailed
 from app.core.pagination import as_int, keyset, page_of
 from app.core.schemas import changes_of
-from app.core.time import local_today, zone
-from app.costs import service as costs
 from app.parties.service import require_party
 from app.sites.models import CalendarException, Site, Space
 from app.sites.schemas import (
@@ -32,7 +30,7 @@ from app.sites.schemas import (
 
 # --- sites --------------------------------------------------------------------
 
-# Changing these re-bills the site's custodial coverage from today on.
+# Changing these re-bills the site's custodial coverage from today on (`flows`).
 BILLING_FIELDS = ("custodial_hours", "custodial_rate_cents_per_hour", "timezone")
 
 
@@ -62,7 +60,8 @@ async def create_site(session: AsyncSession, *, principal: Principal, data: Site
 
 async def update_site(
     session: AsyncSession, *, principal: Principal, site_id: int, data: SiteUpdate
-) -> Site:
+) -> tuple[Site, frozenset[str]]:
+    """The site, and which of its `BILLING_FIELDS` changed."""
     site = await get_site(session, site_id=site_id)
     require_party_manager(principal, site.owner_party_id)
     changes = changes_of(data, nullable=frozenset({"address"}))
@@ -72,19 +71,13 @@ async def update_site(
         require_party_manager(principal, new_owner)
         await require_party(session, party_id=new_owner, field="owner_party_id")
     changes.update(data.hours_json())
-    billing_changed = any(
-        field in changes and changes[field] != getattr(site, field) for field in BILLING_FIELDS
+    billing_changed = frozenset(
+        field for field in BILLING_FIELDS if field in changes and changes[field] != getattr(site, field)
     )
     for field, value in changes.items():
         setattr(site, field, value.value if isinstance(value, SiteKind) else value)
     await session.flush()
-    if billing_changed:
-        tz = zone(site.timezone)
-        today = local_today(tz)
-        if "timezone" in changes:
-            await bookings.relocalize_site(session, site_id=site.id, tz=tz, first_day=today)
-        await costs.mark_site_from(session, site_id=site.id, first_day=today)
-    return site
+    return site, billing_changed
 
 
 async def list_sites(

@@ -22,9 +22,9 @@ from app.bookings import service
 from app.bookings.facts_cache import facts_cache
 from app.bookings.schemas import BookingCreate
 from app.bookings.writer import BookingWriter
-from app.core.auth import credentials
 from app.core.db import Database
 from app.core.time import utcnow
+from app.keys.auth import credentials
 from tests.api.support import assert_problem
 from tests.bookings.helpers import (
     World,
