@@ -10,7 +10,9 @@ import typer
 from app.core.auth import Role
 from app.core.config import ConfigError, Settings, get_settings
 
-cli = typer.Typer(help="jointuse: joint-use facility bookings", no_args_is_help=True, add_completion=False)
+cli = typer.Typer(
+    help="jointuse: joint-use facility bookings", no_args_is_help=True, add_completion=False
+)
 
 
 def _settings() -> Settings:

@@ -31,7 +31,11 @@ from bench.load import Result, build_request, run
 REPO = Path(__file__).resolve().parents[1]
 ADMIN_KEY = "bench-admin-" + secrets.token_hex(8)
 LA = ZoneInfo("America/Los_Angeles")
-TARGETS = {"POST /v1/bookings": 0.20, "GET /v1/bookings/{id}": 0.35, "GET availability (7 days)": 0.25}
+TARGETS = {
+    "POST /v1/bookings": 0.20,
+    "GET /v1/bookings/{id}": 0.35,
+    "GET availability (7 days)": 0.25,
+}
 
 
 def free_port() -> int:
@@ -90,7 +94,9 @@ def create_database(name: str, *, tcp: bool) -> tuple[str, str]:
     if not tcp and url.host in ("127.0.0.1", "localhost", "::1"):
         for folder in SOCKET_DIRS:
             if Path(folder, f".s.PGSQL.{port}").exists():
-                socket_url = url._replace(host=None, port=None).update_query_dict({"host": folder, "port": str(port)})
+                socket_url = url._replace(host=None, port=None).update_query_dict(
+                    {"host": folder, "port": str(port)}
+                )
                 return socket_url.render_as_string(hide_password=False), f"Unix socket {folder}"
     return url.render_as_string(hide_password=False), f"TCP {url.host}:{port}"
 
@@ -118,7 +124,9 @@ def seed(base: str, spaces_per_site: int = 50, sites: int = 4) -> dict[str, obje
             return r.json()
 
         city = post("/v1/parties", {"name": "City of Sacramento", "kind": "city"})
-        district = post("/v1/parties", {"name": "Sacramento City Unified", "kind": "school_district"})
+        district = post(
+            "/v1/parties", {"name": "Sacramento City Unified", "kind": "school_district"}
+        )
         group = post("/v1/parties", {"name": "Oak Park Youth Soccer", "kind": "community_group"})
         post("/v1/agreements", {
             "kind": "blanket", "name": "Blanket", "party_ids": [city["id"], district["id"]],
@@ -161,10 +169,16 @@ def seed_year(base: str, secret: str, space_id: int, first: date) -> int:
     admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
     with httpx.Client(base_url=base, timeout=60) as c:
         agreements = c.get("/v1/agreements", headers=admin).json()["items"]
-        c.patch(f"/v1/agreements/{agreements[0]['id']}", json={"terms": {"max_series_days": 400}}, headers=admin).raise_for_status()
+        c.patch(
+            f"/v1/agreements/{agreements[0]['id']}",
+            json={"terms": {"max_series_days": 400}},
+            headers=admin,
+        ).raise_for_status()
         made = 0
         for body in year_of_bookings(space_id, first):
-            r = c.post("/v1/booking-series", json=body, headers={"Authorization": f"Bearer {secret}"})
+            r = c.post(
+                "/v1/booking-series", json=body, headers={"Authorization": f"Bearer {secret}"}
+            )
             r.raise_for_status()
             made += len(r.json()["booking_ids"])
     return made
@@ -183,10 +197,15 @@ def post_bodies(space_ids: list[int], first: date, host: str, secret: str) -> It
             for offset in range(365):
                 day = first + timedelta(days=offset)
                 start = datetime(day.year, day.month, day.day, h0, tzinfo=LA)
-                body = json.dumps({
-                    "space_id": space_id, "start": start.isoformat(),
-                    "end": start.replace(hour=h1).isoformat(), "purpose": "Chess club", "attendance": 12,
-                }).encode()
+                body = json.dumps(
+                    {
+                        "space_id": space_id,
+                        "start": start.isoformat(),
+                        "end": start.replace(hour=h1).isoformat(),
+                        "purpose": "Chess club",
+                        "attendance": 12,
+                    }
+                ).encode()
                 yield build_request("POST", "/v1/bookings", host, body, auth)
 
 
@@ -253,7 +272,12 @@ def median_of(results: list[Result]) -> tuple[float, float, float]:
 async def measure(args: argparse.Namespace) -> int:
     db_name = f"jointuse_bench_{os.getpid()}"
     url, reached = create_database(db_name, tcp=args.tcp)
-    env = {**os.environ, "DATABASE_URL": url, "JOINTUSE_ADMIN_KEY": ADMIN_KEY, "JOINTUSE_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "JOINTUSE_ADMIN_KEY": ADMIN_KEY,
+        "JOINTUSE_LOG_LEVEL": "WARNING",
+    }
     from app.core.migrate import upgrade
 
     await asyncio.to_thread(upgrade, url)
@@ -274,7 +298,12 @@ async def measure(args: argparse.Namespace) -> int:
         auth = {"Authorization": f"Bearer {secret}"}
         posts = post_bodies(space_ids[:-1], today + timedelta(days=2), host, secret)
         with httpx.Client(base_url=base, headers=auth) as c:
-            ids = [b["id"] for b in c.get("/v1/bookings", params={"space_id": year_space, "limit": 200}).json()["items"]]
+            ids = [
+                b["id"]
+                for b in c.get(
+                    "/v1/bookings", params={"space_id": year_space, "limit": 200}
+                ).json()["items"]
+            ]
         gets = [build_request("GET", f"/v1/bookings/{i}", host, headers=auth) for i in ids]
         week_from = datetime.combine(today + timedelta(days=60), datetime.min.time(), LA)
         avail = [build_request(
@@ -288,12 +317,18 @@ async def measure(args: argparse.Namespace) -> int:
             ("hello world", hello_port, lambda: itertools_cycle(hello)),
             # Built before each round, as the other scenarios' requests are, so that
             # the load generator spends no more per request here than elsewhere.
-            ("POST /v1/bookings", app_port, lambda: itertools.chain(list(itertools.islice(posts, 30_000)), posts)),
+            (
+                "POST /v1/bookings",
+                app_port,
+                lambda: itertools.chain(list(itertools.islice(posts, 30_000)), posts),
+            ),
             ("GET /v1/bookings/{id}", app_port, lambda: itertools_cycle(gets)),
             ("GET availability (7 days)", app_port, lambda: itertools_cycle(avail)),
         ]
         if args.only:
-            scenarios = [s for s in scenarios if s[0] == "hello world" or any(o in s[0] for o in args.only)]
+            scenarios = [
+                s for s in scenarios if s[0] == "hello world" or any(o in s[0] for o in args.only)
+            ]
         pids = {hello_port: hello_proc.pid, app_port: app_proc.pid}
         results: dict[str, list[Result]] = {name: [] for name, _, _ in scenarios}
         cpu_ms: dict[str, list[float]] = {name: [] for name, _, _ in scenarios}
@@ -303,17 +338,27 @@ async def measure(args: argparse.Namespace) -> int:
                 print(f"  round {round_no + 1}: {name}", file=sys.stderr, flush=True)
                 before, db_before = cpu_seconds(pids[port]), database_cpu_seconds(db_name)
                 load_before = time.process_time()
-                r = await run("127.0.0.1", port, source, connections=args.connections, seconds=args.seconds)
+                r = await run(
+                    "127.0.0.1", port, source, connections=args.connections, seconds=args.seconds
+                )
                 # The warm-up's requests are not counted in r, so this slightly overstates.
                 cpu_ms[name].append((cpu_seconds(pids[port]) - before) * 1000 / max(r.requests, 1))
-                db_ms[name].append((database_cpu_seconds(db_name) - db_before) * 1000 / max(r.requests, 1))
+                db_ms[name].append(
+                    (database_cpu_seconds(db_name) - db_before) * 1000 / max(r.requests, 1)
+                )
                 load_ms = (time.process_time() - load_before) * 1000 / max(r.requests, 1)
-                print(f"    {r.rps:8.0f} req/s, {cpu_ms[name][-1]:.3f} ms server CPU, "
-                      f"{db_ms[name][-1]:.3f} ms database CPU, {load_ms:.3f} ms load generator CPU per request",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"    {r.rps:8.0f} req/s, {cpu_ms[name][-1]:.3f} ms server CPU, "
+                    f"{db_ms[name][-1]:.3f} ms database CPU, "
+                    f"{load_ms:.3f} ms load generator CPU per request",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 bad = {s: n for s, n in r.statuses.items() if s >= 300}
                 if bad:
-                    print(f"  round {round_no + 1} {name}: unexpected statuses {bad}", file=sys.stderr)
+                    print(
+                        f"  round {round_no + 1} {name}: unexpected statuses {bad}", file=sys.stderr
+                    )
                 results[name].append(r)
                 if name.startswith("POST"):
                     print(f"  settled in {settle(url):.2f}s", file=sys.stderr, flush=True)
@@ -326,8 +371,10 @@ async def measure(args: argparse.Namespace) -> int:
               f"Python {platform.python_version()}\n")
         # cpu ratio: hello world's server CPU per request over the scenario's, a steadier
         # figure than throughput on a shared machine (the server is what saturates).
-        print(f"{'scenario':30} {'req/s':>9} {'ratio':>7} {'target':>7} {'p50 ms':>8} {'p99 ms':>8} "
-              f"{'cpu ms/req':>11} {'cpu ratio':>10} {'db cpu ms/req':>14}")
+        print(
+            f"{'scenario':30} {'req/s':>9} {'ratio':>7} {'target':>7} {'p50 ms':>8} {'p99 ms':>8} "
+            f"{'cpu ms/req':>11} {'cpu ratio':>10} {'db cpu ms/req':>14}"
+        )
         failed = False
         for name, _, _ in scenarios:
             rps, p50, p99 = median_of(results[name])

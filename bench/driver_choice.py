@@ -18,9 +18,11 @@ ROUNDS = 5
 INSERTS = 400
 DDL = [
     "CREATE TABLE IF NOT EXISTS b (id serial PRIMARY KEY, space_id int NOT NULL, "
-    "held_start timestamptz NOT NULL, held_end timestamptz NOT NULL, status text NOT NULL, purpose text)",
+    "held_start timestamptz NOT NULL, held_end timestamptz NOT NULL, status text NOT NULL, "
+    "purpose text)",
     "CREATE INDEX IF NOT EXISTS b_space ON b (space_id, held_start)",
-    "CREATE TABLE IF NOT EXISTS e (id serial PRIMARY KEY, booking_id int NOT NULL, action text NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS e "
+    "(id serial PRIMARY KEY, booking_id int NOT NULL, action text NOT NULL)",
 ]
 
 
@@ -31,7 +33,10 @@ async def one_round(maker: async_sessionmaker[AsyncSession], offset: int) -> flo
         start = base + timedelta(hours=i)
         async with maker() as session, session.begin():
             await session.execute(
-                text("SELECT held_start, held_end FROM b WHERE space_id = :s AND held_start < :hi AND held_end > :lo"),
+                text(
+                    "SELECT held_start, held_end FROM b"
+                    " WHERE space_id = :s AND held_start < :hi AND held_end > :lo"
+                ),
                 {"s": i % 50, "lo": start, "hi": start + timedelta(hours=1)},
             )
             booking_id = (
@@ -41,7 +46,9 @@ async def one_round(maker: async_sessionmaker[AsyncSession], offset: int) -> flo
                     {"s": i % 50, "a": start, "b": start + timedelta(hours=1)},
                 )
             ).scalar_one()
-            await session.execute(text("INSERT INTO e (booking_id, action) VALUES (:b, 'created')"), {"b": booking_id})
+            await session.execute(
+                text("INSERT INTO e (booking_id, action) VALUES (:b, 'created')"), {"b": booking_id}
+            )
     return INSERTS / (time.perf_counter() - started)
 
 
@@ -49,7 +56,9 @@ async def read_round(maker: async_sessionmaker[AsyncSession]) -> float:
     started = time.perf_counter()
     for i in range(INSERTS):
         async with maker() as session:
-            await session.execute(text("SELECT id, held_start, held_end, status FROM b WHERE id = :i"), {"i": i + 1})
+            await session.execute(
+                text("SELECT id, held_start, held_end, status FROM b WHERE id = :i"), {"i": i + 1}
+            )
     return INSERTS / (time.perf_counter() - started)
 
 
@@ -69,7 +78,9 @@ async def main() -> None:
         reads: dict[str, list[float]] = {k: [] for k in makers}
         for r in range(ROUNDS):
             for k, maker in makers.items():
-                rates[k].append(await one_round(maker, offset=r * 100 + (0 if k == "asyncpg" else 50)))
+                rates[k].append(
+                    await one_round(maker, offset=r * 100 + (0 if k == "asyncpg" else 50))
+                )
                 reads[k].append(await read_round(maker))
         for title, measured, unit in (
             ("booking-like insert transaction", rates, "tx/s"),

@@ -23,7 +23,9 @@ def _url() -> Any:
     return async_database_url(explicit) if explicit else get_settings().async_url
 
 
-def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
     # Objects written by hand in migrations that autogenerate cannot see.
     return not (obj.info.get("hand_written") if hasattr(obj, "info") else False)
 

@@ -19,7 +19,8 @@ class Agreement(Base):
     __table_args__ = (
         CheckConstraint("party_a_id <> party_b_id", name="two_parties"),
         CheckConstraint(
-            "share_a_percent >= 0 AND share_b_percent >= 0 AND share_a_percent + share_b_percent = 100",
+            "share_a_percent >= 0 AND share_b_percent >= 0"
+            " AND share_a_percent + share_b_percent = 100",
             name="shares_sum_to_100",
         ),
         CheckConstraint("ends_on IS NULL OR starts_on <= ends_on", name="dates_ordered"),

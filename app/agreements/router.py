@@ -57,7 +57,9 @@ async def list_agreements(
 
 
 @router.get("/{agreement_id}", **op("Read an agreement", 404))
-async def get_agreement(agreement_id: PathId, session: SessionDep, principal: PrincipalDep) -> AgreementRead:
+async def get_agreement(
+    agreement_id: PathId, session: SessionDep, principal: PrincipalDep
+) -> AgreementRead:
     view = await service.get_agreement(
         session, principal=principal, agreement_id=parse_id(agreement_id, "agreement")
     )

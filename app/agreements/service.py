@@ -63,7 +63,9 @@ async def _party_kinds(session: AsyncSession, ids: Sequence[int]) -> dict[int, s
     return {pid: kind for pid, kind in rows.all()}
 
 
-async def _check_parties(session: AsyncSession, party_ids: Sequence[int], partner_ids: Sequence[int]) -> None:
+async def _check_parties(
+    session: AsyncSession, party_ids: Sequence[int], partner_ids: Sequence[int]
+) -> None:
     kinds = await _party_kinds(session, [*party_ids, *partner_ids])
     for i, pid in enumerate(party_ids):
         if pid not in kinds:
@@ -78,13 +80,16 @@ async def _check_parties(session: AsyncSession, party_ids: Sequence[int], partne
     _check_partners(kinds, party_ids, partner_ids)
 
 
-def _check_partners(kinds: dict[int, str], party_ids: Sequence[int], partner_ids: Sequence[int]) -> None:
+def _check_partners(
+    kinds: dict[int, str], party_ids: Sequence[int], partner_ids: Sequence[int]
+) -> None:
     for i, pid in enumerate(partner_ids):
         if pid not in kinds:
             raise ValidationFailed(["body", "direct_partner_ids", i], f"no party with id {pid}")
         if pid in party_ids:
             raise ValidationFailed(
-                ["body", "direct_partner_ids", i], "a party of the agreement is not its direct partner"
+                ["body", "direct_partner_ids", i],
+                "a party of the agreement is not its direct partner",
             )
         if kinds[pid] != "community_group":
             raise ValidationFailed(
@@ -135,7 +140,9 @@ def _visible_to(principal: Principal) -> Any:
     )
 
 
-async def get_agreement(session: AsyncSession, *, principal: Principal, agreement_id: int) -> AgreementView:
+async def get_agreement(
+    session: AsyncSession, *, principal: Principal, agreement_id: int
+) -> AgreementView:
     agreement = await session.scalar(
         select(Agreement).where(Agreement.id == agreement_id, _visible_to(principal))
     )
@@ -171,7 +178,9 @@ async def list_agreements(
 # --- writing --------------------------------------------------------------------
 
 
-async def create_agreement(session: AsyncSession, *, principal: Principal, data: AgreementCreate) -> AgreementView:
+async def create_agreement(
+    session: AsyncSession, *, principal: Principal, data: AgreementCreate
+) -> AgreementView:
     require_admin(principal)
     partner_ids = list(dict.fromkeys(data.direct_partner_ids))
     await _check_parties(session, data.party_ids, partner_ids)
@@ -239,7 +248,9 @@ async def update_agreement(
         partner_ids = list(dict.fromkeys(data.direct_partner_ids))
         kinds = await _party_kinds(session, partner_ids)
         _check_partners(kinds, agreement.party_ids, partner_ids)
-        await session.execute(delete(DirectPartner).where(DirectPartner.agreement_id == agreement.id))
+        await session.execute(
+            delete(DirectPartner).where(DirectPartner.agreement_id == agreement.id)
+        )
         session.add_all(DirectPartner(agreement_id=agreement.id, party_id=p) for p in partner_ids)
     await session.flush()
     if partner_ids is None:
@@ -256,7 +267,9 @@ async def add_direct_partner(
     if party_id not in kinds:
         raise ValidationFailed(["body", "party_id"], f"no party with id {party_id}")
     if party_id in agreement.party_ids:
-        raise ValidationFailed(["body", "party_id"], "a party of the agreement is not its direct partner")
+        raise ValidationFailed(
+            ["body", "party_id"], "a party of the agreement is not its direct partner"
+        )
     if kinds[party_id] != "community_group":
         raise ValidationFailed(["body", "party_id"], "direct partners are community groups")
     already = await session.get(DirectPartner, (agreement.id, party_id))

@@ -74,7 +74,9 @@ def day_spans(
     if cursor < day_end:
         spans.append((cursor, day_end, CLOSED))
     if not recess:
-        spans.extend((_wall_us(day, s, tz), _wall_us(day, e, tz), RESERVED) for s, e in reserved_windows)
+        spans.extend(
+            (_wall_us(day, s, tz), _wall_us(day, e, tz), RESERVED) for s, e in reserved_windows
+        )
     return tuple(spans)
 
 
@@ -165,7 +167,9 @@ def timeline(
     cal: SiteCalendar, held: Sequence[Held], start: datetime, end: datetime
 ) -> tuple[list[Block], list[Block]]:
     """`timeline_us` in datetimes."""
-    free, busy = timeline_us(cal, [(micros(h.start), micros(h.end)) for h in held], micros(start), micros(end))
+    free, busy = timeline_us(
+        cal, [(micros(h.start), micros(h.end)) for h in held], micros(start), micros(end)
+    )
     return (
         [Block(instant(s), instant(e)) for s, e in free],
         [Block(instant(s), instant(e), REASONS[r]) for s, e, r in busy],

@@ -49,7 +49,9 @@ class FactsCache:
         self._entries.pop(key, None)
         if len(self._entries) >= self._size:
             del self._entries[next(iter(self._entries))]
-        self._entries[key] = dataclasses.replace(found, facts=dataclasses.replace(found.facts, held_us=()))
+        self._entries[key] = dataclasses.replace(
+            found, facts=dataclasses.replace(found.facts, held_us=())
+        )
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -61,6 +63,6 @@ def facts_cache(db: Database) -> FactsCache | None:
         return None
     caches: dict[str, Any] = db.caches
     cache = caches.get("booking_facts")
-    if cache is None:
+    if not isinstance(cache, FactsCache):
         cache = caches["booking_facts"] = FactsCache()
-    return cache  # type: ignore[no-any-return]
+    return cache

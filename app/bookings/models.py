@@ -54,9 +54,11 @@ class Booking(Base):
 
     __tablename__ = "bookings"
     __table_args__ = (
-        CheckConstraint("start < \"end\"", name="start_before_end"),
+        CheckConstraint('start < "end"', name="start_before_end"),
         CheckConstraint("held_start < held_end", name="held_ordered"),
-        CheckConstraint("setup_minutes >= 0 AND cleanup_minutes >= 0", name="setup_cleanup_not_negative"),
+        CheckConstraint(
+            "setup_minutes >= 0 AND cleanup_minutes >= 0", name="setup_cleanup_not_negative"
+        ),
         CheckConstraint("attendance >= 0", name="attendance_not_negative"),
         # Every index costs each booking insert ~20 µs of PostgreSQL CPU: only those a
         # query reads. Availability and conflict checks: one range scan per space.
@@ -67,12 +69,16 @@ class Booking(Base):
         Index("ix_bookings_site_date", "site_id", "local_date"),
         # A series' occurrences; single bookings stay out of it.
         Index(
-            "ix_bookings_series_id", "series_id",
-            postgresql_where=text("series_id IS NOT NULL"), sqlite_where=text("series_id IS NOT NULL"),
+            "ix_bookings_series_id",
+            "series_id",
+            postgresql_where=text("series_id IS NOT NULL"),
+            sqlite_where=text("series_id IS NOT NULL"),
         ),
         # The space, and that `site_id` is the space's site, in one check per insert.
         ForeignKeyConstraint(
-            ["space_id", "site_id"], ["spaces.id", "spaces.site_id"], name="fk_bookings_space_site_spaces"
+            ["space_id", "site_id"],
+            ["spaces.id", "spaces.site_id"],
+            name="fk_bookings_space_site_spaces",
         ),
     )
 
@@ -127,7 +133,8 @@ class BookingEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"))
     series_id: Mapped[int | None] = mapped_column(ForeignKey("booking_series.id"))
-    action: Mapped[str] = mapped_column(String(16))  # created, changed, approved, declined, cancelled
+    # created, changed, approved, declined, cancelled
+    action: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))  # the booking's status after the change
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The actor as authenticated at the time: recorded values, not references (a log

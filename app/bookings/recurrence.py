@@ -31,7 +31,11 @@ def parse_rrule(text: str, first_start: datetime, tz: ZoneInfo) -> rrule:
     if {"COUNT", "UNTIL"} <= parts:
         raise RecurrenceError("COUNT and UNTIL cannot both be given (RFC 5545)")
     interval = next(
-        (p.split("=", 1)[1].strip() for p in body.split(";") if p.split("=", 1)[0].strip().upper() == "INTERVAL"),
+        (
+            p.split("=", 1)[1].strip()
+            for p in body.split(";")
+            if p.split("=", 1)[0].strip().upper() == "INTERVAL"
+        ),
         "1",
     )
     if not (interval.isdigit() and int(interval) >= 1):

@@ -44,7 +44,9 @@ class _Window(RequestModel):
 
 class BookingCreate(_Window):
     space_id: IdRef
-    party_id: IdRef | None = Field(None, description="Defaults to the key's party; admin may book for any")
+    party_id: IdRef | None = Field(
+        None, description="Defaults to the key's party; admin may book for any"
+    )
     purpose: Purpose = ""
     attendance: Attendance = 0
     agreement_id: IdRef | None = Field(None, description="Choose the covering agreement")
@@ -125,7 +127,14 @@ class BookingEventRead(ResponseModel):
 class SeriesCreate(_Window):
     space_id: IdRef
     party_id: IdRef | None = None
-    rrule: Annotated[str, Field(min_length=1, max_length=500, examples=["FREQ=WEEKLY;BYDAY=TU,TH;UNTIL=20270301T000000Z"])]
+    rrule: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=500,
+            examples=["FREQ=WEEKLY;BYDAY=TU,TH;UNTIL=20270301T000000Z"],
+        ),
+    ]
     exdates: Annotated[list[Instant], Field(max_length=500)] = []
     purpose: Purpose = ""
     attendance: Attendance = 0

@@ -56,14 +56,20 @@ class BookingWriter:
                 sent = first_arrivals([b for b, _ in batch])
                 try:
                     async with self._db.runner(write=True) as runner:
-                        written_ids = await repo.insert_bookings(runner, [batch[i][0] for i in sent])
+                        written_ids = await repo.insert_bookings(
+                            runner, [batch[i][0] for i in sent]
+                        )
                     made: list[int | None] = [None] * len(batch)
                     for i, booking_id in zip(sent, written_ids, strict=True):
                         made[i] = booking_id
                 except Exception:
                     # Nothing of the batch was written (one statement): each booking
                     # takes the full path, which reports its own error if it has one.
-                    log.warning("a batch of %d bookings failed; each takes the full path", len(batch), exc_info=True)
+                    log.warning(
+                        "a batch of %d bookings failed; each takes the full path",
+                        len(batch),
+                        exc_info=True,
+                    )
                     made = [None] * len(batch)
                 for (_, written), booking_id in zip(batch, made, strict=True):
                     if not written.done():  # its request may have been cancelled
@@ -102,6 +108,6 @@ def booking_writer(db: Database) -> BookingWriter:
     """The worker's writer for `db` (PostgreSQL: kept facts only exist there)."""
     caches: dict[str, Any] = db.caches
     writer = caches.get("booking_writer")
-    if writer is None:
+    if not isinstance(writer, BookingWriter):
         writer = caches["booking_writer"] = BookingWriter(db)
-    return writer  # type: ignore[no-any-return]
+    return writer

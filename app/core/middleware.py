@@ -39,7 +39,7 @@ class RequestContextMiddleware:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.access_log = access_log
-        # Hot routes called straight (`openapi.FastLane`), by method and exact path.
+        # Hot routes called straight (`hot.FastLane`), by method and exact path.
         self.lanes = lanes or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -76,7 +76,11 @@ class RequestContextMiddleware:
                     await self._too_large(send_with_id, rid_str)
                     return
                 receive = _replay(body, receive)
-            lane = self.lanes.get((scope["method"], scope["path"])) if not scope.get("root_path") else None
+            lane = (
+                self.lanes.get((scope["method"], scope["path"]))
+                if not scope.get("root_path")
+                else None
+            )
             await (lane or self.app)(scope, receive, send_with_id)
         except Exception as exc:
             if status_holder[0]:  # the response has begun; nothing more can be said

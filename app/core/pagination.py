@@ -11,6 +11,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import Query
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, tuple_
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.core.errors import ValidationFailed
@@ -27,7 +28,9 @@ CursorQuery = Annotated[
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at the end")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end"
+    )
 
 
 def encode_cursor(values: Sequence[Any]) -> str:
@@ -48,7 +51,7 @@ def decode_cursor(cursor: str, arity: int) -> list[Any]:
 
 def keyset(
     stmt: Select[Any],
-    order: Sequence[ColumnElement[Any]],
+    order: Sequence[ColumnElement[Any] | QueryableAttribute[Any]],
     cursor: str | None,
     limit: int,
     parse: Sequence[Any] | None = None,
@@ -61,7 +64,9 @@ def keyset(
             try:
                 values = [p(v) for p, v in zip(parse, values, strict=True)]
             except (TypeError, ValueError):
-                raise ValidationFailed(["query", "cursor"], "not a cursor this list returned") from None
+                raise ValidationFailed(
+                    ["query", "cursor"], "not a cursor this list returned"
+                ) from None
         stmt = stmt.where(tuple_(*order) > tuple_(*values))
     return stmt.order_by(*order).limit(limit + 1)
 

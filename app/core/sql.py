@@ -19,6 +19,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
 
 Row = Sequence[Any]
 Processor = Callable[[Any], Any]
@@ -36,6 +37,7 @@ class Compiled:
 
     @classmethod
     def of(cls, stmt: Executable, dialect: Dialect) -> Compiled:
+        assert isinstance(stmt, ClauseElement)  # every statement is; `Executable` says less
         compiled = stmt.compile(dialect=dialect)
         assert isinstance(compiled, SQLCompiler)
         if any(b.expanding for b in compiled.binds.values()):
@@ -45,7 +47,12 @@ class Compiled:
             # context, which hot statements bypass: they must give every value.
             raise ValueError("hot statements must set every column that has a Python-side default")
         names = tuple(compiled.positiontup or ())
-        bind_procs = compiled._bind_processors
+        binds: list[Processor | None] = []
+        for name in names:
+            proc = compiled._bind_processors.get(name)
+            if isinstance(proc, Sequence):  # one processor per element of a tuple value
+                raise ValueError("hot statements take no tuple parameters")
+            binds.append(proc)
         results = tuple(
             c.type._cached_result_processor(dialect, None) for c in compiled._result_columns
         )
@@ -54,7 +61,7 @@ class Compiled:
             names=names,
             # Literals in the statement ('confirmed', say) are bound parameters too.
             defaults={n: b.value for n, b in compiled.binds.items() if not b.required},
-            binds=tuple(bind_procs.get(n) for n in names),
+            binds=tuple(binds),
             results=results if any(results) else None,
         )
 
@@ -69,7 +76,9 @@ class Compiled:
     def row(self, record: Row) -> Row:
         if self.results is None:
             return record
-        return tuple(v if p is None or v is None else p(v) for p, v in zip(self.results, record, strict=True))
+        return tuple(
+            v if p is None or v is None else p(v) for p, v in zip(self.results, record, strict=True)
+        )
 
 
 class Hot:
@@ -87,7 +96,9 @@ class Hot:
         stmt = self._statements.get(dialect_name)
         if stmt is None:
             build = self._build
-            stmt = self._statements[dialect_name] = build if isinstance(build, Executable) else build(dialect_name)
+            stmt = self._statements[dialect_name] = (
+                build if isinstance(build, Executable) else build(dialect_name)
+            )
         return stmt
 
     def compiled(self, dialect: Dialect) -> Compiled:
@@ -117,7 +128,7 @@ class SessionRunner:
         self.dialect_name = session.get_bind().dialect.name
 
     async def first(self, hot: Hot, params: dict[str, Any]) -> Row | None:
-        return (await self.session.execute(hot.statement(self.dialect_name), params)).first()  # type: ignore[return-value]
+        return (await self.session.execute(hot.statement(self.dialect_name), params)).first()
 
     async def all(self, hot: Hot, params: dict[str, Any]) -> list[Row]:
         return list((await self.session.execute(hot.statement(self.dialect_name), params)).all())
@@ -132,7 +143,9 @@ class DriverRunner:
 
     dialect_name = "postgresql"
 
-    def __init__(self, conn: Any, dialect: Dialect, listeners: Sequence[Callable[[str], None]] = ()) -> None:
+    def __init__(
+        self, conn: Any, dialect: Dialect, listeners: Sequence[Callable[[str], None]] = ()
+    ) -> None:
         self.conn = conn
         self.dialect = dialect
         self.listeners = listeners

@@ -4,7 +4,7 @@ times in a site's IANA zone; instants are aware and stored in UTC."""
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Annotated, Literal
@@ -13,8 +13,8 @@ from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 
 from app.core import clock
 
-WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_TIMEZONE = "America/Los_Angeles"
 MINUTES_PER_DAY = 24 * 60
 
@@ -70,7 +70,11 @@ LocalDate = Annotated[
 def parse_hhmm(text: str, *, is_end: bool) -> int:
     """'HH:MM' -> minutes after midnight; '24:00' only as an end."""
     # isascii: str.isdigit() also accepts other scripts' digits ("０８").
-    if len(text) != 5 or text[2] != ":" or not (text.isascii() and text[:2].isdigit() and text[3:].isdigit()):
+    if (
+        len(text) != 5
+        or text[2] != ":"
+        or not (text.isascii() and text[:2].isdigit() and text[3:].isdigit())
+    ):
         raise ValueError(f"{text!r} is not HH:MM")
     hours, minutes = int(text[:2]), int(text[3:])
     if hours == 24 and minutes == 0:
@@ -118,9 +122,12 @@ WeeklyHoursIn = Annotated[
 
 # Weekly hours as rules use them: index 0 = Monday, windows in minutes.
 WeeklyMinutes = tuple[tuple[tuple[int, int], ...], ...]
+# Weekly hours as given: weekday -> ["HH:MM", "HH:MM"] windows, the weekdays checked
+# (`WeeklyHoursIn`) or not (stored JSON).
+WeeklyWindows = Mapping[Weekday, Sequence[Sequence[str]]] | Mapping[str, Sequence[Sequence[str]]]
 
 
-def weekly_minutes(hours: dict[str, list[list[str]] | list[tuple[str, str]]]) -> WeeklyMinutes:
+def weekly_minutes(hours: WeeklyWindows) -> WeeklyMinutes:
     return tuple(
         tuple(
             (parse_hhmm(s, is_end=False), parse_hhmm(e, is_end=True))
@@ -130,7 +137,7 @@ def weekly_minutes(hours: dict[str, list[list[str]] | list[tuple[str, str]]]) ->
     )
 
 
-def normalize_weekly(hours: dict[str, list[tuple[str, str]]]) -> dict[str, list[list[str]]]:
+def normalize_weekly(hours: WeeklyWindows) -> dict[str, list[list[str]]]:
     """The stored JSON form: weekdays in order, windows sorted, empty days dropped."""
     return {day: [list(w) for w in hours[day]] for day in WEEKDAYS if hours.get(day)}
 

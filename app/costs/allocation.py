@@ -41,7 +41,9 @@ def day_spans(
 
 
 @lru_cache(maxsize=8192)
-def midnight_shift_edges(day: date, tz: ZoneInfo, custodial_hours: WeeklyMinutes) -> tuple[int, ...]:
+def midnight_shift_edges(
+    day: date, tz: ZoneInfo, custodial_hours: WeeklyMinutes
+) -> tuple[int, ...]:
     """A shift ending at 24:00 the day before, or starting at 00:00 the day after, meets
     this date at its midnights: coverage continuing it is not a call-out."""
     edges = []
@@ -56,7 +58,10 @@ def midnight_shift_edges(day: date, tz: ZoneInfo, custodial_hours: WeeklyMinutes
 @lru_cache(maxsize=8192)
 def custodial_windows(day: date, tz: ZoneInfo, custodial_hours: WeeklyMinutes) -> tuple[Span, ...]:
     """The date's scheduled custodial windows, merged, in minutes from local midnight."""
-    windows = [(wall_to_utc(day, s, tz), wall_to_utc(day, e, tz)) for s, e in custodial_hours[day.weekday()]]
+    windows = [
+        (wall_to_utc(day, s, tz), wall_to_utc(day, e, tz))
+        for s, e in custodial_hours[day.weekday()]
+    ]
     return tuple(merge(day_spans(day, tz, windows)))
 
 

@@ -70,7 +70,9 @@ def bill_site_date(
     day before ends its shift at 24:00 or the day after starts one at 00:00."""
     scheduled = merge(custodial)
     edges = {s for s, _ in scheduled} | {e for _, e in scheduled} | set(shift_edges)
-    minimum = min_callout_minutes if callable(min_callout_minutes) else (lambda _: min_callout_minutes)
+    minimum = (
+        min_callout_minutes if callable(min_callout_minutes) else (lambda _: min_callout_minutes)
+    )
     beyond = 0
     billed = 0
     for s, e in subtract(merge(coverage), scheduled):

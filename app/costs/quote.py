@@ -58,7 +58,9 @@ def standalone_quote(
         billed += bill.billed_minutes
         cost += cost_of_minutes(bill.billed_minutes, custodial_rate_cents_per_hour)
     return QuoteFigures(
-        rental_fee_waived_cents=cost_of_minutes(minutes_of(end - start), standard_rate_cents_per_hour),
+        rental_fee_waived_cents=cost_of_minutes(
+            minutes_of(end - start), standard_rate_cents_per_hour
+        ),
         custodial_minutes=billed,
         custodial_cost_cents=cost,
         cost_shares_cents=split_by_shares(cost, shares),

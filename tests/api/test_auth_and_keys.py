@@ -46,7 +46,10 @@ async def test_a_malformed_authorization_header_is_unauthenticated(client, autho
 
 @pytest.mark.parametrize(
     "secret",
-    ["nope", "ju_", "ju_0123456789abcdef_", "ju_0123456789abcdef_" + "x" * 43, "ju_" + "a" * 500 + "_x"],
+    [
+        "nope", "ju_", "ju_0123456789abcdef_", "ju_0123456789abcdef_" + "x" * 43,
+        "ju_" + "a" * 500 + "_x",
+    ],
 )
 async def test_an_unknown_key_is_unauthenticated(client, secret):
     r = await client.get("/v1/parties", headers=bearer(secret))
@@ -79,7 +82,8 @@ async def test_a_keyless_write_is_unauthenticated_whatever_its_body(client, db):
 async def test_an_admin_creates_a_key_that_acts_for_a_party_in_a_role(client):
     party = await make_party(client, "community_group")
     r = await client.post(
-        "/v1/api-keys", json={"party_id": party["id"], "role": "partner", "name": "Boys & Girls Club"},
+        "/v1/api-keys",
+        json={"party_id": party["id"], "role": "partner", "name": "Boys & Girls Club"},
         headers=ADMIN,
     )
     assert r.status_code == 201
@@ -129,7 +133,9 @@ async def test_the_secret_is_not_shown_again_after_creation(client):
 async def test_an_admin_key_may_act_for_no_party(client):
     key = await create_key(client, None, "admin")
     assert key["party_id"] is None
-    r = await client.post("/v1/parties", json={"name": "City", "kind": "city"}, headers=bearer(key["secret"]))
+    r = await client.post(
+        "/v1/parties", json={"name": "City", "kind": "city"}, headers=bearer(key["secret"])
+    )
     assert r.status_code == 201
 
 
@@ -144,7 +150,9 @@ async def test_a_manager_or_partner_key_without_a_party_is_refused(client, db, r
 
 async def test_a_key_for_an_unknown_party_is_refused(client, db):
     before = await row_counts(db)
-    r = await client.post("/v1/api-keys", json={"party_id": 2_000_000_000, "role": "partner"}, headers=ADMIN)
+    r = await client.post(
+        "/v1/api-keys", json={"party_id": 2_000_000_000, "role": "partner"}, headers=ADMIN
+    )
     body = assert_problem(r, 422, "validation-error")
     assert body["errors"][0]["path"] == "body.party_id"
     assert await row_counts(db) == before
@@ -152,7 +160,9 @@ async def test_a_key_for_an_unknown_party_is_refused(client, db):
 
 async def test_an_unknown_role_is_refused(client):
     party = await make_party(client)
-    r = await client.post("/v1/api-keys", json={"party_id": party["id"], "role": "owner"}, headers=ADMIN)
+    r = await client.post(
+        "/v1/api-keys", json={"party_id": party["id"], "role": "owner"}, headers=ADMIN
+    )
     body = assert_problem(r, 422, "validation-error")
     assert body["errors"][0]["path"] == "body.role"
 
@@ -162,7 +172,9 @@ async def test_only_an_admin_creates_keys(client, db, role):
     party = await make_party(client)
     headers = await make_key(client, party["id"], role)
     before = await row_counts(db)
-    r = await client.post("/v1/api-keys", json={"party_id": party["id"], "role": "admin"}, headers=headers)
+    r = await client.post(
+        "/v1/api-keys", json={"party_id": party["id"], "role": "admin"}, headers=headers
+    )
     assert_problem(r, 403, "forbidden")
     assert await row_counts(db) == before
 

@@ -29,7 +29,10 @@ SECRET_DETAIL = "db password is hunter2"
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/nope"), ("GET", "/v1"), ("GET", "/v1/castles"), ("POST", "/v1/castles"), ("GET", "/v1/sites/1/nope")],
+    [
+        ("GET", "/nope"), ("GET", "/v1"), ("GET", "/v1/castles"), ("POST", "/v1/castles"),
+        ("GET", "/v1/sites/1/nope"),
+    ],
 )
 async def test_an_unknown_route_is_a_not_found_problem(client, method, path):
     r = await client.request(method, path, headers=ADMIN)
@@ -40,7 +43,12 @@ async def test_an_unknown_route_is_a_not_found_problem(client, method, path):
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("DELETE", "/v1/sites"), ("PUT", "/v1/parties/1"), ("POST", "/v1/spaces/1"), ("PATCH", "/v1/api-keys/1")],
+    [
+        ("DELETE", "/v1/sites"),
+        ("PUT", "/v1/parties/1"),
+        ("POST", "/v1/spaces/1"),
+        ("PATCH", "/v1/api-keys/1"),
+    ],
 )
 async def test_a_wrong_method_is_a_method_not_allowed_problem(client, method, path):
     r = await client.request(method, path, headers=ADMIN)
@@ -52,10 +60,13 @@ async def test_a_wrong_method_is_a_method_not_allowed_problem(client, method, pa
 
 
 @pytest.mark.parametrize(
-    "content", [b'{"name": "x", "kind": "city"', b"{'name': 'x'}", b"name=x&kind=city", b'{"name": "x",}']
+    "content",
+    [b'{"name": "x", "kind": "city"', b"{'name': 'x'}", b"name=x&kind=city", b'{"name": "x",}'],
 )
 async def test_malformed_json_is_a_validation_error(client, db, content):
-    r = await client.post("/v1/parties", content=content, headers={**ADMIN, "content-type": "application/json"})
+    r = await client.post(
+        "/v1/parties", content=content, headers={**ADMIN, "content-type": "application/json"}
+    )
     body = assert_problem(r, 422, "validation-error")
     assert error_paths(body) == ["body"]
     assert (await row_counts(db))["parties"] == 0
@@ -79,7 +90,9 @@ async def test_a_validation_error_names_every_bad_field(client):
 
 async def test_a_body_over_the_limit_is_payload_too_large(client, db):
     big = json.dumps({"name": "x" * (ONE_MIB + 1), "kind": "city"}).encode()
-    r = await client.post("/v1/parties", content=big, headers={**ADMIN, "content-type": "application/json"})
+    r = await client.post(
+        "/v1/parties", content=big, headers={**ADMIN, "content-type": "application/json"}
+    )
     assert_problem(r, 413, "payload-too-large")
     assert (await row_counts(db))["parties"] == 0
 
@@ -91,7 +104,9 @@ async def test_a_chunked_body_over_the_limit_is_payload_too_large(client, db):
             yield b"x" * 65_536
         yield b'", "kind": "city"}'
 
-    r = await client.post("/v1/parties", content=chunks(), headers={**ADMIN, "content-type": "application/json"})
+    r = await client.post(
+        "/v1/parties", content=chunks(), headers={**ADMIN, "content-type": "application/json"}
+    )
     assert_problem(r, 413, "payload-too-large")
     assert (await row_counts(db))["parties"] == 0
 
@@ -101,7 +116,9 @@ async def test_a_chunked_body_under_the_limit_is_read_whole(client):
         yield b'{"name": "Chunked '
         yield b'Charter", "kind": "charter_school"}'
 
-    r = await client.post("/v1/parties", content=chunks(), headers={**ADMIN, "content-type": "application/json"})
+    r = await client.post(
+        "/v1/parties", content=chunks(), headers={**ADMIN, "content-type": "application/json"}
+    )
     assert r.status_code == 201, r.text
     assert r.json()["name"] == "Chunked Charter"
 
@@ -109,7 +126,9 @@ async def test_a_chunked_body_under_the_limit_is_read_whole(client):
 async def test_a_body_just_under_the_limit_is_not_refused_for_its_size(client):
     body = json.dumps({"name": "x", "kind": "city", "pad": "y" * (ONE_MIB - 100)}).encode()
     assert len(body) <= ONE_MIB
-    r = await client.post("/v1/parties", content=body, headers={**ADMIN, "content-type": "application/json"})
+    r = await client.post(
+        "/v1/parties", content=body, headers={**ADMIN, "content-type": "application/json"}
+    )
     assert_problem(r, 422, "validation-error")  # refused for the unknown field, not the size
 
 
@@ -118,11 +137,19 @@ async def test_a_body_just_under_the_limit_is_not_refused_for_its_size(client):
 
 @pytest.mark.parametrize(
     "raw_id",
-    ["abc", "0", "-1", "1.5", "1e3", "99999999999999999999", "2147483648", "%00", "%20", "١", "9" * 100, "01x"],
+    [
+        "abc", "0", "-1", "1.5", "1e3", "99999999999999999999", "2147483648", "%00", "%20", "١",
+        "9" * 100, "01x",
+    ],
 )
 async def test_an_id_that_is_not_ours_is_not_found(client, raw_id):
     site = await make_site(client, (await make_party(client))["id"])
-    for collection in ("/v1/sites/", "/v1/spaces/", f"/v1/sites/{site['id']}/calendar-exceptions/", "/v1/parties/"):
+    for collection in (
+        "/v1/sites/",
+        "/v1/spaces/",
+        f"/v1/sites/{site['id']}/calendar-exceptions/",
+        "/v1/parties/",
+    ):
         r = await client.get(collection + raw_id, headers=ADMIN)
         assert_problem(r, 404, "not-found")
 
@@ -181,7 +208,9 @@ def error_log() -> Iterator[io.StringIO]:
 async def test_an_unexpected_error_is_logged_with_its_request_id(failing_client, error_log):
     await failing_client.get("/boom", headers={"x-request-id": "req-logged"})
     lines = [json.loads(line) for line in error_log.getvalue().splitlines()]
-    assert any(line["request_id"] == "req-logged" and "hunter2" in line.get("exc", "") for line in lines), lines
+    assert any(
+        line["request_id"] == "req-logged" and "hunter2" in line.get("exc", "") for line in lines
+    ), lines
 
 
 async def test_an_unexpected_error_writes_nothing(failing_client, db):

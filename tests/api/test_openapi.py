@@ -39,24 +39,27 @@ def needs_key(op: dict[str, Any]) -> bool:
 async def test_the_document_declares_the_bearer_api_key_scheme(document):
     schemes = document["components"]["securitySchemes"]
     assert schemes, "no security scheme"
-    bearer = [s for s in schemes.values() if s["type"] == "http" and s["scheme"].lower() == "bearer"]
+    bearer = [
+        s for s in schemes.values() if s["type"] == "http" and s["scheme"].lower() == "bearer"
+    ]
     assert len(bearer) == 1
 
 
 async def test_the_document_lists_the_catalog_operations(document):
     ops = {(m, p) for m, p, _ in operations(document)}
     for expected in [
-        ("POST", "/v1/api-keys"), ("DELETE", "/v1/api-keys/{key_id}"),
-        ("GET", "/v1/parties"), ("POST", "/v1/parties"), ("GET", "/v1/parties/{party_id}"),
+        ("POST", "/v1/api-keys"), ("DELETE", "/v1/api-keys/{key_id}"), ("GET", "/v1/parties"),
+        ("POST", "/v1/parties"), ("GET", "/v1/parties/{party_id}"),
         ("PATCH", "/v1/parties/{party_id}"), ("GET", "/v1/sites"), ("POST", "/v1/sites"),
         ("GET", "/v1/sites/{site_id}"), ("PATCH", "/v1/sites/{site_id}"),
         ("GET", "/v1/sites/{site_id}/spaces"), ("POST", "/v1/sites/{site_id}/spaces"),
         ("GET", "/v1/spaces"), ("GET", "/v1/spaces/{space_id}"), ("PATCH", "/v1/spaces/{space_id}"),
-        ("GET", "/v1/sites/{site_id}/calendar-exceptions"), ("POST", "/v1/sites/{site_id}/calendar-exceptions"),
+        ("GET", "/v1/sites/{site_id}/calendar-exceptions"),
+        ("POST", "/v1/sites/{site_id}/calendar-exceptions"),
         ("GET", "/v1/sites/{site_id}/calendar-exceptions/{exception_id}"),
         ("PATCH", "/v1/sites/{site_id}/calendar-exceptions/{exception_id}"),
-        ("DELETE", "/v1/sites/{site_id}/calendar-exceptions/{exception_id}"),
-        ("GET", "/healthz"), ("GET", "/readyz"),
+        ("DELETE", "/v1/sites/{site_id}/calendar-exceptions/{exception_id}"), ("GET", "/healthz"),
+        ("GET", "/readyz"),
     ]:
         assert expected in ops, expected
 
@@ -123,7 +126,9 @@ async def test_the_declared_security_is_the_enforced_security(client, document):
     documented as keyless does not."""
     for method, path, op in operations(document):
         url = re.sub(r"\{[^}]+\}", "1", path)
-        r = await client.request(method, url, json={} if method in ("POST", "PUT", "PATCH") else None)
+        r = await client.request(
+            method, url, json={} if method in ("POST", "PUT", "PATCH") else None
+        )
         assert r.status_code != 500, (method, path, r.text)
         if needs_key(op):
             assert r.status_code == 401, (method, path, r.status_code)

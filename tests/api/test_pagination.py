@@ -12,7 +12,8 @@ from tests.conftest import ADMIN
 from tests.factories import make_party, make_site, make_space
 
 LISTS = [
-    "/v1/parties", "/v1/sites", "/v1/spaces", "/v1/sites/{site}/spaces", "/v1/sites/{site}/calendar-exceptions",
+    "/v1/parties", "/v1/sites", "/v1/spaces", "/v1/sites/{site}/spaces",
+    "/v1/sites/{site}/calendar-exceptions",
 ]
 
 
@@ -50,7 +51,9 @@ async def test_a_filtered_walk_keeps_its_filter_across_pages(client):
     for n in range(5):
         await make_party(client, "city", name=f"City {n}")
         groups.append(await make_party(client, "community_group", name=f"Group {n}"))
-    walked = await list_all(client, "/v1/parties", headers=ADMIN, params={"kind": "community_group", "limit": 2})
+    walked = await list_all(
+        client, "/v1/parties", headers=ADMIN, params={"kind": "community_group", "limit": 2}
+    )
     assert walked == groups
 
 
@@ -58,7 +61,11 @@ async def test_the_last_full_page_has_no_next_cursor(client):
     for n in range(4):
         await make_party(client, name=f"Party {n}")
     first = (await client.get("/v1/parties", params={"limit": 2}, headers=ADMIN)).json()
-    second = (await client.get("/v1/parties", params={"limit": 2, "cursor": first["next_cursor"]}, headers=ADMIN)).json()
+    second = (
+        await client.get(
+            "/v1/parties", params={"limit": 2, "cursor": first["next_cursor"]}, headers=ADMIN
+        )
+    ).json()
     assert len(second["items"]) == 2
     assert second["next_cursor"] is None
 
@@ -111,7 +118,9 @@ BAD_LIMITS = ["0", "201", "-1", "abc", "1.5", "99999999999999999999"]
     [*(pytest.param("limit", v, id=f"limit-{v}") for v in BAD_LIMITS),
      *(pytest.param("cursor", *c.values, id=f"cursor-{c.id}") for c in GARBAGE_CURSORS)],
 )
-async def test_a_limit_outside_1_to_200_or_a_cursor_not_ours_is_refused_by_every_list(client, param, value):
+async def test_a_limit_outside_1_to_200_or_a_cursor_not_ours_is_refused_by_every_list(
+    client, param, value
+):
     site = await a_site(client)
     for path in LISTS:
         r = await client.get(path.format(site=site["id"]), params={param: value}, headers=ADMIN)
@@ -124,7 +133,9 @@ async def test_calendar_pages_order_by_start_date_then_id(client):
     path = f"/v1/sites/{site['id']}/calendar-exceptions"
     made = []
     for start in ("2027-05-01", "2027-01-01", "2027-05-01", "2027-03-01", "2027-01-01"):
-        r = await client.post(path, json={"kind": "closure", "start_date": start, "end_date": start}, headers=ADMIN)
+        r = await client.post(
+            path, json={"kind": "closure", "start_date": start, "end_date": start}, headers=ADMIN
+        )
         made.append(r.json())
     expected = sorted(made, key=lambda e: (e["start_date"], e["id"]))
     assert await list_all(client, path, params={"limit": 2}) == expected
@@ -132,6 +143,8 @@ async def test_calendar_pages_order_by_start_date_then_id(client):
 
 async def test_space_pages_walk_every_space_once(client):
     site = await a_site(client)
-    spaces = [await make_space(client, site["id"], name=f"Room {n}", kind="classroom") for n in range(5)]
+    spaces = [
+        await make_space(client, site["id"], name=f"Room {n}", kind="classroom") for n in range(5)
+    ]
     assert await list_all(client, "/v1/spaces", params={"limit": 2}) == spaces
     assert await list_all(client, f"/v1/sites/{site['id']}/spaces", params={"limit": 4}) == spaces

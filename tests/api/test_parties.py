@@ -21,7 +21,9 @@ async def test_an_admin_creates_a_party_of_each_kind(client, kind):
 
 
 async def test_a_created_party_reads_back_at_its_location(client):
-    r = await client.post("/v1/parties", json={"name": "City of Sacramento", "kind": "city"}, headers=ADMIN)
+    r = await client.post(
+        "/v1/parties", json={"name": "City of Sacramento", "kind": "city"}, headers=ADMIN
+    )
     read = await client.get(r.headers["location"], headers=ADMIN)
     assert read.status_code == 200
     assert read.json() == r.json()
@@ -59,7 +61,9 @@ async def test_parties_filter_by_kind(client):
     district = await make_party(client, "school_district")
     group = await make_party(client, "community_group")
     assert await list_all(client, "/v1/parties", headers=ADMIN, params={"kind": "city"}) == [city]
-    assert await list_all(client, "/v1/parties", headers=ADMIN, params={"kind": "community_group"}) == [group]
+    assert await list_all(
+        client, "/v1/parties", headers=ADMIN, params={"kind": "community_group"}
+    ) == [group]
     assert await list_all(client, "/v1/parties", headers=ADMIN) == [city, district, group]
 
 
@@ -68,12 +72,15 @@ async def test_an_admin_renames_a_party(client):
     r = await client.patch(f"/v1/parties/{party['id']}", json={"name": "New name"}, headers=ADMIN)
     assert r.status_code == 200
     assert r.json() == {**party, "name": "New name"}
-    assert (await client.get(f"/v1/parties/{party['id']}", headers=ADMIN)).json()["name"] == "New name"
+    read = await client.get(f"/v1/parties/{party['id']}", headers=ADMIN)
+    assert read.json()["name"] == "New name"
 
 
 async def test_an_admin_changes_a_partys_kind(client):
     party = await make_party(client, "community_group")
-    r = await client.patch(f"/v1/parties/{party['id']}", json={"kind": "charter_school"}, headers=ADMIN)
+    r = await client.patch(
+        f"/v1/parties/{party['id']}", json={"kind": "charter_school"}, headers=ADMIN
+    )
     assert r.json()["kind"] == "charter_school"
 
 

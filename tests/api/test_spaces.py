@@ -17,7 +17,12 @@ SPACE_KINDS = (
 async def test_an_admin_adds_a_space_to_a_site(client):
     district = await make_party(client)
     site = await make_site(client, district["id"])
-    body = {"name": "Main gym", "kind": "gym", "capacity": 300, "standard_rental_rate_cents_per_hour": 9000}
+    body = {
+        "name": "Main gym",
+        "kind": "gym",
+        "capacity": 300,
+        "standard_rental_rate_cents_per_hour": 9000,
+    }
     r = await client.post(f"/v1/sites/{site['id']}/spaces", json=body, headers=ADMIN)
     assert r.status_code == 201
     space = r.json()
@@ -30,7 +35,8 @@ async def test_a_space_without_a_rental_rate_has_none(client):
     district = await make_party(client)
     site = await make_site(client, district["id"])
     r = await client.post(
-        f"/v1/sites/{site['id']}/spaces", json={"name": "Room 12", "kind": "classroom", "capacity": 30},
+        f"/v1/sites/{site['id']}/spaces",
+        json={"name": "Room 12", "kind": "classroom", "capacity": 30},
         headers=ADMIN,
     )
     assert r.json()["standard_rental_rate_cents_per_hour"] == 0
@@ -46,8 +52,9 @@ async def test_every_space_kind_of_the_contract_is_accepted(client, kind):
 @pytest.mark.parametrize(
     ("field", "value"),
     [
-        ("capacity", -1), ("capacity", 12.5), ("capacity", "200"), ("capacity", True), ("capacity", 10**30),
-        ("standard_rental_rate_cents_per_hour", -1), ("standard_rental_rate_cents_per_hour", 12.5),
+        ("capacity", -1), ("capacity", 12.5), ("capacity", "200"), ("capacity", True),
+        ("capacity", 10**30), ("standard_rental_rate_cents_per_hour", -1),
+        ("standard_rental_rate_cents_per_hour", 12.5),
         ("standard_rental_rate_cents_per_hour", 7500.0), ("kind", "ballroom"), ("name", ""),
     ],
 )
@@ -63,7 +70,9 @@ async def test_a_bad_space_field_is_refused(client, db, field, value):
 
 async def test_a_space_on_an_unknown_site_is_not_found(client, db):
     r = await client.post(
-        "/v1/sites/987654321/spaces", json={"name": "Gym", "kind": "gym", "capacity": 1}, headers=ADMIN
+        "/v1/sites/987654321/spaces",
+        json={"name": "Gym", "kind": "gym", "capacity": 1},
+        headers=ADMIN,
     )
     assert_problem(r, 404, "not-found")
     assert (await row_counts(db))["spaces"] == 0
@@ -82,7 +91,8 @@ async def test_a_sites_spaces_are_listed_under_it(client):
     pool = await make_space(client, second["id"], name="Pool", kind="pool")
 
     assert await list_all(client, f"/v1/sites/{first['id']}/spaces") == [gym, field]
-    assert await list_all(client, f"/v1/sites/{first['id']}/spaces", params={"kind": "field"}) == [field]
+    fields = await list_all(client, f"/v1/sites/{first['id']}/spaces", params={"kind": "field"})
+    assert fields == [field]
     assert await list_all(client, "/v1/spaces") == [gym, field, pool]
     assert await list_all(client, "/v1/spaces", params={"site_id": second["id"]}) == [pool]
     assert await list_all(client, "/v1/spaces", params={"kind": "gym"}) == [gym]
@@ -116,7 +126,8 @@ async def test_the_owners_manager_adds_and_changes_spaces(client):
     site = await make_site(client, district["id"])
     manager = await make_key(client, district["id"], "manager")
     r = await client.post(
-        f"/v1/sites/{site['id']}/spaces", json={"name": "Library", "kind": "library", "capacity": 40},
+        f"/v1/sites/{site['id']}/spaces",
+        json={"name": "Library", "kind": "library", "capacity": 40},
         headers=manager,
     )
     assert r.status_code == 201
@@ -130,7 +141,9 @@ async def test_a_manager_cannot_add_a_space_to_another_partys_site(client, db):
     site = await make_site(client, district["id"])
     manager = await make_key(client, other["id"], "manager")
     r = await client.post(
-        f"/v1/sites/{site['id']}/spaces", json={"name": "Annex", "kind": "other", "capacity": 1}, headers=manager
+        f"/v1/sites/{site['id']}/spaces",
+        json={"name": "Annex", "kind": "other", "capacity": 1},
+        headers=manager,
     )
     assert_problem(r, 403, "forbidden")
     assert (await row_counts(db))["spaces"] == 0
@@ -151,7 +164,9 @@ async def test_only_the_owners_manager_changes_a_space(client, role, own):
 async def test_adding_a_space_needs_a_key(client, db):
     district = await make_party(client)
     site = await make_site(client, district["id"])
-    r = await client.post(f"/v1/sites/{site['id']}/spaces", json={"name": "Gym", "kind": "gym", "capacity": 1})
+    r = await client.post(
+        f"/v1/sites/{site['id']}/spaces", json={"name": "Gym", "kind": "gym", "capacity": 1}
+    )
     assert_problem(r, 401, "unauthenticated")
     assert (await row_counts(db))["spaces"] == 0
 

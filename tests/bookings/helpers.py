@@ -63,7 +63,9 @@ class World:
     group_key: dict[str, str]
 
 
-async def make_agreement(client: httpx.AsyncClient, party_ids: list[int], **fields: Any) -> dict[str, Any]:
+async def make_agreement(
+    client: httpx.AsyncClient, party_ids: list[int], **fields: Any
+) -> dict[str, Any]:
     body = {
         "kind": "blanket",
         "name": "Blanket joint use agreement",
@@ -83,7 +85,9 @@ async def world(client: httpx.AsyncClient, **agreement_fields: Any) -> World:
     group = await make_party(client, "community_group", "Oak Park Youth Soccer")
     site = await make_site(client, district["id"])
     gym = await make_space(client, site["id"])
-    room = await make_space(client, site["id"], name="Multipurpose room", kind="multipurpose", capacity=120)
+    room = await make_space(
+        client, site["id"], name="Multipurpose room", kind="multipurpose", capacity=120
+    )
     agreement = await make_agreement(
         client, [city["id"], district["id"]], direct_partner_ids=[group["id"]], **agreement_fields
     )
@@ -115,20 +119,28 @@ def booking_body(space_id: int, start: datetime, end: datetime, **fields: Any) -
 # --- requests as a client makes them ---------------------------------------------
 
 
-def evening(space_id: int, day: date, start: str = "18:00", end: str = "20:00", **fields: Any) -> dict[str, Any]:
+def evening(
+    space_id: int, day: date, start: str = "18:00", end: str = "20:00", **fields: Any
+) -> dict[str, Any]:
     """A booking body for site-local wall-clock times on `day`."""
     return booking_body(space_id, local(day, start), local(day, end), **fields)
 
 
-async def book(client: httpx.AsyncClient, headers: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+async def book(
+    client: httpx.AsyncClient, headers: dict[str, str], body: dict[str, Any]
+) -> dict[str, Any]:
     r = await client.post("/v1/bookings", json=body, headers=headers)
     assert r.status_code == 201, r.text
     return r.json()
 
 
-async def new_key(client: httpx.AsyncClient, party_id: int, role: str) -> tuple[dict[str, str], int]:
+async def new_key(
+    client: httpx.AsyncClient, party_id: int, role: str
+) -> tuple[dict[str, str], int]:
     """A key's headers and its id (history names the key that acted)."""
-    r = await client.post("/v1/api-keys", json={"party_id": party_id, "role": role, "name": role}, headers=ADMIN)
+    r = await client.post(
+        "/v1/api-keys", json={"party_id": party_id, "role": role, "name": role}, headers=ADMIN
+    )
     assert r.status_code == 201, r.text
     return bearer(r.json()["secret"]), r.json()["id"]
 

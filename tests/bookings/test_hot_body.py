@@ -26,13 +26,18 @@ async def test_a_bad_booking_body_is_refused_as_the_quote_refuses_it(client, raw
     assert made.status_code == quoted.status_code == 422
     assert made.json()["code"] == "validation-error"
     # The same fields are named; pydantic may word a message differently in JSON mode.
-    assert [e["path"] for e in made.json()["errors"]] == [e["path"] for e in quoted.json()["errors"]]
+    assert [e["path"] for e in made.json()["errors"]] == [
+        e["path"] for e in quoted.json()["errors"]
+    ]
 
 
 async def test_a_rental_fee_in_the_body_is_refused_as_the_quote_refuses_it(client):
     w = await world(client)
     day = next_weekday(1, weeks_ahead=2)
-    body = {**booking_body(w.room["id"], local(day, "19:00"), local(day, "20:00")), "rental_fee_cents": 500}
+    body = {
+        **booking_body(w.room["id"], local(day, "19:00"), local(day, "20:00")),
+        "rental_fee_cents": 500,
+    }
     made = await client.post("/v1/bookings", json=body, headers=w.group_key)
     quoted = await client.post("/v1/bookings/quote", json=body, headers=w.group_key)
     assert made.status_code == 422 and made.json()["code"] == "booking-rules-violated"

@@ -32,7 +32,9 @@ from tests.conftest import PostgresDatabases, _psycopg_dsn, settings_for
 
 
 @pytest.fixture
-async def committed(pg_databases: PostgresDatabases) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
+async def committed(
+    pg_databases: PostgresDatabases,
+) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
     """The app on a database of its own whose requests commit (a second connection
     sees them), and that database's URL."""
     url = pg_databases.create(f"_pipeline_{secrets.token_hex(3)}")
@@ -57,7 +59,8 @@ async def test_a_closure_committed_between_the_facts_read_and_the_insert_refuses
         if not closed:  # another client closes the site after this booking's facts were read
             with psycopg.connect(_psycopg_dsn(url), autocommit=True) as conn:
                 conn.execute(
-                    "INSERT INTO calendar_exceptions (site_id, kind, start_date, end_date, reason, created_at) "
+                    "INSERT INTO calendar_exceptions"
+                    " (site_id, kind, start_date, end_date, reason, created_at) "
                     "VALUES (%s, 'closure', %s, %s, 'a burst pipe', now())",
                     (w.site["id"], day, day),
                 )
@@ -72,18 +75,24 @@ async def test_a_closure_committed_between_the_facts_read_and_the_insert_refuses
     assert listed.json()["items"] == []
 
 
-async def test_a_key_revoked_between_the_facts_read_and_the_insert_books_nothing(committed, monkeypatch):
+async def test_a_key_revoked_between_the_facts_read_and_the_insert_books_nothing(
+    committed, monkeypatch
+):
     client, url = committed
     w = await world(client)
     insert_bookings = repo.insert_bookings
 
     async def revoked_meanwhile(runner: Any, batch: Any) -> list[int | None]:
         with psycopg.connect(_psycopg_dsn(url), autocommit=True) as conn:
-            conn.execute("UPDATE api_keys SET revoked_at = now() WHERE id = %s", (batch[0].guard.key_id,))
+            conn.execute(
+                "UPDATE api_keys SET revoked_at = now() WHERE id = %s", (batch[0].guard.key_id,)
+            )
         return await insert_bookings(runner, batch)
 
     monkeypatch.setattr(repo, "insert_bookings", revoked_meanwhile)
-    r = await client.post("/v1/bookings", json=evening(w.gym["id"], next_weekday(2)), headers=w.group_key)
+    r = await client.post(
+        "/v1/bookings", json=evening(w.gym["id"], next_weekday(2)), headers=w.group_key
+    )
     assert_problem(r, 401, "unauthenticated")
 
 
@@ -105,7 +114,14 @@ def tables_read_by_the_facts_statement() -> set[str]:
 def test_every_table_the_facts_read_is_watched_or_judged_otherwise():
     read = tables_read_by_the_facts_statement()
     assert set(NOT_WATCHED) <= read
-    assert {"spaces", "sites", "calendar_exceptions", "agreements", "agreement_direct_partners", "parties"} <= read
+    assert {
+        "spaces",
+        "sites",
+        "calendar_exceptions",
+        "agreements",
+        "agreement_direct_partners",
+        "parties",
+    } <= read
 
 
 async def test_every_watched_table_has_its_catalog_version_trigger(db, backend):
@@ -158,10 +174,15 @@ def body_of(w: World, a: dict[str, Any]) -> dict[str, Any]:
     start = evening(w.gym["id"], day, "00:00", "00:00")["start"]
     body = evening(getattr(w, a["space"])["id"], day)
     first = instant(start) + timedelta(minutes=15 * a["start"])
-    body["start"], body["end"] = first.isoformat(), (first + timedelta(minutes=a["minutes"])).isoformat()
+    body["start"], body["end"] = (
+        first.isoformat(),
+        (first + timedelta(minutes=a["minutes"])).isoformat(),
+    )
     body.update(setup_minutes=a["setup"], cleanup_minutes=a["cleanup"], attendance=a["attendance"])
     if a["agreement"] != "default":
-        body["agreement_id"] = w.agreement["id"] if a["agreement"] == "named" else w.agreement["id"] + 1000
+        body["agreement_id"] = (
+            w.agreement["id"] if a["agreement"] == "named" else w.agreement["id"] + 1000
+        )
     return body
 
 
@@ -170,7 +191,9 @@ async def partnership(client) -> World:
     return await world(client)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(a=asks)
 async def test_a_quote_answers_what_booking_it_would(client, db, partnership, a):
     w = partnership

@@ -39,7 +39,8 @@ def counted(db: Database) -> Iterator[list[str]]:
 async def _hot_path_counts(client: httpx.AsyncClient, db: Database, w, day) -> dict[str, int]:  # type: ignore[no-untyped-def]
     counts = {}
     made: list[int] = []
-    db.caches.clear()  # the first booking reads the facts, the second books on them kept (PostgreSQL)
+    # The first booking reads the facts, the second books on them kept (PostgreSQL).
+    db.caches.clear()
     for name, hour in (("post", "19:00"), ("post with kept facts", "20:00")):
         body = booking_body(w.room["id"], local(day, hour), local(day, hour) + timedelta(hours=1))
         with counted(db) as s:
@@ -50,9 +51,14 @@ async def _hot_path_counts(client: httpx.AsyncClient, db: Database, w, day) -> d
     with counted(db) as s:
         assert (await client.get(f"/v1/bookings/{made[0]}", headers=w.group_key)).status_code == 200
     counts["get"] = len(s)
-    week = {"from": local(day, "00:00").isoformat(), "to": (local(day, "00:00") + timedelta(days=7)).isoformat()}
+    week = {
+        "from": local(day, "00:00").isoformat(),
+        "to": (local(day, "00:00") + timedelta(days=7)).isoformat(),
+    }
     with counted(db) as s:
-        assert (await client.get(f"/v1/spaces/{w.gym['id']}/availability", params=week)).status_code == 200
+        assert (
+            await client.get(f"/v1/spaces/{w.gym['id']}/availability", params=week)
+        ).status_code == 200
     counts["availability"] = len(s)
     for booking_id in made:
         cancel = await client.post(f"/v1/bookings/{booking_id}/cancel", headers=w.group_key)
@@ -64,8 +70,14 @@ async def test_hot_paths_make_the_same_number_of_statements_with_300_more_bookin
     w = await world(client, terms={"max_series_days": 365})
     day = next_weekday(1, weeks_ahead=3)
     before = await _hot_path_counts(client, db, w, day)
-    series = booking_body(w.gym["id"], local(day - timedelta(days=5), "18:00"), local(day - timedelta(days=5), "21:00"))
-    r = await client.post("/v1/booking-series", json={**series, "rrule": WEEKLY_YEAR}, headers=w.group_key)
+    series = booking_body(
+        w.gym["id"],
+        local(day - timedelta(days=5), "18:00"),
+        local(day - timedelta(days=5), "21:00"),
+    )
+    r = await client.post(
+        "/v1/booking-series", json={**series, "rrule": WEEKLY_YEAR}, headers=w.group_key
+    )
     assert r.status_code == 201, r.text
     assert len(r.json()["booking_ids"]) == 300
     after = await _hot_path_counts(client, db, w, day)
@@ -81,7 +93,9 @@ async def test_hot_paths_make_the_same_number_of_statements_with_300_more_bookin
         assert before["get"] <= 2 and before["availability"] <= 1
 
 
-async def test_a_500_occurrence_series_is_checked_and_written_in_a_bounded_number_of_statements(client, db):
+async def test_a_500_occurrence_series_is_checked_and_written_in_a_bounded_number_of_statements(
+    client, db
+):
     w = await world(client)
     day = next_weekday(1, weeks_ahead=1)
     body = booking_body(w.gym["id"], local(day, "06:00"), local(day, "06:30"))

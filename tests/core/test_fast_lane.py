@@ -23,7 +23,9 @@ VOLATILE = ("date", "x-request-id", "etag", "location")
 
 
 @pytest.fixture
-async def routed(db: Database, database_urls: dict[str, str], backend: str) -> AsyncIterator[httpx.AsyncClient]:
+async def routed(
+    db: Database, database_urls: dict[str, str], backend: str
+) -> AsyncIterator[httpx.AsyncClient]:
     """The same app without fast lanes: every request goes through FastAPI's routing."""
     app = create_app(settings_for(database_urls[backend]))
     next(m for m in app.user_middleware if "lanes" in m.kwargs).kwargs["lanes"] = {}
@@ -36,7 +38,11 @@ async def routed(db: Database, database_urls: dict[str, str], backend: str) -> A
 def shown(r: httpx.Response) -> tuple[int, dict[str, str], Any]:
     body = r.json()
     if isinstance(body, dict):
-        body = {k: v for k, v in body.items() if k not in ("id", "created_at", "updated_at", "request_id")}
+        body = {
+            k: v
+            for k, v in body.items()
+            if k not in ("id", "created_at", "updated_at", "request_id")
+        }
     return r.status_code, {k: v for k, v in r.headers.items() if k not in VOLATILE}, body
 
 
@@ -66,7 +72,9 @@ async def test_the_fast_lane_answers_as_the_routed_call_does(client, routed):
         fast = await client.post("/v1/bookings", headers=headers, **kw)
         if fast.status_code == 201:
             # The routed call books the next hour: the same answer but for the times.
-            assert (await client.post(f"/v1/bookings/{fast.json()['id']}/cancel", headers=headers)).status_code == 200
+            assert (
+                await client.post(f"/v1/bookings/{fast.json()['id']}/cancel", headers=headers)
+            ).status_code == 200
         slow = await routed.post("/v1/bookings", headers=headers, **kw)
         assert shown(fast) == shown(slow)
         assert fast.headers["x-request-id"] and slow.headers["x-request-id"]
@@ -76,7 +84,9 @@ async def test_the_fast_lane_answers_as_the_routed_call_does(client, routed):
 
 async def test_a_created_booking_from_the_fast_lane_names_its_location(client):
     w = await world(client)
-    r = await client.post("/v1/bookings", json=evening(w.gym["id"], next_weekday(1)), headers=w.group_key)
+    r = await client.post(
+        "/v1/bookings", json=evening(w.gym["id"], next_weekday(1)), headers=w.group_key
+    )
     assert r.status_code == 201, r.text
     assert r.headers["location"] == f"/v1/bookings/{r.json()['id']}"
     assert r.headers["etag"]
@@ -90,8 +100,14 @@ async def test_an_unexpected_error_in_the_fast_lane_is_a_500_problem_with_the_re
 
     monkeypatch.setattr(service, "make_booking", broken)
     r = await client.post(
-        "/v1/bookings", json={"space_id": 1, "start": "2030-01-01T18:00:00Z", "end": "2030-01-01T19:00:00Z",
-                              "purpose": "x", "attendance": 1},
+        "/v1/bookings",
+        json={
+            "space_id": 1,
+            "start": "2030-01-01T18:00:00Z",
+            "end": "2030-01-01T19:00:00Z",
+            "purpose": "x",
+            "attendance": 1,
+        },
         headers={**ADMIN, "x-request-id": "lane-500"},
     )
     body = assert_problem(r, 500, "internal-error")

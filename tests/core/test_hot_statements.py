@@ -23,7 +23,12 @@ def test_an_insert_leaving_a_python_side_default_to_sqlalchemy_is_refused() -> N
 
 
 def test_the_same_insert_inside_a_cte_is_refused_too() -> None:
-    new = insert(Booking.__table__).values(space_id=bindparam("space_id")).returning(Booking.id).cte("new")
+    new = (
+        insert(Booking.__table__)
+        .values(space_id=bindparam("space_id"))
+        .returning(Booking.id)
+        .cte("new")
+    )
     with pytest.raises(ValueError, match="Python-side default"):
         Compiled.of(select(new.c.id), DIALECT)
 
@@ -35,7 +40,9 @@ def test_an_in_list_parameter_is_refused() -> None:
 
 
 def test_literals_of_the_statement_are_bound_without_being_given() -> None:
-    stmt = select(Booking.id).where(Booking.status == "confirmed", Booking.space_id == bindparam("space_id"))
+    stmt = select(Booking.id).where(
+        Booking.status == "confirmed", Booking.space_id == bindparam("space_id")
+    )
     c = Compiled.of(stmt, DIALECT)
     assert sorted(c.args({"space_id": 7}), key=str) == [7, "confirmed"]
 

@@ -18,13 +18,17 @@ from tests.ops.conftest import fresh_pg_url
 SOCKET_DIRS = ("/var/run/postgresql", "/run/postgresql", "/tmp")
 
 
-async def test_a_postgresql_url_naming_a_unix_socket_serves_both_pools(pg_databases: PostgresDatabases) -> None:
+async def test_a_postgresql_url_naming_a_unix_socket_serves_both_pools(
+    pg_databases: PostgresDatabases,
+) -> None:
     url = make_url(fresh_pg_url(pg_databases, "socket"))
     port = url.port or 5432
     folder = next((d for d in SOCKET_DIRS if Path(d, f".s.PGSQL.{port}").exists()), None)
     if folder is None:
         pytest.skip("the test PostgreSQL has no Unix socket on this machine")
-    by_socket = url._replace(host=None, port=None).update_query_dict({"host": folder, "port": str(port)})
+    by_socket = url._replace(host=None, port=None).update_query_dict(
+        {"host": folder, "port": str(port)}
+    )
     settings = Settings(DATABASE_URL=by_socket.render_as_string(hide_password=False))  # type: ignore[call-arg]
     engine = create_engine(settings)
     pool = await open_driver_pool(engine, settings)

@@ -45,7 +45,10 @@ def test_24_00_cannot_start_a_window():
 
 @pytest.mark.parametrize(
     "text",
-    ["6:00", "06:0", "0600", "06-00", "24:01", "25:00", "23:60", "-1:00", "06:00:00", "", "ab:cd", "０６:００", "٠٦:٠٠", "²³:00", " 6:00"],
+    [
+        "6:00", "06:0", "0600", "06-00", "24:01", "25:00", "23:60", "-1:00", "06:00:00", "",
+        "ab:cd", "０６:００", "٠٦:٠٠", "²³:00", " 6:00",
+    ],
 )
 def test_anything_but_hh_mm_is_refused(text):
     with pytest.raises(ValueError):
@@ -104,7 +107,8 @@ def test_bad_windows_are_refused_naming_the_weekday(windows, message):
 
 
 @pytest.mark.parametrize(
-    "windows", [[["08:00"]], [["08:00", "09:00", "10:00"]], "08:00-12:00", [[800, 1200]], [None], None]
+    "windows",
+    [[["08:00"]], [["08:00", "09:00", "10:00"]], "08:00-12:00", [[800, 1200]], [None], None],
 )
 def test_a_window_is_a_pair_of_hh_mm_strings(windows):
     with pytest.raises(ValidationError) as exc:
@@ -120,7 +124,9 @@ def test_a_day_has_at_most_48_windows():
 
 
 def test_stored_hours_drop_empty_days_and_keep_weekday_order():
-    hours = weekly.validate_python({"sun": [["10:00", "12:00"]], "wed": [], "mon": [["08:00", "09:00"]]})
+    hours = weekly.validate_python(
+        {"sun": [["10:00", "12:00"]], "wed": [], "mon": [["08:00", "09:00"]]}
+    )
     stored = normalize_weekly(hours)
     assert stored == {"mon": [["08:00", "09:00"]], "sun": [["10:00", "12:00"]]}
     assert list(stored) == ["mon", "sun"]
@@ -129,7 +135,9 @@ def test_stored_hours_drop_empty_days_and_keep_weekday_order():
 # --- time zones --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["America/Los_Angeles", "America/New_York", "UTC", "Europe/Berlin", "Pacific/Honolulu"])
+@pytest.mark.parametrize(
+    "name", ["America/Los_Angeles", "America/New_York", "UTC", "Europe/Berlin", "Pacific/Honolulu"]
+)
 def test_an_iana_zone_name_is_accepted(name):
     assert timezone.validate_python(name) == name
 
@@ -137,8 +145,8 @@ def test_an_iana_zone_name_is_accepted(name):
 @pytest.mark.parametrize(
     "name",
     [
-        "America/Sacramento", "PST", "Pacific Time", "america/los_angeles", "", "x" * 65, "../../etc/passwd",
-        "/etc/localtime", "America/Los_Angeles\x00", "+08:00", "America/",
+        "America/Sacramento", "PST", "Pacific Time", "america/los_angeles", "", "x" * 65,
+        "../../etc/passwd", "/etc/localtime", "America/Los_Angeles\x00", "+08:00", "America/",
     ],
 )
 def test_anything_but_an_iana_zone_name_is_refused(name):
@@ -150,10 +158,14 @@ def test_anything_but_an_iana_zone_name_is_refused(name):
 
 
 def test_an_instant_with_an_offset_is_kept_in_utc():
-    assert instant.validate_python("2027-01-12T18:00:00-08:00") == datetime(2027, 1, 13, 2, tzinfo=UTC)
+    assert instant.validate_python("2027-01-12T18:00:00-08:00") == datetime(
+        2027, 1, 13, 2, tzinfo=UTC
+    )
 
 
-@pytest.mark.parametrize("text", ["2027-01-12T18:00:00", "2027-01-12", "1969-12-31T23:59:59Z", "2200-01-01T00:00:00Z"])
+@pytest.mark.parametrize(
+    "text", ["2027-01-12T18:00:00", "2027-01-12", "1969-12-31T23:59:59Z", "2200-01-01T00:00:00Z"]
+)
 def test_a_naive_or_out_of_range_instant_is_refused(text):
     with pytest.raises(ValidationError):
         instant.validate_python(text)

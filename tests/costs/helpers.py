@@ -26,7 +26,9 @@ async def statement(
     client: httpx.AsyncClient, agreement_id: int, first: date, last: date | None = None,
     headers: dict[str, str] = ADMIN,
 ) -> dict[str, Any]:
-    r = await client.get(f"/v1/agreements/{agreement_id}/statement", params=span(first, last), headers=headers)
+    r = await client.get(
+        f"/v1/agreements/{agreement_id}/statement", params=span(first, last), headers=headers
+    )
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -58,7 +60,10 @@ def item_body(w: World, **fields: Any) -> dict[str, Any]:
 
 
 async def add_item(
-    client: httpx.AsyncClient, agreement_id: int, body: dict[str, Any], headers: dict[str, str] = ADMIN
+    client: httpx.AsyncClient,
+    agreement_id: int,
+    body: dict[str, Any],
+    headers: dict[str, str] = ADMIN,
 ) -> dict[str, Any]:
     r = await client.post(f"/v1/agreements/{agreement_id}/cost-items", json=body, headers=headers)
     assert r.status_code == 201, r.text
@@ -70,7 +75,9 @@ async def utilization(
     headers: dict[str, str] = ADMIN,
 ) -> list[dict[str, Any]]:
     r = await client.get(
-        "/v1/reports/utilization", params={**span(first, last), "group_by": group_by}, headers=headers
+        "/v1/reports/utilization",
+        params={**span(first, last), "group_by": group_by},
+        headers=headers,
     )
     assert r.status_code == 200, r.text
     return r.json()["rows"]

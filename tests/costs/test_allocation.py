@@ -35,7 +35,10 @@ def booking(
 
 
 def bill(
-    *bookings: CoveringBooking, day: date = TUESDAY, custodial: WeeklyMinutes = DAY_SHIFT, rate: int = RATE
+    *bookings: CoveringBooking,
+    day: date = TUESDAY,
+    custodial: WeeklyMinutes = DAY_SHIFT,
+    rate: int = RATE,
 ) -> SiteDateBill:
     return bill_site_date(day, LA, custodial, rate, list(bookings))
 
@@ -178,7 +181,11 @@ def test_a_fall_back_site_date_has_25_hours():
 
 def test_on_a_fall_back_night_each_booking_is_weighted_by_its_real_minutes():
     # 00:00-03:00 lasts four real hours (01:00-02:00 happens twice); 02:00-04:00 two.
-    b = bill(booking(1, "00:00", "03:00", day=FALL_BACK), booking(2, "02:00", "04:00", day=FALL_BACK), day=FALL_BACK)
+    b = bill(
+        booking(1, "00:00", "03:00", day=FALL_BACK),
+        booking(2, "02:00", "04:00", day=FALL_BACK),
+        day=FALL_BACK,
+    )
     assert (b.beyond_minutes, b.billed_minutes, b.cost_cents) == (300, 300, 21000)
     assert parts(b) == {1: (200, 14000), 2: (100, 7000)}
 
@@ -201,7 +208,7 @@ def test_with_a_call_out_minimum_a_booking_bridging_two_call_outs_lowers_the_bil
     assert bill(*two_call_outs, booking(3, "19:30", "20:00")).billed_minutes == 120
 
 
-def test_with_a_call_out_minimum_a_booking_joining_a_call_out_to_the_shift_lowers_the_billed_minutes():
+def test_with_a_call_out_minimum_joining_a_call_out_to_the_shift_lowers_the_billed_minutes():
     assert bill(booking(1, "19:00", "19:30")).billed_minutes == 120
     # 18:00-19:30 now extends the shift: billed as it is.
     assert bill(booking(1, "19:00", "19:30"), booking(2, "18:00", "19:00")).billed_minutes == 90
@@ -209,7 +216,7 @@ def test_with_a_call_out_minimum_a_booking_joining_a_call_out_to_the_shift_lower
 
 # --- properties -----------------------------------------------------------------
 
-DAYS = [TUESDAY, TUESDAY + timedelta(days=4), SPRING_FORWARD, FALL_BACK]  # a weekday, a Saturday, DST
+DAYS = [TUESDAY, TUESDAY + timedelta(days=4), SPRING_FORWARD, FALL_BACK]  # weekday, Saturday, DST
 SHIFTS = [
     DAY_SHIFT,
     weekly(("06:00", "22:00")),
@@ -228,7 +235,9 @@ class SiteDate:
     bookings: list[CoveringBooking]
 
     def bill(self, bookings: list[CoveringBooking] | None = None) -> SiteDateBill:
-        return bill_site_date(self.day, LA, self.custodial, self.rate, self.bookings if bookings is None else bookings)
+        return bill_site_date(
+            self.day, LA, self.custodial, self.rate, self.bookings if bookings is None else bookings
+        )
 
 
 @st.composite
@@ -247,7 +256,9 @@ def covering(draw: st.DrawFn, day: date, booking_id: int, callouts: list[int]) -
 
 
 @st.composite
-def site_dates(draw: st.DrawFn, callouts: tuple[int, ...] = (0, 60, 120, 180), max_bookings: int = 6) -> SiteDate:
+def site_dates(
+    draw: st.DrawFn, callouts: tuple[int, ...] = (0, 60, 120, 180), max_bookings: int = 6
+) -> SiteDate:
     day = draw(st.sampled_from(DAYS))
     ids = draw(st.lists(st.integers(1, 10**6), unique=True, max_size=max_bookings))
     return SiteDate(
@@ -308,7 +319,9 @@ def test_a_booking_entirely_inside_custodial_hours_costs_nothing_and_changes_no_
     s = data.draw(st.integers(0, length - 1))
     e = data.draw(st.integers(s + 1, length))
     start, end = w_start + timedelta(minutes=s), w_start + timedelta(minutes=e)
-    inside = CoveringBooking(new_id(sd), start, start, end, data.draw(st.sampled_from([0, 120, 600])), HALVES)
+    inside = CoveringBooking(
+        new_id(sd), start, start, end, data.draw(st.sampled_from([0, 120, 600])), HALVES
+    )
     before, after = sd.bill(), sd.bill([*sd.bookings, inside])
     assert inside.id not in parts(after)
     assert (after.beyond_minutes, after.billed_minutes, after.cost_cents, after.charges) == (
@@ -318,7 +331,9 @@ def test_a_booking_entirely_inside_custodial_hours_costs_nothing_and_changes_no_
 
 @settings(max_examples=200, deadline=None)
 @given(site_dates(), st.data())
-def test_adding_a_booking_never_lowers_the_site_dates_beyond_hours_minutes(sd: SiteDate, data: st.DataObject):
+def test_adding_a_booking_never_lowers_the_site_dates_beyond_hours_minutes(
+    sd: SiteDate, data: st.DataObject
+):
     more = data.draw(covering(sd.day, new_id(sd), [0, 60, 120, 180]))
     assert sd.bill([*sd.bookings, more]).beyond_minutes >= sd.bill().beyond_minutes
 

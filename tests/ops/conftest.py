@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -98,9 +98,9 @@ class ServerProcess:
     def wait_ready(self, base_url: str, *, path: str = "/readyz", timeout: float = 30.0) -> None:
         def answered() -> bool | None:
             if self.proc.poll() is not None:
-                raise RuntimeError(
-                    f"{self.argv} exited with {self.proc.returncode} before answering:\n{self.output()}"
-                )
+                code = self.proc.returncode
+                output = self.output()
+                raise RuntimeError(f"{self.argv} exited with {code} before answering:\n{output}")
             try:
                 return True if httpx.get(base_url + path, timeout=1.0).status_code == 200 else None
             except httpx.TransportError:
@@ -114,10 +114,8 @@ class ServerProcess:
     def stop(self, timeout: float = 10.0) -> int:
         if self.proc.poll() is None:
             self._signal(signal.SIGTERM)
-            try:
+            with suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                pass
         # Workers or a shell may outlive the leader: clear the whole group.
         self._signal(signal.SIGKILL)
         if self.proc.poll() is None:
@@ -126,10 +124,8 @@ class ServerProcess:
         return self.proc.returncode
 
     def _signal(self, sig: signal.Signals) -> None:
-        try:
+        with suppress(ProcessLookupError):
             os.killpg(self.proc.pid, sig)
-        except ProcessLookupError:
-            pass
 
 
 @contextmanager

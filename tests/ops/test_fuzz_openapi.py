@@ -20,7 +20,11 @@ pytestmark = pytest.mark.slow
 def test_generated_requests_never_get_a_server_error(
     backend: str, tmp_path: Path, pg_databases: PostgresDatabases
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'fuzz.db'}" if backend == "sqlite" else fresh_pg_url(pg_databases, "fuzz")
+    url = (
+        f"sqlite:///{tmp_path / 'fuzz.db'}"
+        if backend == "sqlite"
+        else fresh_pg_url(pg_databases, "fuzz")
+    )
     upgrade(url)
     loaded = subprocess.run(
         [str(VENV_BIN / "jointuse"), "demo-data"], env=clean_env(DATABASE_URL=url),

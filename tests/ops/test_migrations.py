@@ -56,7 +56,8 @@ async def schema_objects(url: str) -> dict[str, Any]:
             found["types"] = sorted(
                 conn.execute(
                     text(
-                        "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace"
+                        "SELECT t.typname FROM pg_type t"
+                        " JOIN pg_namespace n ON n.oid = t.typnamespace"
                         " WHERE n.nspname = current_schema() AND t.typtype IN ('e', 'd')"
                     )
                 ).scalars()

@@ -25,11 +25,17 @@ WORKERS = 2
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def served(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, pg_databases: PostgresDatabases
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    pg_databases: PostgresDatabases,
 ) -> Iterator[Served]:
     """A server with two worker processes per database for the module."""
     workdir = tmp_path_factory.mktemp(f"race-{request.param}")
-    url = f"sqlite:///{workdir / 'race.db'}" if request.param == "sqlite" else fresh_pg_url(pg_databases, "race")
+    url = (
+        f"sqlite:///{workdir / 'race.db'}"
+        if request.param == "sqlite"
+        else fresh_pg_url(pg_databases, "race")
+    )
     upgrade(url)
     with serving(url, workdir, workers=WORKERS, JOINTUSE_ADMIN_KEY=ADMIN_KEY) as server:
         yield server
@@ -42,7 +48,9 @@ async def _setup(http: httpx.AsyncClient, *, auto_confirm: bool = True) -> dict[
         return r.json()
 
     city = await post("/v1/parties", {"name": "City of Sacramento", "kind": "city"})
-    district = await post("/v1/parties", {"name": "Sacramento City Unified", "kind": "school_district"})
+    district = await post(
+        "/v1/parties", {"name": "Sacramento City Unified", "kind": "school_district"}
+    )
     group = await post("/v1/parties", {"name": "Oak Park Youth Soccer", "kind": "community_group"})
     await post("/v1/agreements", {
         "kind": "blanket", "name": "Blanket", "party_ids": [city["id"], district["id"]],
@@ -53,7 +61,9 @@ async def _setup(http: httpx.AsyncClient, *, auto_confirm: bool = True) -> dict[
         "name": "Hiram Johnson High", "kind": "school", "owner_party_id": district["id"],
         "custodial_hours": {"tue": [["06:00", "18:00"]]}, "custodial_rate_cents_per_hour": 4200,
     })
-    gym = await post(f"/v1/sites/{site['id']}/spaces", {"name": "Gym", "kind": "gym", "capacity": 300})
+    gym = await post(
+        f"/v1/sites/{site['id']}/spaces", {"name": "Gym", "kind": "gym", "capacity": 300}
+    )
     partner = await post("/v1/api-keys", {"party_id": group["id"], "role": "partner"})
     manager = await post("/v1/api-keys", {"party_id": district["id"], "role": "manager"})
     return {
@@ -90,30 +100,50 @@ def _client(base_url: str) -> httpx.AsyncClient:
 
 
 @pytest.mark.parametrize("kept", [False, True], ids=["facts read", "facts kept"])
-async def test_of_32_simultaneous_overlapping_bookings_exactly_one_succeeds(served: Served, kept: bool) -> None:
+async def test_of_32_simultaneous_overlapping_bookings_exactly_one_succeeds(
+    served: Served, kept: bool
+) -> None:
     async with _client(served.base_url) as http:
         world = await _setup(http)
         if kept:
             # Earlier bookings of the gym, at once so that both workers likely see one:
             # the racers then book on kept facts, and only the constraint stops them.
             earlier = [
-                lambda i=i: http.post("/v1/bookings", headers=world["partner"], json={
-                    "space_id": world["gym"], "purpose": "warm-up", "attendance": 10, **_window(0, 3 + i)})
+                lambda i=i: http.post(
+                    "/v1/bookings",
+                    headers=world["partner"],
+                    json={
+                        "space_id": world["gym"],
+                        "purpose": "warm-up",
+                        "attendance": 10,
+                        **_window(0, 3 + i),
+                    },
+                )
                 for i in range(8)
             ]
             assert {r.status_code for r in await _all_at_once(earlier)} == {201}
 
         def booking(i: int) -> Any:
-            body = {"space_id": world["gym"], "purpose": f"racer {i}", "attendance": 10, **_window(i)}
+            body = {
+                "space_id": world["gym"],
+                "purpose": f"racer {i}",
+                "attendance": 10,
+                **_window(i),
+            }
             return lambda: http.post("/v1/bookings", json=body, headers=world["partner"])
 
         responses = await _all_at_once([booking(i) for i in range(RACERS)])
         statuses = Counter(r.status_code for r in responses)
-        assert statuses == {201: 1, 409: RACERS - 1}, [r.text for r in responses if r.status_code not in (201, 409)]
+        assert statuses == {201: 1, 409: RACERS - 1}, [
+            r.text for r in responses if r.status_code not in (201, 409)
+        ]
         assert {r.json()["code"] for r in responses if r.status_code == 409} == {"booking-conflict"}
         window = _window(0)
-        held = await http.get("/v1/bookings", params={"space_id": world["gym"], "to": window["end"]},
-                              headers=world["partner"])
+        held = await http.get(
+            "/v1/bookings",
+            params={"space_id": world["gym"], "to": window["end"]},
+            headers=world["partner"],
+        )
         assert [b["status"] for b in held.json()["items"]] == ["confirmed"]
 
 
@@ -128,17 +158,25 @@ async def test_of_32_simultaneous_approvals_and_declines_exactly_one_wins(served
 
         def act(i: int) -> Any:
             action = "approve" if i % 2 else "decline"
-            return lambda: http.post(f"/v1/bookings/{booking_id}/{action}", headers=world["manager"])
+            return lambda: http.post(
+                f"/v1/bookings/{booking_id}/{action}", headers=world["manager"]
+            )
 
         responses = await _all_at_once([act(i) for i in range(RACERS)])
         statuses = Counter(r.status_code for r in responses)
-        assert statuses == {200: 1, 409: RACERS - 1}, [r.text for r in responses if r.status_code not in (200, 409)]
-        assert {r.json()["code"] for r in responses if r.status_code == 409} == {"invalid-transition"}
+        assert statuses == {200: 1, 409: RACERS - 1}, [
+            r.text for r in responses if r.status_code not in (200, 409)
+        ]
+        assert {r.json()["code"] for r in responses if r.status_code == 409} == {
+            "invalid-transition"
+        }
         history = await http.get(f"/v1/bookings/{booking_id}/history", headers=world["manager"])
         assert [e["action"] for e in history.json()["items"]][1:] in (["approved"], ["declined"])
 
 
-async def test_of_32_bookings_moved_onto_one_window_at_once_exactly_one_moves(served: Served) -> None:
+async def test_of_32_bookings_moved_onto_one_window_at_once_exactly_one_moves(
+    served: Served,
+) -> None:
     async with _client(served.base_url) as http:
         world = await _setup(http)
         moves = []
@@ -155,12 +193,16 @@ async def test_of_32_bookings_moved_onto_one_window_at_once_exactly_one_moves(se
 
         def move(booking_id: int, etag: str) -> Any:
             return lambda: http.patch(
-                f"/v1/bookings/{booking_id}", json=target, headers={**world["partner"], "If-Match": etag}
+                f"/v1/bookings/{booking_id}",
+                json=target,
+                headers={**world["partner"], "If-Match": etag},
             )
 
         responses = await _all_at_once([move(b, e) for b, e in moves])
         statuses = Counter(r.status_code for r in responses)
-        assert statuses == {200: 1, 409: RACERS - 1}, [r.text for r in responses if r.status_code not in (200, 409)]
+        assert statuses == {200: 1, 409: RACERS - 1}, [
+            r.text for r in responses if r.status_code not in (200, 409)
+        ]
         on_target = await http.get(
             "/v1/bookings",
             params={"space_id": world["gym"], "from": target["start"], "to": target["end"]},
@@ -169,29 +211,37 @@ async def test_of_32_bookings_moved_onto_one_window_at_once_exactly_one_moves(se
         assert len(on_target.json()["items"]) == 1
 
 
-async def test_simultaneous_bookings_and_cancellations_at_one_site_all_succeed_and_share_one_coverage(
+async def test_simultaneous_bookings_and_cancellations_at_one_site_succeed_and_share_one_coverage(
     served: Served,
 ) -> None:
     """Evening bookings in different spaces of one site re-bill the same site date at
     once: none may fail (no deadlock) and the charges must add up to one coverage."""
     async with _client(served.base_url) as http:
         world = await _setup(http)
-        site_id = (await http.get(f"/v1/spaces/{world['gym']}", headers=world["partner"])).json()["site_id"]
+        gym = await http.get(f"/v1/spaces/{world['gym']}", headers=world["partner"])
+        site_id = gym.json()["site_id"]
         spaces = [world["gym"]]
         for i in range(RACERS - 1):
             r = await http.post(
-                f"/v1/sites/{site_id}/spaces", json={"name": f"Room {i}", "kind": "classroom", "capacity": 30},
+                f"/v1/sites/{site_id}/spaces",
+                json={"name": f"Room {i}", "kind": "classroom", "capacity": 30},
                 headers=ADMIN,
             )
             spaces.append(r.json()["id"])
         evening = _window(0)  # 18:00-20:00 on a Tuesday: past custodial hours
         early = [  # half of the rooms are booked first, to be cancelled in the race
-            (await http.post("/v1/bookings", json={"space_id": s, **evening}, headers=world["partner"])).json()["id"]
+            (
+                await http.post(
+                    "/v1/bookings", json={"space_id": s, **evening}, headers=world["partner"]
+                )
+            ).json()["id"]
             for s in spaces[: RACERS // 2]
         ]
 
         def book(space_id: int) -> Any:
-            return lambda: http.post("/v1/bookings", json={"space_id": space_id, **evening}, headers=world["partner"])
+            return lambda: http.post(
+                "/v1/bookings", json={"space_id": space_id, **evening}, headers=world["partner"]
+            )
 
         def cancel(booking_id: int) -> Any:
             return lambda: http.post(f"/v1/bookings/{booking_id}/cancel", headers=world["partner"])
@@ -204,7 +254,9 @@ async def test_simultaneous_bookings_and_cancellations_at_one_site_all_succeed_a
         agreement = (await http.get("/v1/agreements", headers=ADMIN)).json()["items"][-1]
         day = evening["start"][:10]
         statement = await http.get(
-            f"/v1/agreements/{agreement['id']}/statement", params={"from": day, "to": day}, headers=ADMIN
+            f"/v1/agreements/{agreement['id']}/statement",
+            params={"from": day, "to": day},
+            headers=ADMIN,
         )
         assert statement.status_code == 200, statement.text
         # One custodian for the evening: 18:00-20:00 extends the 06:00-18:00 shift (120 minutes).

@@ -248,5 +248,6 @@ def test_no_reserved_block_falls_on_a_recess_day(case: Case) -> None:
 def test_held_windows_that_touch_or_overlap_are_one_run():
     from app.bookings.availability import runs_of
 
-    assert runs_of([(25, 30), (0, 10), (10, 20), (15, 18), (28, 40), (41, 42)]) == [(0, 20), (25, 40), (41, 42)]
+    held = [(25, 30), (0, 10), (10, 20), (15, 18), (28, 40), (41, 42)]
+    assert runs_of(held) == [(0, 20), (25, 40), (41, 42)]
     assert runs_of([]) == []

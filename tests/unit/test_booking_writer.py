@@ -34,7 +34,12 @@ T0 = datetime(2027, 2, 2, 2, 0, tzinfo=UTC)
 def kept(n: int, *, space_id: int = 1, start: datetime | None = None) -> repo.NewBooking:
     """Booking `n`: by default an hour of its own (the n-th hour), so none overlap."""
     held_start = start or T0 + timedelta(hours=n)
-    values = {"n": n, "space_id": space_id, "held_start": held_start, "held_end": held_start + timedelta(hours=1)}
+    values = {
+        "n": n,
+        "space_id": space_id,
+        "held_start": held_start,
+        "held_end": held_start + timedelta(hours=1),
+    }
     return repo.NewBooking(values, 1, "partner", mark=False, guard=repo.Guard(1, 1))
 
 
@@ -127,7 +132,12 @@ async def test_a_cancelled_request_leaves_the_others_answered(database: Database
 
 
 def test_of_overlapping_arrivals_for_one_space_only_the_first_is_sent() -> None:
-    batch = [kept(0, start=T0 + timedelta(minutes=30)), kept(1, start=T0), kept(2, space_id=2, start=T0), kept(3)]
+    batch = [
+        kept(0, start=T0 + timedelta(minutes=30)),
+        kept(1, start=T0),
+        kept(2, space_id=2, start=T0),
+        kept(3),
+    ]
     assert first_arrivals(batch) == [0, 2, 3]
 
 

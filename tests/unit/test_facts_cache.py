@@ -16,7 +16,9 @@ SINCE = date(2027, 1, 10)
 
 def found(version: int, *, space_id: int = 1, since: date = SINCE) -> CallerFacts:
     hours = weekly_minutes({"mon": [["06:00", "22:00"]]})
-    ctx = SpaceContext(space_id, 40, 3000, 7, 2, ZoneInfo("America/Los_Angeles"), hours, hours, hours, 4200)
+    ctx = SpaceContext(
+        space_id, 40, 3000, 7, 2, ZoneInfo("America/Los_Angeles"), hours, hours, hours, 4200
+    )
     facts = BookingFacts(ctx, (), (), (), held_us=((1_800_000_000_000_000, 1_800_003_600_000_000),))
     return CallerFacts((5, "hash", 3, "partner"), facts, True, version, since)
 

@@ -44,7 +44,14 @@ async def test_a_run_counts_every_answered_request_by_status() -> None:
     server = await asyncio.start_server(answer, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     async with server:
-        result = await run("127.0.0.1", port, [build_request("GET", "/", "x")], connections=2, seconds=0.3, warmup=0.1)
+        result = await run(
+            "127.0.0.1",
+            port,
+            [build_request("GET", "/", "x")],
+            connections=2,
+            seconds=0.3,
+            warmup=0.1,
+        )
     assert result.requests > 0
     assert result.statuses == {201: result.requests}
     assert len(result.latencies_ms) == result.requests
