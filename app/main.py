@@ -14,9 +14,10 @@ from app.bookings.router import router as bookings_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database, create_engine, open_driver_pool
 from app.core.errors import install_error_handlers
+from app.core.hot import fast_lanes
 from app.core.logs import configure_logging
 from app.core.middleware import RequestContextMiddleware
-from app.core.openapi import fast_lanes, install_openapi, operation_id
+from app.core.openapi import install_openapi, operation_id
 from app.costs.router import router as costs_router
 from app.health import router as health_router
 from app.keys.auth import authenticate

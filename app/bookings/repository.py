@@ -571,15 +571,33 @@ def is_exclusion_violation(exc: BaseException) -> bool:
 
 
 
-# What a booking response shows, in `BookingRead`'s order, then the version (ETag).
-READ_COLUMNS = (
-    Booking.id, Booking.status, Booking.space_id, Booking.site_id, Booking.party_id,
-    Booking.agreement_id, Booking.series_id, Booking.start, Booking.end, Booking.setup_minutes,
-    Booking.cleanup_minutes, Booking.purpose, Booking.attendance, Booking.created_at, Booking.updated_at,
-    Booking.rental_fee_waived_cents, Booking.custodial_minutes, Booking.custodial_cost_cents,
-    Booking.cost_shares_cents, Booking.version,
-)
-READ_NAMES = tuple(c.key for c in READ_COLUMNS)
+class BookingView(NamedTuple):
+    """What a booking response shows (`BookingRead`'s fields, then its quote's), then
+    its version (the ETag): one field per column of `READ_COLUMNS`, named as `Booking`'s."""
+
+    id: int
+    status: str
+    space_id: int
+    site_id: int
+    party_id: int
+    agreement_id: int | None
+    series_id: int | None
+    start: datetime
+    end: datetime
+    setup_minutes: int
+    cleanup_minutes: int
+    purpose: str
+    attendance: int
+    created_at: datetime
+    updated_at: datetime
+    rental_fee_waived_cents: int
+    custodial_minutes: int
+    custodial_cost_cents: int
+    cost_shares_cents: dict[str, int]
+    version: int
+
+
+READ_COLUMNS = tuple(getattr(Booking, name) for name in BookingView._fields)
 
 # GET /v1/bookings/{id}: the caller's key, the booking and its site's owner in one statement.
 READ_BOOKING = Hot(
@@ -589,3 +607,11 @@ READ_BOOKING = Hot(
         .where(Booking.id == bindparam("booking_id", type_=Integer))
     )
 )
+_SITE_OWNER = KEY_COLUMNS + len(BookingView._fields)
+
+
+def view_with_owner(row: Row | None) -> tuple[BookingView, int] | None:
+    """`READ_BOOKING`'s booking and its site's owner; None when there is no such booking."""
+    if row is None or row[KEY_COLUMNS] is None:
+        return None
+    return BookingView._make(row[KEY_COLUMNS:_SITE_OWNER]), row[_SITE_OWNER]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
+from operator import attrgetter, itemgetter
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response
@@ -31,8 +31,9 @@ from app.bookings.schemas import (
 )
 from app.core.auth import Principal, bearer_token
 from app.core.deps import PrincipalDep, SessionDep, json_body, query_of
+from app.core.hot import HotRoute, hot
 from app.core.ids import PathId, id_or_zero, parse_id
-from app.core.openapi import HotRoute, op, path_id, query_parameters
+from app.core.openapi import op
 from app.core.pagination import CursorQuery, LimitQuery, Page
 from app.core.schemas import MAX_ID
 from app.core.sql import SessionRunner
@@ -43,22 +44,26 @@ router = APIRouter(prefix="/v1/bookings", tags=["bookings"], route_class=HotRout
 IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
-def read_of(v: Sequence[Any]) -> BookingRead:
-    """A booking response from its values in `repo.READ_COLUMNS` order (trusted
-    database values: no validation)."""
-    return BookingRead.model_construct(
-        id=v[0], status=BookingStatus(v[1]), space_id=v[2], site_id=v[3], party_id=v[4],
-        agreement_id=v[5], series_id=v[6], start=v[7], end=v[8], setup_minutes=v[9],
-        cleanup_minutes=v[10], purpose=v[11], attendance=v[12], created_at=v[13], updated_at=v[14],
-        quote=Quote.model_construct(
-            rental_fee_cents=0, rental_fee_waived_cents=v[15], custodial_minutes=v[16],
-            custodial_cost_cents=v[17], cost_shares_cents=v[18],
-        ),
-    )
+# A view begins with `BookingRead`'s fields, in their order; its quote's fields (but the
+# rental fee: none under the agreement) are view fields of the same names.
+_SHOWN = tuple(name for name in BookingRead.model_fields if name != "quote")
+_QUOTED = tuple(name for name in Quote.model_fields if name != "rental_fee_cents")
+assert repo.BookingView._fields[: len(_SHOWN)] == _SHOWN
+_view_of_booking = attrgetter(*repo.BookingView._fields)
+_view_of_values = itemgetter(*repo.BookingView._fields)
+
+
+def read_of(v: repo.BookingView) -> BookingRead:
+    """A booking response from its view (trusted database values: no validation)."""
+    fields: dict[str, Any] = dict(zip(_SHOWN, v, strict=False))
+    fields["status"] = BookingStatus(v.status)
+    quote = {name: getattr(v, name) for name in _QUOTED}
+    fields["quote"] = Quote.model_construct(rental_fee_cents=0, **quote)
+    return BookingRead.model_construct(**fields)
 
 
 def to_read(b: Booking) -> BookingRead:
-    return read_of([getattr(b, name) for name in repo.READ_NAMES])
+    return read_of(repo.BookingView._make(_view_of_booking(b)))
 
 
 def _with_etag(response: Response, booking: Booking) -> BookingRead:
@@ -66,30 +71,27 @@ def _with_etag(response: Response, booking: Booking) -> BookingRead:
     return to_read(booking)
 
 
-# `BookingRead`'s fields before its quote, as `repo.READ_COLUMNS` begins.
-_SHOWN = repo.READ_NAMES[:15]
-assert (*_SHOWN, "quote") == tuple(BookingRead.model_fields)
-
-
-def booking_json(v: Sequence[Any]) -> bytes:
+def booking_json(v: repo.BookingView) -> bytes:
     """`read_of(v)` as pydantic writes it (tests compare the two), without building
     the models: on the hot routes that took two thirds of the serializing."""
     body = dict(zip(_SHOWN, v, strict=False))
-    body["quote"] = {
-        "rental_fee_cents": 0, "rental_fee_waived_cents": v[15], "custodial_minutes": v[16],
-        "custodial_cost_cents": v[17], "cost_shares_cents": v[18],
-    }
+    quote = {"rental_fee_cents": 0}
+    for name in _QUOTED:  # a loop: faster than a comprehension or zip here
+        quote[name] = getattr(v, name)
+    body["quote"] = quote
     return to_json(body)
 
 
-def booking_response(values: Sequence[Any], status_code: int = 200, *, created: bool = False) -> Response:
+def booking_response(
+    v: repo.BookingView, status_code: int = 200, *, created: bool = False
+) -> Response:
     """A booking as JSON bytes with its ETag (and its `Location` when `created`),
     serialized once (the hot routes skip FastAPI's response-model validation of what
     the database gave)."""
-    headers = {"ETag": service.etag_of(values[0], values[19])}
+    headers = {"ETag": service.etag_of(v.id, v.version)}
     if created:
-        headers["Location"] = f"/v1/bookings/{values[0]}"
-    return Response(booking_json(values), status_code, headers, media_type="application/json")
+        headers["Location"] = f"/v1/bookings/{v.id}"
+    return Response(booking_json(v), status_code, headers, media_type="application/json")
 
 
 RULES_DOC = (
@@ -102,8 +104,9 @@ RULES_DOC = (
 @router.post(
     "",
     response_model=BookingRead,
-    **op("Book a space", 409, status_code=201, description=RULES_DOC, body=BookingCreate),
+    **op("Book a space", 409, status_code=201, description=RULES_DOC),
 )
+@hot(body=BookingCreate, lane=True)
 async def create_booking(request: Request) -> Response:
     # A hot route: the key's presence is checked first (a keyless request is a 401
     # whatever its body), the key itself by the rules' facts statement (service.book).
@@ -111,7 +114,7 @@ async def create_booking(request: Request) -> Response:
     caller = credentials(request.headers.get("authorization"), state.admin_key)
     data = await json_body(request, BookingCreate)
     values = await service.make_booking(state.db, caller=caller, data=data, now=utcnow())
-    return booking_response([values[name] for name in repo.READ_NAMES], 201, created=True)
+    return booking_response(repo.BookingView._make(_view_of_values(values)), 201, created=True)
 
 
 @router.post(
@@ -159,18 +162,17 @@ async def list_bookings(
     return Page(items=[to_read(b) for b in items], next_cursor=next_cursor)
 
 
-@router.get(
-    "/{booking_id}", response_model=BookingRead, **op("Read a booking", 404, parameters=[path_id("booking_id")])
-)
+@router.get("/{booking_id}", response_model=BookingRead, **op("Read a booking", 404))
+@hot(path=["booking_id"])
 async def get_booking(request: Request) -> Response:
     # A hot route: the key check rides on the booking's own statement (service.read_booking).
     state = request.app.state
     async with state.db.runner() as runner:
-        values = await service.read_booking(
+        view = await service.read_booking(
             runner, token=bearer_token(request.headers.get("authorization")), admin_key=state.admin_key,
             booking_id=id_or_zero(request.path_params["booking_id"]),
         )
-    return booking_response(values)
+    return booking_response(view)
 
 
 @router.patch(
@@ -330,11 +332,11 @@ availability_router = APIRouter(tags=["availability"], route_class=HotRoute)
         public=True,
         description="Busy blocks give a reason (`booking`, `closure`, `reserved`, `closed`) "
         "and never who booked. The span is at most 62 days.",
-        parameters=[path_id("space_id"), *query_parameters(AvailabilityWindow)],
     ),
     response_model=Availability,
     response_model_by_alias=True,
 )
+@hot(query=AvailabilityWindow, path=["space_id"])
 async def space_availability(request: Request) -> Response:
     window = query_of(request, AvailabilityWindow)
     sid = parse_id(request.path_params["space_id"], "space")

@@ -49,7 +49,7 @@ from app.core.errors import (
     ValidationFailed,
 )
 from app.core.pagination import as_int, keyset, page_of
-from app.core.sql import Row, Runner, SessionRunner
+from app.core.sql import Runner, SessionRunner
 from app.core.time import rfc3339
 from app.costs import service as costs
 from app.costs.allocation import minutes_of
@@ -62,7 +62,6 @@ from app.keys.auth import (
     lookup_id,
     principal_of,
 )
-from app.keys.repository import KEY_COLUMNS
 
 
 def violation_body(v: Violation) -> dict[str, Any]:
@@ -412,19 +411,21 @@ async def quote_booking(runner: Runner, *, caller: Caller, data: BookingCreate, 
 # --- reading ----------------------------------------------------------------------
 
 
-async def read_booking(runner: Runner, *, token: str | None, admin_key: str | None, booking_id: int) -> Row:
-    """A booking's values (`repo.READ_COLUMNS`) for the caller: one statement that
-    also finds the caller's key. Unknown and invisible bookings are both 404."""
+async def read_booking(
+    runner: Runner, *, token: str | None, admin_key: str | None, booking_id: int
+) -> repo.BookingView:
+    """A booking as its response shows it, for the caller: one statement that also
+    finds the caller's key. Unknown and invisible bookings are both 404."""
     if token is None:
         raise Unauthenticated("this operation needs an API key")
     row = await runner.first(repo.READ_BOOKING, {"lookup_id": lookup_id(token), "booking_id": booking_id})
     principal = principal_of(token, row, admin_key)
-    values = row[KEY_COLUMNS:] if row is not None else ()
-    if not values or values[0] is None or not can_see_booking(
-        principal, party_id=values[4], site_owner_id=values[-1]
-    ):
-        raise NotFound("no such booking")
-    return values
+    found = repo.view_with_owner(row)
+    if found is not None:
+        view, site_owner_id = found
+        if can_see_booking(principal, party_id=view.party_id, site_owner_id=site_owner_id):
+            return view
+    raise NotFound("no such booking")
 
 
 async def get_booking(session: AsyncSession, *, principal: Principal, booking_id: int) -> Booking:

@@ -149,25 +149,3 @@ async def test_availability_documents_its_required_instants(document):
     for p in query.values():
         assert p["required"] is True
         assert p["schema"]["type"] == "string" and p["schema"]["format"] == "date-time"
-
-
-def test_the_hot_routes_are_called_without_fastapis_parameter_solving():
-    # They read their own inputs (documented above); every other route keeps FastAPI's.
-    from fastapi.routing import APIRoute
-
-    from app.bookings.router import availability_router, router, series_router
-    from app.core.openapi import takes_request_only
-
-    lean = {
-        (method, r.path)
-        for rt in (availability_router, router, series_router)
-        for r in rt.routes
-        if isinstance(r, APIRoute) and takes_request_only(r)
-        for method in r.methods
-    }
-    assert lean == {
-        ("POST", "/v1/bookings"),
-        ("GET", "/v1/bookings/{booking_id}"),
-        ("GET", "/v1/spaces/{space_id}/availability"),
-    }
-    assert not availability_router.dependencies and not router.dependencies

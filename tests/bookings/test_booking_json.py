@@ -7,13 +7,14 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from app.bookings.repository import BookingView
 from app.bookings.router import booking_json, read_of
 from app.bookings.schemas import BookingRead
 
 START = datetime(2027, 1, 12, 2, 0, tzinfo=UTC)
 
 
-def values(**changed: object) -> list[object]:
+def values(**changed: object) -> BookingView:
     v: dict[str, object] = {
         "id": 41,
         "status": "confirmed",
@@ -37,7 +38,7 @@ def values(**changed: object) -> list[object]:
         "version": 3,
     }
     v.update(changed)
-    return list(v.values())
+    return BookingView(**v)
 
 
 @pytest.mark.parametrize(

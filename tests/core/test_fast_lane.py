@@ -1,5 +1,5 @@
 """`POST /v1/bookings` is called straight from the request-context middleware
-(`openapi.FastLane`): clients get exactly what the routed call gives them, errors
+(`hot.FastLane`): clients get exactly what the routed call gives them, errors
 included, with the request id on every answer."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 
 from app.bookings import service
 from app.core.db import Database
-from app.core.openapi import FastLane, HotRoute, fast_lanes
+from app.core.hot import FastLane, HotRoute, fast_lanes, hot
 from app.main import create_app
 from tests.api.support import assert_problem
 from tests.bookings.helpers import evening, next_weekday, world
@@ -118,22 +118,43 @@ async def test_an_unexpected_error_in_the_fast_lane_is_a_500_problem_with_the_re
 # --- which routes get a lane ---------------------------------------------------------
 
 
+@hot(lane=True)
+async def _laned(request: Request) -> Response:
+    return Response(b"laned")
+
+
+@hot()
 async def _hot(request: Request) -> Response:
     return Response(b"hot")
 
 
-async def _first(request: Request) -> Response:
-    return Response(b"first")
+async def _plain(request: Request) -> Response:
+    return Response(b"plain")
 
 
-def test_only_fixed_paths_that_no_earlier_route_takes_get_a_lane() -> None:
-    app = FastAPI()
+def test_only_routes_declared_with_a_lane_get_one() -> None:
+    routes = APIRouter(route_class=HotRoute)
+    routes.add_api_route("/laned", _laned, methods=["POST"])
+    routes.add_api_route("/hot", _hot, methods=["POST"])
+    routes.add_api_route("/plain", _plain, methods=["POST"])  # the request alone, not declared
+    lanes = fast_lanes(FastAPI(), [routes])
+    assert set(lanes) == {("POST", "/laned")}
+    assert isinstance(lanes[("POST", "/laned")], FastLane)
+
+
+def test_a_lane_that_an_earlier_route_would_take_fails_when_the_app_is_made() -> None:
     earlier = APIRouter()
-    earlier.add_api_route("/taken", _first, methods=["POST"])
-    hot = APIRouter(route_class=HotRoute)
-    hot.add_api_route("/taken", _hot, methods=["POST"])
-    hot.add_api_route("/free", _hot, methods=["POST"])
-    hot.add_api_route("/things/{thing_id}", _hot, methods=["GET"])
-    lanes = fast_lanes(app, [earlier, hot])
-    assert set(lanes) == {("POST", "/free")}
-    assert isinstance(lanes[("POST", "/free")], FastLane)
+    earlier.add_api_route("/taken", _plain, methods=["POST"])
+    routes = APIRouter(route_class=HotRoute)
+    routes.add_api_route("/taken", _laned, methods=["POST"])
+    with pytest.raises(ValueError, match="earlier route"):
+        fast_lanes(FastAPI(), [earlier, routes])
+
+
+def test_only_a_fixed_path_can_have_a_lane() -> None:
+    @hot(path=["thing_id"], lane=True)
+    async def thing(request: Request) -> Response:
+        return Response()
+
+    with pytest.raises(TypeError, match="fixed path"):
+        APIRouter(route_class=HotRoute).add_api_route("/things/{thing_id}", thing, methods=["GET"])
