@@ -43,7 +43,9 @@ async def top_up(db: Database) -> tuple[int, int]:
     """Extra SCUSD school sites with a year of Tuesday-evening bookings by a direct
     partner, until the blanket agreement covers SITES_WANTED sites."""
     async with db.write_sessions() as session, session.begin():
-        scusd = await session.scalar(select(Party.id).where(Party.name == "Sacramento City Unified School District"))
+        scusd = await session.scalar(
+            select(Party.id).where(Party.name == "Sacramento City Unified School District")
+        )
         agreement = await session.scalar(
             select(Agreement).where(
                 Agreement.kind == "blanket", Agreement.status == "active",
@@ -52,14 +54,20 @@ async def top_up(db: Database) -> tuple[int, int]:
         )
         assert agreement is not None, "the demo has no active SCUSD blanket agreement"
         partner = await session.scalar(
-            select(DirectPartner.party_id).where(DirectPartner.agreement_id == agreement.id).limit(1)
+            select(DirectPartner.party_id)
+            .where(DirectPartner.agreement_id == agreement.id)
+            .limit(1)
         )
         covered = await session.scalar(
             select(func.count()).select_from(Site).where(Site.owner_party_id.in_(agreement.party_ids))
         )
         tz = zone("America/Los_Angeles")
         today = datetime.now(tz).date()
-        first_tuesday = today - timedelta(days=364) + timedelta(days=(1 - (today - timedelta(days=364)).weekday()) % 7)
+        first_tuesday = (
+            today
+            - timedelta(days=364)
+            + timedelta(days=(1 - (today - timedelta(days=364)).weekday()) % 7)
+        )
         for n in range(max(0, SITES_WANTED - covered)):
             site = Site(
                 name=f"Bench Elementary {n}", kind="school", owner_party_id=scusd,
@@ -68,7 +76,13 @@ async def top_up(db: Database) -> tuple[int, int]:
             )
             session.add(site)
             await session.flush()
-            gym = Space(site_id=site.id, name="Gym", kind="gym", capacity=200, standard_rental_rate_cents_per_hour=8000)
+            gym = Space(
+                site_id=site.id,
+                name="Gym",
+                kind="gym",
+                capacity=200,
+                standard_rental_rate_cents_per_hour=8000,
+            )
             session.add(gym)
             await session.flush()
             for quarter in range(4):  # blanket series are at most 90 days
@@ -78,8 +92,13 @@ async def top_up(db: Database) -> tuple[int, int]:
                     session,
                     principal=ADMIN,
                     data=SeriesCreate(
-                        space_id=gym.id, party_id=partner, start=start, end=start + timedelta(hours=2),
-                        rrule="FREQ=WEEKLY;COUNT=13", purpose="Youth basketball league", attendance=60,
+                        space_id=gym.id,
+                        party_id=partner,
+                        start=start,
+                        end=start + timedelta(hours=2),
+                        rrule="FREQ=WEEKLY;COUNT=13",
+                        purpose="Youth basketball league",
+                        attendance=60,
                     ),
                     now=start - timedelta(days=5),
                 )
@@ -102,14 +121,18 @@ async def main() -> None:
         load_seconds = time.perf_counter() - started
         async with db.read_sessions() as session:
             bookings = await session.scalar(
-                select(func.count()).select_from(Booking).where(Booking.agreement_id == agreement_id)
+                select(func.count())
+                .select_from(Booking)
+                .where(Booking.agreement_id == agreement_id)
             )
             pending = await session.scalar(select(func.count()).select_from(PendingSiteDate))
         app = create_app(settings, database=db)
         today = datetime.now(zone("America/Los_Angeles")).date()
         params = {"from": (today - timedelta(days=364)).isoformat(), "to": today.isoformat()}
         statements: list[str] = []
-        event.listen(db.engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        event.listen(
+            db.engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2])
+        )
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
             headers = {"Authorization": f"Bearer {ADMIN_KEY}"}
@@ -138,10 +161,14 @@ async def main() -> None:
         print(f"GET {path}?from={params['from']}&to={params['to']}: {lines} lines")
         print(f"  first request, settling the period's pending site dates: {first_ms:7.1f} ms")
         for kind, values in timings.items():
-            print(f"  {kind:4}: median {statistics.median(values):7.1f} ms  (min {min(values):.1f}, max {max(values):.1f}) "
-                  f"over {len(values)} requests")
-        print(f"  SQL statements per request once settled: {query_count} (pending dates, agreement, charges, "
-              "cost items; the bootstrap admin key needs no lookup)")
+            print(
+                f"  {kind:4}: median {statistics.median(values):7.1f} ms  "
+                f"(min {min(values):.1f}, max {max(values):.1f}) over {len(values)} requests"
+            )
+        print(
+            f"  SQL statements per request once settled: {query_count} (pending dates, "
+            "agreement, charges, cost items; the bootstrap admin key needs no lookup)"
+        )
         await db.engine.dispose()
     finally:
         drop_database(name)

@@ -70,7 +70,9 @@ class AgreementChoice(Protocol):
     def ends_on(self) -> date | None: ...
 
 
-def binds(owner: object, party: object, parties: Container[object], direct_partners: Container[object]) -> bool:
+def binds(
+    owner: object, party: object, parties: Container[object], direct_partners: Container[object]
+) -> bool:
     """The agreement (its `parties` and `direct_partners`) binds a site's `owner` and a
     booking `party`: the owner is a party to it, the booking party is one too or a direct
     partner. (What the booking facts' statement reads, in SQL, of the active ones.)"""
@@ -79,19 +81,28 @@ def binds(owner: object, party: object, parties: Container[object], direct_partn
 
 def covers(agreement: AgreementChoice, first_day: date, last_day: date) -> bool:
     """In force on every local date from `first_day` to `last_day`."""
-    return agreement.starts_on <= first_day and (agreement.ends_on is None or last_day <= agreement.ends_on)
+    return agreement.starts_on <= first_day and (
+        agreement.ends_on is None or last_day <= agreement.ends_on
+    )
 
 
 def preference(agreement: AgreementChoice) -> tuple[bool, bool, date, int]:
     """A blanket agreement first, then the one that started first; site development
     agreements (which carry no bookings) last."""
-    return (agreement.kind == "site_development", agreement.kind != "blanket", agreement.starts_on, agreement.id)
+    return (
+        agreement.kind == "site_development",
+        agreement.kind != "blanket",
+        agreement.starts_on,
+        agreement.id,
+    )
 
 
 A = TypeVar("A", bound=AgreementChoice)
 
 
-def choose_agreement(candidates: Iterable[A], first_day: date, last_day: date, wanted: int | None) -> A | None:
+def choose_agreement(
+    candidates: Iterable[A], first_day: date, last_day: date, wanted: int | None
+) -> A | None:
     """The agreement a booking from `first_day` to `last_day` is made under, among the
     active ones binding the site's owner and the booking party: the one named
     (`wanted`) if it covers the dates, else the most preferred that covers them."""

@@ -42,7 +42,9 @@ from tests.conftest import ADMIN
 @pytest.fixture(autouse=True)
 def _postgresql_only(backend: str) -> None:
     if backend != "postgresql":
-        pytest.skip("SQLite serializes bookings with BEGIN IMMEDIATE: there is nothing to write together")
+        pytest.skip(
+            "SQLite serializes bookings with BEGIN IMMEDIATE: there is nothing to write together"
+        )
 
 
 @contextmanager
@@ -66,24 +68,36 @@ async def primed(client: httpx.AsyncClient, w: World) -> None:
     for key in (w.group_key, w.city_key):
         for space in (w.gym, w.room):
             made = await book(client, key, evening(space["id"], day, "06:00", "07:00"))
-            assert (await client.post(f"/v1/bookings/{made['id']}/cancel", headers=key)).status_code == 200
+            assert (
+                await client.post(f"/v1/bookings/{made['id']}/cancel", headers=key)
+            ).status_code == 200
 
 
-async def post_all(client: httpx.AsyncClient, requests: list[tuple[dict[str, str], dict[str, Any]]]) -> list[httpx.Response]:
-    return list(await asyncio.gather(*(client.post("/v1/bookings", json=b, headers=h) for h, b in requests)))
+async def post_all(
+    client: httpx.AsyncClient, requests: list[tuple[dict[str, str], dict[str, Any]]]
+) -> list[httpx.Response]:
+    return list(
+        await asyncio.gather(*(client.post("/v1/bookings", json=b, headers=h) for h, b in requests))
+    )
 
 
 async def test_simultaneous_bookings_are_written_together_each_as_requested(client, db, caplog):
     w = await world(client)
     await primed(client, w)
     day = next_weekday(2)
-    bodies = [evening(w.gym["id"], day + timedelta(days=i), "18:00", "19:30", attendance=10 + i) for i in range(6)]
+    bodies = [
+        evening(w.gym["id"], day + timedelta(days=i), "18:00", "19:30", attendance=10 + i)
+        for i in range(6)
+    ]
     with sent(db) as statements, caplog.at_level(logging.WARNING):
         responses = await post_all(client, [(w.group_key, b) for b in bodies])
     assert [r.status_code for r in responses] == [201] * 6, [r.text for r in responses]
     for body, r in zip(bodies, responses, strict=True):
         made = r.json()
-        assert (instant(made["start"]), made["attendance"]) == (instant(body["start"]), body["attendance"])
+        assert (instant(made["start"]), made["attendance"]) == (
+            instant(body["start"]),
+            body["attendance"],
+        )
         assert r.headers["location"] == f"/v1/bookings/{made['id']}"
         read = await client.get(f"/v1/bookings/{made['id']}", headers=w.group_key)
         assert read.json() == made
@@ -107,11 +121,14 @@ async def test_each_booking_of_a_batch_gets_its_own_history_row_and_actor(client
     for (key, _), r, party in zip(requests, responses, (w.group, w.city, w.group), strict=True):
         made = r.json()
         assert made["party_id"] == party["id"]
-        history = (await client.get(f"/v1/bookings/{made['id']}/history", headers=key)).json()["items"]
+        read = await client.get(f"/v1/bookings/{made['id']}/history", headers=key)
+        history = read.json()["items"]
         assert [(e["action"], e["actor_party_id"]) for e in history] == [("created", party["id"])]
 
 
-async def test_two_bookings_of_one_batch_for_the_same_window_make_one_booking_and_one_409(client, db):
+async def test_two_bookings_of_one_batch_for_the_same_window_make_one_booking_and_one_409(
+    client, db
+):
     w = await world(client)
     await primed(client, w)
     day = next_weekday(2)
@@ -120,13 +137,18 @@ async def test_two_bookings_of_one_batch_for_the_same_window_make_one_booking_an
     overlapping = evening(w.gym["id"], day, "18:30", "19:30")
     elsewhere = evening(w.room["id"], day, "18:00", "19:00")
     with sent(db) as statements:
-        responses = await post_all(client, [(w.group_key, same), (w.city_key, overlapping), (w.group_key, elsewhere)])
+        responses = await post_all(
+            client, [(w.group_key, same), (w.city_key, overlapping), (w.group_key, elsewhere)]
+        )
     assert batched(statements) >= 1
     assert [r.status_code for r in responses] == [201, 409, 201], [r.text for r in responses]
     body = assert_problem(responses[1], 409, "booking-conflict")
     assert [v["rule"] for v in body["violations"]] == ["conflict"]
     after = await booking_rows(db)
-    assert (after["bookings"] - before["bookings"], after["booking_events"] - before["booking_events"]) == (2, 2)
+    assert (
+        after["bookings"] - before["bookings"],
+        after["booking_events"] - before["booking_events"],
+    ) == (2, 2)
 
 
 async def test_a_batch_marks_each_site_date_beyond_custodial_hours_once(client, db, caplog):
@@ -148,14 +170,19 @@ async def test_a_batch_marks_each_site_date_beyond_custodial_hours_once(client, 
     assert batched(statements) >= 1
     assert not [r for r in caplog.records if "full path" in r.getMessage()]
     async with db.read_sessions() as s:
-        pending = (await s.execute(text("SELECT site_id, local_date, seq FROM custodial_pending"))).all()
-    assert [(site, d.isoformat(), seq) for site, d, seq in pending] == [(w.site["id"], day.isoformat(), 1)]
+        pending = (
+            await s.execute(text("SELECT site_id, local_date, seq FROM custodial_pending"))
+        ).all()
+    marked = [(site, d.isoformat(), seq) for site, d, seq in pending]
+    assert marked == [(w.site["id"], day.isoformat(), 1)]
 
 
 # --- the batch statement itself -----------------------------------------------------
 
 
-async def judged(client: httpx.AsyncClient, db: Database, w: World, bodies: list[dict[str, Any]]) -> list[repo.NewBooking]:
+async def judged(
+    client: httpx.AsyncClient, db: Database, w: World, bodies: list[dict[str, Any]]
+) -> list[repo.NewBooking]:
     """What the pipeline hands the writer for each body judged on kept facts (the group's key)."""
     await primed(client, w)
     cache = facts_cache(db)
@@ -165,7 +192,9 @@ async def judged(client: httpx.AsyncClient, db: Database, w: World, bodies: list
     made = []
     for body in bodies:
         ask = service.Ask.of(BookingCreate.model_validate(body))
-        kept = cache.get(service.facts_key(caller, ask), repo.facts_from(ask.occurrences[0].held.start))
+        kept = cache.get(
+            service.facts_key(caller, ask), repo.facts_from(ask.occurrences[0].held.start)
+        )
         assert kept is not None
         facts = service.checked(caller, ask, kept)
         ev = service.judge(facts, ask, now)
@@ -207,18 +236,27 @@ async def test_a_batch_answers_each_booking_by_its_place_in_the_batch(client, db
         assert instant(read.json()["start"]) == kept.values["start"]
 
 
-async def test_of_two_overlapping_bookings_arriving_together_the_first_to_arrive_is_written(client, db):
+async def test_of_two_overlapping_bookings_arriving_together_the_first_to_arrive_is_written(
+    client, db
+):
     w = await world(client)
     day = next_weekday(2)
     later, earlier = await judged(
-        client, db, w, [evening(w.gym["id"], day, "18:30", "19:30"), evening(w.gym["id"], day, "18:00", "19:00")]
+        client,
+        db,
+        w,
+        [evening(w.gym["id"], day, "18:30", "19:30"), evening(w.gym["id"], day, "18:00", "19:00")],
     )
     writer = BookingWriter(db)
-    first, second = await asyncio.gather(writer.write(later), writer.write(earlier))  # one batch, in this order
+    # One batch, in this order.
+    first, second = await asyncio.gather(writer.write(later), writer.write(earlier))
     assert first is not None and second is None  # the second takes the full path: a 409 there
     async with db.read_sessions() as s:
-        written = (await s.execute(text("SELECT id FROM bookings WHERE space_id = :s AND status = 'confirmed'"),
-                                   {"s": w.gym["id"]})).scalars().all()
+        result = await s.execute(
+            text("SELECT id FROM bookings WHERE space_id = :s AND status = 'confirmed'"),
+            {"s": w.gym["id"]},
+        )
+        written = result.scalars().all()
     assert written == [first]
 
 
@@ -226,7 +264,10 @@ async def test_the_statement_writes_overlapping_rows_of_other_spaces_and_windows
     w = await world(client)
     day = next_weekday(2)
     gym, room = await judged(
-        client, db, w, [evening(w.gym["id"], day, "18:00", "19:00"), evening(w.room["id"], day, "18:00", "19:00")]
+        client,
+        db,
+        w,
+        [evening(w.gym["id"], day, "18:00", "19:00"), evening(w.room["id"], day, "18:00", "19:00")],
     )
     made = await insert(db, [gym, room])
     assert None not in made
@@ -238,7 +279,9 @@ async def test_a_lone_conflict_on_kept_facts_is_a_409_and_no_warning(client, db,
     day = next_weekday(2)
     await book(client, w.city_key, evening(w.gym["id"], day, "18:00", "19:00"))
     with caplog.at_level(logging.WARNING):
-        r = await client.post("/v1/bookings", json=evening(w.gym["id"], day, "18:30", "19:30"), headers=w.group_key)
+        r = await client.post(
+            "/v1/bookings", json=evening(w.gym["id"], day, "18:30", "19:30"), headers=w.group_key
+        )
     body = assert_problem(r, 409, "booking-conflict")
     assert [v["rule"] for v in body["violations"]] == ["conflict"]
     assert [rec.getMessage() for rec in caplog.records if rec.levelno >= logging.WARNING] == []

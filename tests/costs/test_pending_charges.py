@@ -26,7 +26,9 @@ async def pending(db: Database) -> list[tuple[int, object, int]]:
 
 async def charges(db: Database) -> list[tuple[int, int]]:
     async with db.read_sessions() as session:
-        rows = await session.execute(select(CustodialCharge.booking_id, CustodialCharge.billed_minutes))
+        rows = await session.execute(
+            select(CustodialCharge.booking_id, CustodialCharge.billed_minutes)
+        )
         return [tuple(r) for r in rows.all()]  # type: ignore[misc]
 
 

@@ -63,16 +63,26 @@ async def test_the_services_work_in_the_callers_session_and_never_commit_it(clie
         no_commit(session)
         assert await service.settle_in(session, first=day, last=day) == 1
         agreement = await service.statement_agreement(
-            session, principal=BOOTSTRAP_ADMIN, agreement_id=w.agreement["id"], from_date=day, to_date=day
+            session,
+            principal=BOOTSTRAP_ADMIN,
+            agreement_id=w.agreement["id"],
+            from_date=day,
+            to_date=day,
         )
         st = await service.statement(session, agreement=agreement, from_date=day, to_date=day)
         reports.check_utilization(BOOTSTRAP_ADMIN, from_date=day, to_date=day)
         [row] = await reports.utilization(
             session, principal=BOOTSTRAP_ADMIN, from_date=day, to_date=day, group_by=GroupBy.site
         )
-        item = CostItemCreate(category="supplies", amount_cents=500, incurred_by_party_id=w.district["id"],
-                              incurred_on=day)
-        await service.create_cost_item(session, principal=BOOTSTRAP_ADMIN, agreement_id=agreement.id, data=item)
+        item = CostItemCreate(
+            category="supplies",
+            amount_cents=500,
+            incurred_by_party_id=w.district["id"],
+            incurred_on=day,
+        )
+        await service.create_cost_item(
+            session, principal=BOOTSTRAP_ADMIN, agreement_id=agreement.id, data=item
+        )
         await service.mark_site_from(session, site_id=w.site["id"], first_day=day)
         await session.rollback()
     assert (st.custodial_minutes, row["custodial_cost_cents"]) == (120, 8400)
@@ -85,7 +95,11 @@ async def test_a_statement_and_a_report_settle_in_their_own_unit_of_work(client,
     async with db.read_sessions() as request_session:
         no_commit(request_session)
         st = await flows.statement(
-            request_session, db, principal=BOOTSTRAP_ADMIN, agreement_id=w.agreement["id"], from_date=day,
+            request_session,
+            db,
+            principal=BOOTSTRAP_ADMIN,
+            agreement_id=w.agreement["id"],
+            from_date=day,
             to_date=day,
         )
         assert st.custodial_minutes == 120
@@ -130,13 +144,18 @@ async def test_a_statement_reads_the_settlement_its_request_had_not_seen(committ
         assert await request_session.scalar(select(func.count()).select_from(PendingSiteDate)) == 1
         no_commit(request_session)
         st = await flows.statement(
-            request_session, db, principal=BOOTSTRAP_ADMIN, agreement_id=w.agreement["id"], from_date=day,
+            request_session,
+            db,
+            principal=BOOTSTRAP_ADMIN,
+            agreement_id=w.agreement["id"],
+            from_date=day,
             to_date=day,
         )
         [row] = await report_flows.utilization(
             db, principal=BOOTSTRAP_ADMIN, from_date=day, to_date=day, group_by=GroupBy.site
         )
-    assert (st.custodial_minutes, st.custodial_cost_cents, row["custodial_cost_cents"]) == (120, 8400, 8400)
+    figures = (st.custodial_minutes, st.custodial_cost_cents, row["custodial_cost_cents"])
+    assert figures == (120, 8400, 8400)
     assert await counts(db) == (0, 1, 0)
 
 
