@@ -39,11 +39,17 @@ TAGS = [
     {"name": "sites", "description": "School sites and city facilities"},
     {"name": "spaces", "description": "Bookable spaces of a site"},
     {"name": "calendar", "description": "Closures and recesses of a site"},
-    {"name": "agreements", "description": "Joint-use agreements: blanket, long-term, site development"},
+    {
+        "name": "agreements",
+        "description": "Joint-use agreements: blanket, long-term, site development",
+    },
     {"name": "bookings", "description": "Bookings of spaces under the agreements' rules"},
     {"name": "booking series", "description": "Recurring bookings (RFC 5545 RRULE)"},
     {"name": "availability", "description": "Free and busy time of a space"},
-    {"name": "costs", "description": "Cost items and statements: custodial coverage and shared costs"},
+    {
+        "name": "costs",
+        "description": "Cost items and statements: custodial coverage and shared costs",
+    },
     {"name": "reports", "description": "Utilization: use, rent waived and custodial cost"},
 ]
 
@@ -58,7 +64,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         owned = database is None
         if database is None:
             engine = create_engine(settings)
-            pool = await open_driver_pool(engine, settings) if engine.dialect.name == "postgresql" else None
+            postgresql = engine.dialect.name == "postgresql"
+            pool = await open_driver_pool(engine, settings) if postgresql else None
             app.state.db = Database.for_engine(engine, pool)
         # Start-up objects live forever: keep them out of the collector's way (p99).
         gc.collect()
