@@ -55,9 +55,16 @@ async def create_series(
     first_day = windows[0][0].astimezone(tz).date()
     last_day = windows[-1][0].astimezone(tz).date()
     ask = Ask(
-        data.space_id, data.party_id,
-        tuple(Occurrence(s, e, data.setup_minutes, data.cleanup_minutes, data.attendance) for s, e in windows),
-        data.purpose, data.agreement_id, data.rental_fee_cents, series_days=(last_day - first_day).days + 1,
+        data.space_id,
+        data.party_id,
+        tuple(
+            Occurrence(s, e, data.setup_minutes, data.cleanup_minutes, data.attendance)
+            for s, e in windows
+        ),
+        data.purpose,
+        data.agreement_id,
+        data.rental_fee_cents,
+        series_days=(last_day - first_day).days + 1,
     )
     runner = SessionRunner(session)
     for _ in range(WRITE_ATTEMPTS):
@@ -69,7 +76,9 @@ async def create_series(
                 series = _series_of(data, ev, facts.party_id, principal, now)
                 session.add(series)
                 await session.flush()
-                ids = await repo.insert_bookings(runner, new_bookings(ev, facts, ask, now, series_id=series.id))
+                ids = await repo.insert_bookings(
+                    runner, new_bookings(ev, facts, ask, now, series_id=series.id)
+                )
                 if None in ids:
                     raise _NotAllWritten
         except _NotAllWritten:
@@ -78,7 +87,9 @@ async def create_series(
     raise BookingConflict([{"rule": "conflict", "detail": STILL_CHANGING, "start": None}])
 
 
-def _series_of(data: SeriesCreate, ev: Evaluation, party_id: int, principal: Principal, now: datetime) -> BookingSeries:
+def _series_of(
+    data: SeriesCreate, ev: Evaluation, party_id: int, principal: Principal, now: datetime
+) -> BookingSeries:
     return BookingSeries(
         space_id=ev.ctx.space_id,
         site_id=ev.ctx.site_id,
@@ -119,7 +130,9 @@ async def _visible_series(
     if for_update:
         stmt = stmt.with_for_update(of=BookingSeries, key_share=True)
     row = (await session.execute(stmt)).first()
-    if row is None or not can_see_booking(principal, party_id=row[0].party_id, site_owner_id=row[1]):
+    if row is None or not can_see_booking(
+        principal, party_id=row[0].party_id, site_owner_id=row[1]
+    ):
         raise NotFound("no such booking series")
     return row[0], row[1]
 
@@ -139,7 +152,12 @@ async def get_series(
 
 
 async def cancel_series(
-    session: AsyncSession, *, principal: Principal, series_id: int, reason: str | None, now: datetime
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    series_id: int,
+    reason: str | None,
+    now: datetime,
 ) -> tuple[BookingSeries, list[int]]:
     """Cancels every occurrence not yet started; past ones stay as they were."""
     series, owner_id = await _visible_series(session, principal, series_id, for_update=True)
