@@ -77,7 +77,9 @@ class SpaceContext:
     custodial_hours: WeeklyMinutes
     custodial_rate_cents_per_hour: int
 
-    def calendar(self, closures: tuple[DateRange, ...], recesses: tuple[DateRange, ...]) -> SiteCalendar:
+    def calendar(
+        self, closures: tuple[DateRange, ...], recesses: tuple[DateRange, ...]
+    ) -> SiteCalendar:
         return SiteCalendar(self.tz, self.open_hours, self.reserved_hours, closures, recesses)
 
 
@@ -156,14 +158,22 @@ def _facts_statement(dialect: str, *, for_booking: bool) -> Select[Any]:
     if not for_booking:
         in_calendar.append(CalendarException.start_date <= last_day)
     calendar = (
-        select(_json_rows(dialect, CalendarException.kind, CalendarException.start_date, CalendarException.end_date))
+        select(
+            _json_rows(
+                dialect,
+                CalendarException.kind,
+                CalendarException.start_date,
+                CalendarException.end_date,
+            )
+        )
         .where(CalendarException.site_id == Site.id, *in_calendar)
         .scalar_subquery()
     )
     # "start,end,start,end,...": a busy space has hundreds of these a year, and a
     # comma list of integers is the cheapest form to decode.
     pair = (
-        cast(_epoch_seconds(dialect, Booking.held_start), Text) + ","
+        cast(_epoch_seconds(dialect, Booking.held_start), Text)
+        + ","
         + cast(_epoch_seconds(dialect, Booking.held_end), Text)
     )
     lo, hi = bindparam("lo", type_=UTCDateTime), bindparam("hi", type_=UTCDateTime)
@@ -201,7 +211,9 @@ def _facts_statement(dialect: str, *, for_booking: bool) -> Select[Any]:
     }
     assert tuple(space) == SpaceRow._fields
     if not for_booking:
-        return select(*space.values()).join(Site, Site.id == Space.site_id).where(Space.id == space_id)
+        return (
+            select(*space.values()).join(Site, Site.id == Space.site_id).where(Space.id == space_id)
+        )
     agreement = {
         "id": Agreement.id,
         "kind": Agreement.kind,
@@ -216,7 +228,9 @@ def _facts_statement(dialect: str, *, for_booking: bool) -> Select[Any]:
     assert tuple(agreement) == AgreementRow._fields
     agreements = select(_json_rows(dialect, *agreement.values())).where(
         Agreement.status == "active",
-        or_(Agreement.party_a_id == Site.owner_party_id, Agreement.party_b_id == Site.owner_party_id),
+        or_(
+            Agreement.party_a_id == Site.owner_party_id, Agreement.party_b_id == Site.owner_party_id
+        ),
         or_(
             Agreement.party_a_id == party_id,
             Agreement.party_b_id == party_id,
@@ -230,7 +244,9 @@ def _facts_statement(dialect: str, *, for_booking: bool) -> Select[Any]:
     extras = {
         "agreements": type_coerce(agreements.scalar_subquery(), JSON),
         "party_exists": exists().where(Party.id == party_id),
-        "catalog_version": select(CatalogVersion.version).where(CatalogVersion.id == 1).scalar_subquery(),
+        "catalog_version": select(CatalogVersion.version)
+        .where(CatalogVersion.id == 1)
+        .scalar_subquery(),
     }
     assert tuple(extras) == BookingExtras._fields
     one = select(literal(1).label("one")).subquery("one")
@@ -281,7 +297,9 @@ _BOOKING_FACTS = Hot(lambda dialect: _facts_statement(dialect, for_booking=True)
 _SPACE_END = KEY_COLUMNS + len(SpaceRow._fields)
 
 
-async def window_facts(runner: Runner, *, space_id: int, lo: datetime, hi: datetime) -> BookingFacts | None:
+async def window_facts(
+    runner: Runner, *, space_id: int, lo: datetime, hi: datetime
+) -> BookingFacts | None:
     """The space and its site, the site's calendar around [lo, hi) and the held
     windows overlapping it (availability), in one statement whatever the data."""
     row = await runner.first(_WINDOW_FACTS, _facts_params(space_id, lo, hi, None, None))
@@ -322,13 +340,18 @@ async def booking_facts(
     and agreements come complete from today (or the booking, if earlier) on, so that
     they also serve the caller's later bookings of the space."""
     since = min(facts_from(lo), facts_from(now))
-    params = _facts_params(space_id, lo, hi, party_id, exclude_id) | {"lookup_id": lookup_id, "first_day": since}
+    params = _facts_params(space_id, lo, hi, party_id, exclude_id) | {
+        "lookup_id": lookup_id,
+        "first_day": since,
+    }
     row = await runner.first(_BOOKING_FACTS, params)
     assert row is not None  # the statement always answers one row
     space = SpaceRow._make(row[KEY_COLUMNS:_SPACE_END])
     extras = BookingExtras._make(row[_SPACE_END:])
     facts = None if space.site_id is None else _facts_of(space_id, space, extras.agreements)
-    return CallerFacts(row[:KEY_COLUMNS], facts, bool(extras.party_exists), extras.catalog_version, since)
+    return CallerFacts(
+        row[:KEY_COLUMNS], facts, bool(extras.party_exists), extras.catalog_version, since
+    )
 
 
 def _facts_params(
@@ -363,16 +386,23 @@ def _facts_of(space_id: int, s: SpaceRow, agreements: list[list[Any]] | None) ->
     closures: list[DateRange] = []
     recesses: list[DateRange] = []
     for kind, start, end in s.calendar or ():
-        (closures if kind == "closure" else recesses).append((date.fromisoformat(start), date.fromisoformat(end)))
+        (closures if kind == "closure" else recesses).append(
+            (date.fromisoformat(start), date.fromisoformat(end))
+        )
     seconds = [int(n) * US for n in s.held.split(",")] if s.held else []
     windows = tuple(sorted(zip(seconds[::2], seconds[1::2], strict=True)))
     found = [_agreement_of(AgreementRow._make(r)) for r in agreements or ()]
-    return BookingFacts(ctx, tuple(closures), tuple(recesses), tuple(sorted(found, key=preference)), windows)
+    return BookingFacts(
+        ctx, tuple(closures), tuple(recesses), tuple(sorted(found, key=preference)), windows
+    )
 
 
 def _agreement_of(a: AgreementRow) -> AgreementFacts:
     return AgreementFacts(
-        a.id, a.kind, date.fromisoformat(a.starts_on), date.fromisoformat(a.ends_on) if a.ends_on else None,
+        a.id,
+        a.kind,
+        date.fromisoformat(a.starts_on),
+        date.fromisoformat(a.ends_on) if a.ends_on else None,
         Terms.of(a.terms if isinstance(a.terms, dict) else json.loads(a.terms)),
         ((a.party_a_id, a.share_a_percent), (a.party_b_id, a.share_b_percent)),
     )
@@ -387,7 +417,10 @@ _GIVEN = tuple(k for k in _BOOKING_FIELDS if k not in _NEW)
 # Per booking besides its row: its history row's actor, the guard of the facts it was
 # judged on, whether its site date is to be re-billed.
 _EXTRA: dict[str, Any] = {
-    "actor_party_id": Integer(), "actor_role": String(16), "cached_version": BigInteger(), "key_id": Integer(),
+    "actor_party_id": Integer(),
+    "actor_role": String(16),
+    "cached_version": BigInteger(),
+    "key_id": Integer(),
     "mark": Boolean(),
 }
 
@@ -421,7 +454,10 @@ def _insert_statement(source: str) -> Any:
     alike) is skipped, not an error. Rows come from bind parameters (`one`: a lone
     booking; `unnest` costs PostgreSQL more for one row) or from arrays (`many`).
     Answers (ordinal, id) of the bookings written."""
-    bookings, events = typing.cast(Table, Booking.__table__), typing.cast(Table, BookingEvent.__table__)
+    bookings, events = (
+        typing.cast(Table, Booking.__table__),
+        typing.cast(Table, BookingEvent.__table__),
+    )
     types: dict[str, Any] = {k: bookings.c[k].type for k in _GIVEN} | _EXTRA
     # Ids drawn first, so each booking written is known by the row it came from.
     next_id = literal_column("nextval('bookings_id_seq')", Integer).label("id")
@@ -430,29 +466,60 @@ def _insert_statement(source: str) -> Any:
         rows = func.unnest(*arrays).table_valued(*types, with_ordinality="ord").render_derived()
         v = select(next_id, *rows.c).cte("v")
     else:
-        v = select(next_id, *(bindparam(k, type_=t).label(k) for k, t in types.items()), literal(1).label("ord")).cte("v")
+        v = select(
+            next_id,
+            *(bindparam(k, type_=t).label(k) for k, t in types.items()),
+            literal(1).label("ord"),
+        ).cte("v")
     v = v.prefix_with("MATERIALIZED")  # drawn once per row, however often `v` is read
     current = select(CatalogVersion.version).where(CatalogVersion.id == 1).scalar_subquery()
     live_key = exists().where(ApiKey.id == v.c.key_id, ApiKey.revoked_at.is_(None))
     guard = and_(
-        or_(v.c.cached_version.is_(None), current == v.c.cached_version), or_(v.c.key_id.is_(None), live_key)
+        or_(v.c.cached_version.is_(None), current == v.c.cached_version),
+        or_(v.c.key_id.is_(None), live_key),
     )
-    row = {"id": v.c.id} | {k: v.c[k] for k in _GIVEN} | {
-        "version": literal(1), "cancelled_at": null(), "late_cancellation": false(), "updated_at": v.c.created_at,
-    }
+    row = (
+        {"id": v.c.id}
+        | {k: v.c[k] for k in _GIVEN}
+        | {
+            "version": literal(1),
+            "cancelled_at": null(),
+            "late_cancellation": false(),
+            "updated_at": v.c.created_at,
+        }
+    )
     c = bookings.c
     new = (
-        pg_insert(bookings).from_select(list(row), select(*row.values()).where(guard))
+        pg_insert(bookings)
+        .from_select(list(row), select(*row.values()).where(guard))
         .on_conflict_do_nothing()
-        .returning(c.id, c.site_id, c.local_date, c.series_id, c.status, c.created_at, c.created_by_key_id)
+        .returning(
+            c.id, c.site_id, c.local_date, c.series_id, c.status, c.created_at, c.created_by_key_id
+        )
         .cte("new_booking")
     )
     written = new.join(v, v.c.id == new.c.id)
     event = insert(events).from_select(
-        ["booking_id", "series_id", "action", "status", "occurred_at", "actor_key_id", "actor_party_id",
-         "actor_role"],
-        select(new.c.id, new.c.series_id, literal("created"), new.c.status, new.c.created_at,
-               new.c.created_by_key_id, v.c.actor_party_id, v.c.actor_role).select_from(written),
+        [
+            "booking_id",
+            "series_id",
+            "action",
+            "status",
+            "occurred_at",
+            "actor_key_id",
+            "actor_party_id",
+            "actor_role",
+        ],
+        select(
+            new.c.id,
+            new.c.series_id,
+            literal("created"),
+            new.c.status,
+            new.c.created_at,
+            new.c.created_by_key_id,
+            v.c.actor_party_id,
+            v.c.actor_role,
+        ).select_from(written),
     )
     marked = marking(
         "postgresql",
@@ -460,12 +527,19 @@ def _insert_statement(source: str) -> Any:
             ["site_id", "local_date", "seq"],
             # One upsert per site date (ON CONFLICT may not touch a row twice), in
             # one order, so that two statements never wait for each other's site dates.
-            select(new.c.site_id, new.c.local_date, literal(1, BigInteger)).select_from(written)
-            .where(v.c.mark).distinct().order_by(new.c.site_id, new.c.local_date),
+            select(new.c.site_id, new.c.local_date, literal(1, BigInteger))
+            .select_from(written)
+            .where(v.c.mark)
+            .distinct()
+            .order_by(new.c.site_id, new.c.local_date),
         ),
     )
     # Data-modifying CTEs run whether or not the result reads them.
-    return select(v.c.ord, new.c.id).select_from(written).add_cte(event.cte("new_event"), marked.cte("marked"))
+    return (
+        select(v.c.ord, new.c.id)
+        .select_from(written)
+        .add_cte(event.cte("new_event"), marked.cte("marked"))
+    )
 
 
 _INSERT_ONE = Hot(lambda dialect: _insert_statement("one"))
@@ -474,8 +548,11 @@ _INSERT_MANY = Hot(lambda dialect: _insert_statement("many"))
 
 def _params(b: NewBooking) -> dict[str, Any]:
     return {k: b.values[k] for k in _GIVEN} | {
-        "actor_party_id": b.actor_party_id, "actor_role": b.actor_role,
-        "cached_version": b.guard.catalog_version, "key_id": b.guard.key_id, "mark": b.mark,
+        "actor_party_id": b.actor_party_id,
+        "actor_role": b.actor_role,
+        "cached_version": b.guard.catalog_version,
+        "key_id": b.guard.key_id,
+        "mark": b.mark,
     }
 
 
@@ -493,7 +570,10 @@ async def insert_bookings(runner: Runner, batch: Sequence[NewBooking]) -> list[i
         return [None if row is None else int(row[1])]
     # Rows go in by space and held window, so that two statements (two workers) never
     # wait for each other's windows in opposite orders.
-    order = sorted(range(len(batch)), key=lambda i: (batch[i].values["space_id"], batch[i].values["held_start"]))
+    order = sorted(
+        range(len(batch)),
+        key=lambda i: (batch[i].values["space_id"], batch[i].values["held_start"]),
+    )
     rows = [_params(batch[i]) for i in order]
     params = {k: [r[k] for r in rows] for k in rows[0]}
     made: list[int | None] = [None] * len(batch)
@@ -509,22 +589,40 @@ async def _insert_sqlite(session: AsyncSession, batch: Sequence[NewBooking]) -> 
     new = {"version": 1, "cancelled_at": None, "late_cancellation": False}
     rows = [b.values | new | {"updated_at": b.values["created_at"]} for b in batch]
     if len(rows) == 1:
-        ids = [int((await session.execute(insert(Booking).returning(Booking.id), rows[0])).scalar_one())]
+        ids = [
+            int(
+                (await session.execute(insert(Booking).returning(Booking.id), rows[0])).scalar_one()
+            )
+        ]
     else:  # a series' occurrences, in start order: one executemany, then their ids
         series_id = rows[0]["series_id"]
         assert series_id is not None and all(r["series_id"] == series_id for r in rows)
         await session.execute(insert(Booking), rows)
         found = await session.scalars(
-            select(Booking.id).where(Booking.series_id == series_id).order_by(Booking.start, Booking.id)
+            select(Booking.id)
+            .where(Booking.series_id == series_id)
+            .order_by(Booking.start, Booking.id)
         )
         ids = [int(i) for i in found.all()]
-    await session.execute(insert(BookingEvent), [
-        {"booking_id": i, "series_id": r["series_id"], "action": "created", "status": r["status"],
-         "occurred_at": r["created_at"], "actor_key_id": r["created_by_key_id"],
-         "actor_party_id": b.actor_party_id, "actor_role": b.actor_role}
-        for i, r, b in zip(ids, rows, batch, strict=True)
-    ])
-    marks = sorted({(r["site_id"], r["local_date"]) for r, b in zip(rows, batch, strict=True) if b.mark})
+    await session.execute(
+        insert(BookingEvent),
+        [
+            {
+                "booking_id": i,
+                "series_id": r["series_id"],
+                "action": "created",
+                "status": r["status"],
+                "occurred_at": r["created_at"],
+                "actor_key_id": r["created_by_key_id"],
+                "actor_party_id": b.actor_party_id,
+                "actor_role": b.actor_role,
+            }
+            for i, r, b in zip(ids, rows, batch, strict=True)
+        ],
+    )
+    marks = sorted(
+        {(r["site_id"], r["local_date"]) for r, b in zip(rows, batch, strict=True) if b.mark}
+    )
     if marks:
         await session.execute(
             MARK_PENDING.statement("sqlite"), [{"site_id": s, "local_date": d} for s, d in marks]
@@ -544,7 +642,7 @@ def visible(stmt: Select[Any], scope: BookingScope | None) -> Select[Any]:
 
 
 @cache
-def _booking_with_owner_statement(for_update: bool) -> Select[Any]:
+def _booking_with_owner_statement(for_update: bool) -> Select[Booking, int]:
     stmt = (
         select(Booking, Site.owner_party_id)
         .join(Site, Site.id == Booking.site_id)
@@ -558,17 +656,19 @@ def _booking_with_owner_statement(for_update: bool) -> Select[Any]:
 async def booking_with_owner(
     session: AsyncSession, booking_id: int, *, for_update: bool = False
 ) -> tuple[Booking, int] | None:
-    row = (await session.execute(_booking_with_owner_statement(for_update), {"booking_id": booking_id})).first()
+    row = (
+        await session.execute(_booking_with_owner_statement(for_update), {"booking_id": booking_id})
+    ).first()
     return (row[0], row[1]) if row else None
 
 
 def is_exclusion_violation(exc: BaseException) -> bool:
     """23P01, raised by asyncpg directly or wrapped by SQLAlchemy (IntegrityError)."""
     orig = exc.orig if isinstance(exc, IntegrityError) else exc
-    code = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
+    code = getattr(orig, "sqlstate", None) or getattr(
+        getattr(orig, "__cause__", None), "sqlstate", None
+    )
     return code == EXCLUSION_VIOLATION
-
-
 
 
 class BookingView(NamedTuple):

@@ -121,8 +121,12 @@ async def create_booking(request: Request) -> Response:
     "/quote",
     **op("Check and price a booking without making it", description="Writes nothing. " + RULES_DOC),
 )
-async def quote_booking(data: BookingCreate, session: SessionDep, principal: PrincipalDep) -> QuoteResult:
-    ev = await service.quote_booking(SessionRunner(session), caller=principal, data=data, now=utcnow())
+async def quote_booking(
+    data: BookingCreate, session: SessionDep, principal: PrincipalDep
+) -> QuoteResult:
+    ev = await service.quote_booking(
+        SessionRunner(session), caller=principal, data=data, now=utcnow()
+    )
     q = ev.quotes[0]
     return QuoteResult(
         ok=not ev.violations,
@@ -147,14 +151,21 @@ async def list_bookings(
     party_id: IdQuery = None,
     status: BookingStatus | None = None,
     series_id: IdQuery = None,
-    from_: Annotated[Instant | None, Query(alias="from", description="Overlapping this instant or later")] = None,
+    from_: Annotated[
+        Instant | None, Query(alias="from", description="Overlapping this instant or later")
+    ] = None,
     to: Annotated[Instant | None, Query(description="Overlapping before this instant")] = None,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[BookingRead]:
     filters = service.BookingFilters(
-        space_id=space_id, site_id=site_id, party_id=party_id, status=status,
-        from_=from_, to=to, series_id=series_id,
+        space_id=space_id,
+        site_id=site_id,
+        party_id=party_id,
+        status=status,
+        from_=from_,
+        to=to,
+        series_id=series_id,
     )
     items, next_cursor = await service.list_bookings(
         session, principal=principal, filters=filters, limit=limit, cursor=cursor
@@ -169,7 +180,9 @@ async def get_booking(request: Request) -> Response:
     state = request.app.state
     async with state.db.runner() as runner:
         view = await service.read_booking(
-            runner, token=bearer_token(request.headers.get("authorization")), admin_key=state.admin_key,
+            runner,
+            token=bearer_token(request.headers.get("authorization")),
+            admin_key=state.admin_key,
             booking_id=id_or_zero(request.path_params["booking_id"]),
         )
     return booking_response(view)
@@ -178,7 +191,11 @@ async def get_booking(request: Request) -> Response:
 @router.patch(
     "/{booking_id}",
     **op(
-        "Change a booking", 404, 409, 412, 428,
+        "Change a booking",
+        404,
+        409,
+        412,
+        428,
         description="Needs `If-Match` with the booking's ETag. " + RULES_DOC,
     ),
 )
@@ -191,8 +208,12 @@ async def change_booking(
     if_match: Annotated[str | None, Header(max_length=200)] = None,
 ) -> BookingRead:
     booking = await service.change_booking(
-        session, principal=principal, booking_id=parse_id(booking_id, "booking"), data=data,
-        if_match=if_match, now=utcnow(),
+        session,
+        principal=principal,
+        booking_id=parse_id(booking_id, "booking"),
+        data=data,
+        if_match=if_match,
+        now=utcnow(),
     )
     return _with_etag(response, booking)
 
@@ -206,8 +227,12 @@ async def _act(
     response: Response,
 ) -> BookingRead:
     booking = await service.act(
-        session, principal=principal, booking_id=parse_id(booking_id, "booking"), action=action,
-        reason=body.reason if body else None, now=utcnow(),
+        session,
+        principal=principal,
+        booking_id=parse_id(booking_id, "booking"),
+        action=action,
+        reason=body.reason if body else None,
+        now=utcnow(),
     )
     return _with_etag(response, booking)
 
@@ -217,7 +242,10 @@ OptionalAction = Annotated[ActionBody | None, Body()]
 
 @router.post("/{booking_id}/approve", **op("Approve a requested booking", 404, 409))
 async def approve_booking(
-    booking_id: PathId, session: SessionDep, principal: PrincipalDep, response: Response,
+    booking_id: PathId,
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
     body: OptionalAction = None,
 ) -> BookingRead:
     return await _act("approve", booking_id, body, session, principal, response)
@@ -225,7 +253,10 @@ async def approve_booking(
 
 @router.post("/{booking_id}/decline", **op("Decline a requested booking", 404, 409))
 async def decline_booking(
-    booking_id: PathId, session: SessionDep, principal: PrincipalDep, response: Response,
+    booking_id: PathId,
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
     body: OptionalAction = None,
 ) -> BookingRead:
     return await _act("decline", booking_id, body, session, principal, response)
@@ -233,7 +264,10 @@ async def decline_booking(
 
 @router.post("/{booking_id}/cancel", **op("Cancel a booking", 404, 409))
 async def cancel_booking(
-    booking_id: PathId, session: SessionDep, principal: PrincipalDep, response: Response,
+    booking_id: PathId,
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
     body: OptionalAction = None,
 ) -> BookingRead:
     return await _act("cancel", booking_id, body, session, principal, response)
@@ -248,7 +282,11 @@ async def booking_history(
     cursor: CursorQuery = None,
 ) -> Page[BookingEventRead]:
     events, next_cursor = await service.history(
-        session, principal=principal, booking_id=parse_id(booking_id, "booking"), limit=limit, cursor=cursor
+        session,
+        principal=principal,
+        booking_id=parse_id(booking_id, "booking"),
+        limit=limit,
+        cursor=cursor,
     )
     return Page(items=[BookingEventRead.model_validate(e) for e in events], next_cursor=next_cursor)
 
@@ -293,7 +331,9 @@ def series_read(series: BookingSeries, booking_ids: list[int]) -> SeriesRead:
 async def create_series(
     data: SeriesCreate, session: SessionDep, principal: PrincipalDep, response: Response
 ) -> SeriesRead:
-    series, ids = await series_service.create_series(session, principal=principal, data=data, now=utcnow())
+    series, ids = await series_service.create_series(
+        session, principal=principal, data=data, now=utcnow()
+    )
     response.headers["Location"] = f"/v1/booking-series/{series.id}"
     return series_read(series, ids)
 
@@ -313,8 +353,11 @@ async def cancel_series(
     series_id: PathId, session: SessionDep, principal: PrincipalDep, body: OptionalAction = None
 ) -> SeriesRead:
     series, ids = await series_service.cancel_series(
-        session, principal=principal, series_id=parse_id(series_id, "booking series"),
-        reason=body.reason if body else None, now=utcnow(),
+        session,
+        principal=principal,
+        series_id=parse_id(series_id, "booking series"),
+        reason=body.reason if body else None,
+        now=utcnow(),
     )
     return series_read(series, ids)
 

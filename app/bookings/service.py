@@ -111,8 +111,16 @@ class Evaluation:
 # --- writing ----------------------------------------------------------------------
 
 
-def booking_values(ev: Evaluation, occ: Occurrence, quote: QuoteFigures, *, purpose: str, now: datetime,
-                   principal: Principal, series_id: int | None = None) -> dict[str, Any]:
+def booking_values(
+    ev: Evaluation,
+    occ: Occurrence,
+    quote: QuoteFigures,
+    *,
+    purpose: str,
+    now: datetime,
+    principal: Principal,
+    series_id: int | None = None,
+) -> dict[str, Any]:
     held = occ.held
     return dict(
         space_id=ev.ctx.space_id,
@@ -146,9 +154,17 @@ def booking_values(ev: Evaluation, occ: Occurrence, quote: QuoteFigures, *, purp
     )
 
 
-def event_values(booking_id: int | None, series_id: int | None, status: str, action: str,
-                 principal: Principal, now: datetime, *, reason: str | None = None,
-                 changes: dict[str, Any] | None = None) -> dict[str, Any]:
+def event_values(
+    booking_id: int | None,
+    series_id: int | None,
+    status: str,
+    action: str,
+    principal: Principal,
+    now: datetime,
+    *,
+    reason: str | None = None,
+    changes: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     return dict(
         booking_id=booking_id,
         series_id=series_id,
@@ -163,8 +179,12 @@ def event_values(booking_id: int | None, series_id: int | None, status: str, act
     )
 
 
-def event(booking: Booking, action: str, principal: Principal, now: datetime, **kw: Any) -> BookingEvent:
-    return BookingEvent(**event_values(booking.id, booking.series_id, booking.status, action, principal, now, **kw))
+def event(
+    booking: Booking, action: str, principal: Principal, now: datetime, **kw: Any
+) -> BookingEvent:
+    return BookingEvent(
+        **event_values(booking.id, booking.series_id, booking.status, action, principal, now, **kw)
+    )
 
 
 @asynccontextmanager
@@ -176,7 +196,13 @@ async def conflicts_as_problems() -> AsyncIterator[None]:
     except Exception as exc:
         if repo.is_exclusion_violation(exc):
             raise BookingConflict(
-                [{"rule": "conflict", "detail": "another booking of the space holds this time", "start": None}]
+                [
+                    {
+                        "rule": "conflict",
+                        "detail": "another booking of the space holds this time",
+                        "start": None,
+                    }
+                ]
             ) from None
         raise
 
@@ -214,8 +240,17 @@ class Ask:
 
     @classmethod
     def of(cls, data: BookingCreate) -> Ask:
-        occ = Occurrence(data.start, data.end, data.setup_minutes, data.cleanup_minutes, data.attendance)
-        return cls(data.space_id, data.party_id, (occ,), data.purpose, data.agreement_id, data.rental_fee_cents)
+        occ = Occurrence(
+            data.start, data.end, data.setup_minutes, data.cleanup_minutes, data.attendance
+        )
+        return cls(
+            data.space_id,
+            data.party_id,
+            (occ,),
+            data.purpose,
+            data.agreement_id,
+            data.rental_fee_cents,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,12 +266,19 @@ class Facts:
 def facts_key(caller: Caller, ask: Ask) -> FactsKey:
     """Kept facts are per key, space and party asked for. A known caller's party is
     settled first; a token's defaults to its key's, in SQL."""
-    requested = ask.party_id if isinstance(caller, Credentials) else booking_party(caller, ask.party_id)
+    requested = (
+        ask.party_id if isinstance(caller, Credentials) else booking_party(caller, ask.party_id)
+    )
     return (caller_lookup_id(caller), ask.space_id, requested)
 
 
 async def read(
-    runner: Runner, *, caller: Caller, ask: Ask, now: datetime, party_id: int | None = None,
+    runner: Runner,
+    *,
+    caller: Caller,
+    ask: Ask,
+    now: datetime,
+    party_id: int | None = None,
     cache: FactsCache | None = None,
 ) -> Facts:
     """Every fact the rules need, in one statement (`repo.booking_facts`) that also
@@ -244,8 +286,13 @@ async def read(
     read is kept in `cache` for the caller's next booking of the space."""
     key = facts_key(caller, ask) if party_id is None else (None, ask.space_id, party_id)
     found = await repo.booking_facts(
-        runner, lookup_id=key[0], space_id=ask.space_id, lo=min(o.held.start for o in ask.occurrences),
-        hi=max(o.held.end for o in ask.occurrences), party_id=key[2], now=now,
+        runner,
+        lookup_id=key[0],
+        space_id=ask.space_id,
+        lo=min(o.held.start for o in ask.occurrences),
+        hi=max(o.held.end for o in ask.occurrences),
+        party_id=key[2],
+        now=now,
         exclude_id=ask.exclude_booking_id,
     )
     facts = checked(caller, ask, found, party_id)
@@ -254,7 +301,9 @@ async def read(
     return facts
 
 
-def checked(caller: Caller, ask: Ask, found: repo.CallerFacts, party_id: int | None = None) -> Facts:
+def checked(
+    caller: Caller, ask: Ask, found: repo.CallerFacts, party_id: int | None = None
+) -> Facts:
     """The caller known (401 otherwise), the booking party settled, space and party found."""
     principal = caller_principal(caller, found.key_row)
     party = party_id if party_id is not None else booking_party(principal, ask.party_id)
@@ -288,7 +337,9 @@ def judge(facts: Facts, ask: Ask, now: datetime) -> Evaluation:
         if agreement is None:
             # Not every occurrence is covered: judge each by the agreement covering its
             # first occurrence, so the uncovered ones are reported.
-            agreement = choose_agreement(booking.agreements, span_first, span_first, ask.agreement_id)
+            agreement = choose_agreement(
+                booking.agreements, span_first, span_first, ask.agreement_id
+            )
     terms = ask.terms or (agreement.terms if agreement else DEFAULT_TERMS)
 
     calendar = booking.calendar
@@ -347,10 +398,18 @@ def new_bookings(
     principal = facts.principal
     made = []
     for occ, quote in zip(ev.occurrences, ev.quotes, strict=True):
-        values = booking_values(ev, occ, quote, purpose=ask.purpose, now=now, principal=principal,
-                                series_id=series_id)
-        made.append(repo.NewBooking(values, principal.party_id, principal.role.value,
-                                    mark=adds_custodial_time(values), guard=facts.guard))
+        values = booking_values(
+            ev, occ, quote, purpose=ask.purpose, now=now, principal=principal, series_id=series_id
+        )
+        made.append(
+            repo.NewBooking(
+                values,
+                principal.party_id,
+                principal.role.value,
+                mark=adds_custodial_time(values),
+                guard=facts.guard,
+            )
+        )
     return made
 
 
@@ -371,10 +430,14 @@ async def book(
     raise BookingConflict([{"rule": "conflict", "detail": STILL_CHANGING, "start": None}])
 
 
-STILL_CHANGING = "the space's bookings or terms kept changing while this booking was judged; try again"
+STILL_CHANGING = (
+    "the space's bookings or terms kept changing while this booking was judged; try again"
+)
 
 
-async def make_booking(db: Database, *, caller: Caller, data: BookingCreate, now: datetime) -> dict[str, Any]:
+async def make_booking(
+    db: Database, *, caller: Caller, data: BookingCreate, now: datetime
+) -> dict[str, Any]:
     """POST /v1/bookings: one booking; its values, `id` included. On PostgreSQL, when
     this worker keeps the caller's facts about the space, the booking is judged on
     them and written by the worker's booking writer, with no connection held
@@ -399,10 +462,14 @@ async def create_booking(
     session: AsyncSession, *, principal: Principal, data: BookingCreate, now: datetime
 ) -> Booking:
     """`book` in the caller's session (demo data)."""
-    return Booking(**await book(SessionRunner(session), caller=principal, ask=Ask.of(data), now=now))
+    return Booking(
+        **await book(SessionRunner(session), caller=principal, ask=Ask.of(data), now=now)
+    )
 
 
-async def quote_booking(runner: Runner, *, caller: Caller, data: BookingCreate, now: datetime) -> Evaluation:
+async def quote_booking(
+    runner: Runner, *, caller: Caller, data: BookingCreate, now: datetime
+) -> Evaluation:
     """What `make_booking` would decide, on the same facts, writing nothing."""
     ask = Ask.of(data)
     return judge(await read(runner, caller=caller, ask=ask, now=now), ask, now)
@@ -418,7 +485,9 @@ async def read_booking(
     finds the caller's key. Unknown and invisible bookings are both 404."""
     if token is None:
         raise Unauthenticated("this operation needs an API key")
-    row = await runner.first(repo.READ_BOOKING, {"lookup_id": lookup_id(token), "booking_id": booking_id})
+    row = await runner.first(
+        repo.READ_BOOKING, {"lookup_id": lookup_id(token), "booking_id": booking_id}
+    )
     principal = principal_of(token, row, admin_key)
     found = repo.view_with_owner(row)
     if found is not None:
@@ -430,7 +499,9 @@ async def read_booking(
 
 async def get_booking(session: AsyncSession, *, principal: Principal, booking_id: int) -> Booking:
     found = await repo.booking_with_owner(session, booking_id)
-    if found is None or not can_see_booking(principal, party_id=found[0].party_id, site_owner_id=found[1]):
+    if found is None or not can_see_booking(
+        principal, party_id=found[0].party_id, site_owner_id=found[1]
+    ):
         raise NotFound("no such booking")
     return found[0]
 
@@ -447,7 +518,12 @@ class BookingFilters:
 
 
 async def list_bookings(
-    session: AsyncSession, *, principal: Principal, filters: BookingFilters, limit: int, cursor: str | None
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    filters: BookingFilters,
+    limit: int,
+    cursor: str | None,
 ) -> tuple[list[Booking], str | None]:
     stmt = repo.visible(select(Booking), booking_scope(principal))
     f = filters
@@ -465,7 +541,9 @@ async def list_bookings(
         stmt = stmt.where(Booking.start < f.to)
     if f.from_ is not None:
         stmt = stmt.where(Booking.end > f.from_)
-    stmt = keyset(stmt, [Booking.start, Booking.id], cursor, limit, [datetime.fromisoformat, as_int])
+    stmt = keyset(
+        stmt, [Booking.start, Booking.id], cursor, limit, [datetime.fromisoformat, as_int]
+    )
     rows = (await session.scalars(stmt)).all()
     return page_of(rows, limit, lambda b: [b.start.isoformat(), b.id])
 
@@ -477,7 +555,10 @@ async def history(
     await get_booking(session, principal=principal, booking_id=booking_id)
     stmt = keyset(
         select(BookingEvent).where(BookingEvent.booking_id == booking_id),
-        [BookingEvent.id], cursor, limit, [as_int],
+        [BookingEvent.id],
+        cursor,
+        limit,
+        [as_int],
     )
     rows = (await session.scalars(stmt)).all()
     return page_of(rows, limit, lambda e: [e.id])
@@ -493,15 +574,24 @@ ACTIONS = {
 }
 
 
-async def _locked(session: AsyncSession, principal: Principal, booking_id: int) -> tuple[Booking, int]:
+async def _locked(
+    session: AsyncSession, principal: Principal, booking_id: int
+) -> tuple[Booking, int]:
     found = await repo.booking_with_owner(session, booking_id, for_update=True)
-    if found is None or not can_see_booking(principal, party_id=found[0].party_id, site_owner_id=found[1]):
+    if found is None or not can_see_booking(
+        principal, party_id=found[0].party_id, site_owner_id=found[1]
+    ):
         raise NotFound("no such booking")
     return found
 
 
 async def act(
-    session: AsyncSession, *, principal: Principal, booking_id: int, action: str, reason: str | None,
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    booking_id: int,
+    action: str,
+    reason: str | None,
     now: datetime,
 ) -> Booking:
     booking, owner_id = await _locked(session, principal, booking_id)
@@ -520,8 +610,15 @@ async def act(
     booking.updated_at = now
     if counted_before != counts_in_coverage(booking):
         await rebill(session, booking.site_id, [booking.local_date])
-    session.add(event(booking, {"approve": "approved", "decline": "declined", "cancel": "cancelled"}[action],
-                      principal, now, reason=reason))
+    session.add(
+        event(
+            booking,
+            {"approve": "approved", "decline": "declined", "cancel": "cancelled"}[action],
+            principal,
+            now,
+            reason=reason,
+        )
+    )
     await session.flush()
     return booking
 
@@ -529,7 +626,9 @@ async def act(
 def counts_in_coverage(booking: Booking) -> bool:
     """Confirmed (or cancelled late) under an agreement: part of its site date's
     custodial coverage. A change of this, or of such a booking's time, re-bills."""
-    counts = booking.status == "confirmed" or (booking.status == "cancelled" and booking.late_cancellation)
+    counts = booking.status == "confirmed" or (
+        booking.status == "cancelled" and booking.late_cancellation
+    )
     return counts and booking.agreement_id is not None
 
 
@@ -549,11 +648,15 @@ async def rebill(session: AsyncSession, site_id: int, dates: Iterable[date]) -> 
     await costs.mark_pending(session, site_id=site_id, dates=dates)
 
 
-async def relocalize_site(session: AsyncSession, *, site_id: int, tz: ZoneInfo, first_day: date) -> None:
+async def relocalize_site(
+    session: AsyncSession, *, site_id: int, tz: ZoneInfo, first_day: date
+) -> None:
     """A site moved to another time zone: its bookings from `first_day` on fall on the
     local dates of the new zone."""
     bookings = await session.scalars(
-        select(Booking).where(Booking.site_id == site_id, Booking.local_date >= first_day - timedelta(days=1))
+        select(Booking).where(
+            Booking.site_id == site_id, Booking.local_date >= first_day - timedelta(days=1)
+        )
     )
     for booking in bookings.all():
         booking.local_date = booking.held_start.astimezone(tz).date()
@@ -581,8 +684,13 @@ CHANGEABLE = ("start", "end", "setup_minutes", "cleanup_minutes", "purpose", "at
 
 
 async def change_booking(
-    session: AsyncSession, *, principal: Principal, booking_id: int, data: BookingUpdate,
-    if_match: str | None, now: datetime,
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    booking_id: int,
+    data: BookingUpdate,
+    if_match: str | None,
+    now: datetime,
 ) -> Booking:
     """Re-time or edit a booking, re-checking every rule (it does not conflict with itself)
     under the terms it was made with."""
@@ -595,7 +703,8 @@ async def change_booking(
     if booking.status not in HOLDING_STATUSES:
         raise InvalidTransition(f"a {booking.status} booking cannot be changed")
     changes = {
-        k: v for k, v in data.model_dump(exclude_unset=True).items()
+        k: v
+        for k, v in data.model_dump(exclude_unset=True).items()
         if v is not None and v != getattr(booking, k)
     }
     if not changes:
@@ -604,12 +713,28 @@ async def change_booking(
     new_values = {**{k: getattr(booking, k) for k in CHANGEABLE}, **changes}
     if new_values["end"] <= new_values["start"]:
         raise ValidationFailed(["body", "end"], "end must be after start")
-    occ = Occurrence(new_values["start"], new_values["end"], new_values["setup_minutes"],
-                     new_values["cleanup_minutes"], new_values["attendance"])
-    ask = Ask(booking.space_id, booking.party_id, (occ,), agreement_id=booking.agreement_id,
-              exclude_booking_id=booking.id, terms=Terms.of(booking.terms) if booking.terms is not None else None)
-    ev = judge(await read(SessionRunner(session), caller=principal, ask=ask, now=now, party_id=booking.party_id),
-               ask, now)
+    occ = Occurrence(
+        new_values["start"],
+        new_values["end"],
+        new_values["setup_minutes"],
+        new_values["cleanup_minutes"],
+        new_values["attendance"],
+    )
+    ask = Ask(
+        booking.space_id,
+        booking.party_id,
+        (occ,),
+        agreement_id=booking.agreement_id,
+        exclude_booking_id=booking.id,
+        terms=Terms.of(booking.terms) if booking.terms is not None else None,
+    )
+    ev = judge(
+        await read(
+            SessionRunner(session), caller=principal, ask=ask, now=now, party_id=booking.party_id
+        ),
+        ask,
+        now,
+    )
     raise_for(ev.violations)
     quote = ev.quotes[0]
     dates_before = {booking.local_date} if counts_in_coverage(booking) else set()
