@@ -240,37 +240,29 @@ async def _act(
 OptionalAction = Annotated[ActionBody | None, Body()]
 
 
-@router.post("/{booking_id}/approve", **op("Approve a requested booking", 404, 409))
-async def approve_booking(
-    booking_id: PathId,
-    session: SessionDep,
-    principal: PrincipalDep,
-    response: Response,
-    body: OptionalAction = None,
-) -> BookingRead:
-    return await _act("approve", booking_id, body, session, principal, response)
+def _action_route(action: str, summary: str) -> None:
+    """POST /v1/bookings/{id}/<action>: approve, decline and cancel take the same
+    inputs and answer the booking with its ETag."""
+
+    async def endpoint(
+        booking_id: PathId,
+        session: SessionDep,
+        principal: PrincipalDep,
+        response: Response,
+        body: OptionalAction = None,
+    ) -> BookingRead:
+        return await _act(action, booking_id, body, session, principal, response)
+
+    endpoint.__name__ = endpoint.__qualname__ = f"{action}_booking"  # the operation id
+    router.post(f"/{{booking_id}}/{action}", **op(summary, 404, 409))(endpoint)
 
 
-@router.post("/{booking_id}/decline", **op("Decline a requested booking", 404, 409))
-async def decline_booking(
-    booking_id: PathId,
-    session: SessionDep,
-    principal: PrincipalDep,
-    response: Response,
-    body: OptionalAction = None,
-) -> BookingRead:
-    return await _act("decline", booking_id, body, session, principal, response)
-
-
-@router.post("/{booking_id}/cancel", **op("Cancel a booking", 404, 409))
-async def cancel_booking(
-    booking_id: PathId,
-    session: SessionDep,
-    principal: PrincipalDep,
-    response: Response,
-    body: OptionalAction = None,
-) -> BookingRead:
-    return await _act("cancel", booking_id, body, session, principal, response)
+for _action, _summary in (
+    ("approve", "Approve a requested booking"),
+    ("decline", "Decline a requested booking"),
+    ("cancel", "Cancel a booking"),
+):
+    _action_route(_action, _summary)
 
 
 @router.get("/{booking_id}/history", **op("A booking's history", 404))
