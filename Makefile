@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 HOST ?= 0.0.0.0
 PORT ?= 8000
 
-.PHONY: install run migrate demo-data test lint bench clean
+.PHONY: install run migrate demo-data test test-dates lint bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "jointuse needs Python 3.11 or newer")'
@@ -36,6 +36,30 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/python -m ruff check app tests bench migrations
 	$(BIN)/python -m mypy
+
+# The instants `make test-dates` runs the date-sensitive tests (marker `dates`) on, one
+# run each (tests/clock.py): Monday to Sunday of an ordinary week; a Wednesday two
+# weeks before the spring change (the tests' booking week then ends on it); the eve
+# and the day of the spring change; the fall-back Sunday inside its repeated hour;
+# New Year's Eve half an hour before midnight (UTC is already in the new year).
+TEST_DATES ?= \
+	2027-02-01T10:00:00-08:00 2027-02-02T10:00:00-08:00 2027-02-03T10:00:00-08:00 \
+	2027-02-04T10:00:00-08:00 2027-02-05T10:00:00-08:00 2027-02-06T10:00:00-08:00 \
+	2027-02-07T10:00:00-08:00 \
+	2027-02-24T10:00:00-08:00 \
+	2027-03-13T23:30:00-08:00 2027-03-14T10:00:00-07:00 \
+	2026-11-01T01:30:00-07:00 \
+	2026-12-31T23:30:00-08:00
+
+# Every date is run even after a failure, so one CI log names all the days that fail.
+test-dates: $(STAMP)
+	@failed=""; for now in $(TEST_DATES); do \
+		echo "== JOINTUSE_TEST_NOW=$$now"; started=$$(date +%s); \
+		JOINTUSE_TEST_NOW=$$now $(BIN)/python -m pytest -q -m "dates and not slow" $(PYTEST_ARGS) \
+			|| failed="$$failed $$now"; \
+		echo "== $$now: $$(( $$(date +%s) - started )) s"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "date-sensitive tests failed on:$$failed"; exit 1; fi
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

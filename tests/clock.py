@@ -5,7 +5,8 @@ DST change).
 `JOINTUSE_TEST_NOW=2026-12-31T23:30:00-08:00`; unset, the run is on real time.
 Either way tests and the app in-process read the same clock (the app's, installed
 by `tests/conftest.py`), so a test's "today" is the app's "today". `make test-dates`
-runs the date-sensitive tests on a week of such instants.
+runs the tests marked `dates` (their dates meet "now") once on each instant of the
+Makefile's TEST_DATES. Tests that start servers (tests/ops) stay on real time.
 """
 
 from __future__ import annotations

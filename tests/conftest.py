@@ -53,8 +53,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
+    at_sites = suite.now().astimezone(suite.SITE_ZONE).isoformat(timespec="seconds")
     chosen = f"{suite.ENV}={os.environ[suite.ENV]}" if suite.chosen_instant() else "real time"
-    return f"now: {suite.now().astimezone(suite.SITE_ZONE).isoformat(timespec='seconds')} at the sites ({chosen})"
+    return f"now: {at_sites} at the sites ({chosen})"
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

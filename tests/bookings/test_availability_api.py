@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.api.support import assert_problem, error_paths
-from tests.clock import site_today
 from tests.bookings.helpers import (
     add_calendar_exception,
     book,
@@ -19,6 +19,9 @@ from tests.bookings.helpers import (
     next_weekday,
     world,
 )
+from tests.clock import site_today
+
+pytestmark = pytest.mark.dates
 
 Block = tuple[str, str, str | None]
 

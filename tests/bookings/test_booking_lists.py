@@ -20,6 +20,8 @@ from tests.bookings.helpers import (
 from tests.conftest import ADMIN
 from tests.factories import make_site, make_space
 
+pytestmark = pytest.mark.dates
+
 
 def ids(items: list[dict]) -> list[int]:
     return [b["id"] for b in items]

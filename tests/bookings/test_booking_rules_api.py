@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 
 from tests.api.support import assert_problem
 from tests.bookings.helpers import (
@@ -24,6 +25,8 @@ from tests.bookings.helpers import (
     world,
 )
 from tests.factories import make_key, make_party, make_site, make_space
+
+pytestmark = pytest.mark.dates
 
 
 async def refused(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.api.support import assert_problem, error_paths
 from tests.bookings.helpers import (
     add_calendar_exception,
@@ -17,6 +19,8 @@ from tests.bookings.helpers import (
 )
 from tests.conftest import ADMIN
 from tests.factories import make_key, make_party
+
+pytestmark = pytest.mark.dates
 
 # --- creating ---------------------------------------------------------------------
 

@@ -6,11 +6,14 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 
-from tests.api.support import assert_problem
 from tests import clock as suite
+from tests.api.support import assert_problem
 from tests.bookings.helpers import book, evening, instant, local, new_key, next_weekday, world
 from tests.conftest import ADMIN
+
+pytestmark = pytest.mark.dates
 
 
 async def history(

@@ -24,6 +24,8 @@ from tests.bookings.helpers import (
 from tests.conftest import ADMIN
 from tests.factories import make_party
 
+pytestmark = pytest.mark.dates
+
 
 async def test_a_lowered_capacity_applies_to_the_next_booking(client):
     w = await world(client)

@@ -6,7 +6,9 @@ from datetime import UTC, date, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
+from tests import clock as suite
 from tests.api.support import assert_problem
 from tests.bookings.helpers import (
     LA,
@@ -23,9 +25,10 @@ from tests.bookings.helpers import (
     next_weekday,
     world,
 )
-from tests import clock as suite
 from tests.clock import site_today
 from tests.conftest import ADMIN
+
+pytestmark = pytest.mark.dates
 
 
 def series_body(space_id: int, day: date, rrule: str, **fields: Any) -> dict[str, Any]:

@@ -28,6 +28,7 @@ async def listed_items(client, agreement_id: int) -> list[dict]:
 # --- recording ----------------------------------------------------------------------
 
 
+@pytest.mark.dates
 async def test_an_admin_records_a_cost_item_shared_by_the_cost_shares(client):
     w = await world(client)
     r = await client.post(items_path(w.agreement["id"]), json=item_body(w, site_id=w.site["id"]), headers=ADMIN)
@@ -193,6 +194,7 @@ async def test_cost_items_need_a_key(client):
 # --- reading --------------------------------------------------------------------------
 
 
+@pytest.mark.dates
 async def test_cost_items_are_listed_by_the_date_they_were_incurred(client):
     w = await world(client)
     today = site_today()
@@ -215,6 +217,7 @@ async def test_cost_items_of_an_unknown_agreement_are_not_found(client):
     assert_problem(await client.get(items_path(999999), headers=ADMIN), 404, "not-found")
 
 
+@pytest.mark.dates
 async def test_a_site_development_agreement_carries_cost_items(client):
     w = await world(client)
     playground = await make_agreement(

@@ -105,6 +105,7 @@ async def test_only_confirmed_bookings_are_counted(client):
     assert await utilization(client, day) == [row(w.site["id"], "Washington Elementary", 60, 1, 60, 7500, 4200)]
 
 
+@pytest.mark.dates
 async def test_a_late_cancellation_is_not_counted_though_its_charge_stays_on_the_statement(client):
     w = await world(client, terms={"late_cancel_hours": 24 * 30})
     day = next_weekday(1)
@@ -115,6 +116,7 @@ async def test_a_late_cancellation_is_not_counted_though_its_charge_stays_on_the
     assert await utilization(client, day) == []
 
 
+@pytest.mark.dates
 async def test_the_reports_dates_are_inclusive_site_local_dates(client):
     w = await world(client)
     tuesday = next_weekday(1)

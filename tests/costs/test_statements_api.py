@@ -125,6 +125,7 @@ async def test_a_statement_of_a_quiet_period_is_all_zeros(client):
     assert st["settlement"] is None
 
 
+@pytest.mark.dates
 async def test_the_statements_dates_are_inclusive(client):
     w = await world(client)
     tuesday = next_weekday(1)
@@ -290,6 +291,7 @@ async def lone_booking(client, w, day, start: str, end: str, **fields):
     return line_figures(line), quote_figures(made)
 
 
+@pytest.mark.dates
 async def test_the_statement_line_of_a_lone_extension_equals_its_quote(client):
     w = await world(client)
     r = await client.patch(f"/v1/sites/{w.site['id']}", json={"custodial_rate_cents_per_hour": 4250}, headers=ADMIN)
@@ -332,15 +334,17 @@ async def test_two_bookings_the_same_evening_in_two_spaces_share_one_coverage(cl
 # --- bookings moving the figures ----------------------------------------------------
 
 
+@pytest.mark.dates
 async def test_a_late_cancellation_keeps_counting(client):
     w = await world(client, terms={"late_cancel_hours": 24 * 30})
-    day = next_weekday(1)  # about two weeks ahead: inside 30 days, so late
+    day = next_weekday(1)  # 8 to 20 days ahead: inside 30 days, so late
     made = await book(client, w.group_key, evening(w.gym["id"], day, "18:00", "20:00"))
     await cancel(client, made, w.group_key)
     line = custodial_lines(await statement(client, w.agreement["id"], day))[made["id"]]
     assert line_figures(line) == (120, 8400, halves(w, 4200, 4200))
 
 
+@pytest.mark.dates
 async def test_an_early_cancellation_does_not_count(client):
     w = await world(client, terms={"late_cancel_hours": 0})
     day = next_weekday(1)
@@ -412,6 +416,7 @@ async def test_an_owner_booking_never_enters_cost_sharing(client):
     assert {b: line_figures(line)[:2] for b, line in custodial_lines(st).items()} == {group["id"]: (60, 4200)}
 
 
+@pytest.mark.dates
 async def test_each_evening_of_a_series_is_a_statement_line(client):
     w = await world(client)
     day = next_weekday(1)
@@ -436,6 +441,7 @@ async def test_cancelling_a_series_early_removes_its_charges(client):
     assert (await statement(client, w.agreement["id"], day, day + timedelta(days=14)))["lines"] == []
 
 
+@pytest.mark.dates
 async def test_changing_a_sites_custodial_rate_rebills_its_future_site_dates(client):
     w = await world(client)
     day = next_weekday(1)
@@ -457,6 +463,7 @@ async def billed_after_custodial_hours_shrank(client, w, day):
     return made
 
 
+@pytest.mark.dates
 async def test_changing_a_sites_custodial_hours_rebills_its_future_site_dates(client):
     w = await world(client)
     day = next_weekday(1)
@@ -465,6 +472,7 @@ async def test_changing_a_sites_custodial_hours_rebills_its_future_site_dates(cl
     assert line_figures(line)[:2] == (60, 4200)
 
 
+@pytest.mark.dates
 async def test_changing_a_sites_time_zone_rebills_its_bookings_on_their_new_local_dates(client):
     w = await world(client)
     tuesday = next_weekday(1)

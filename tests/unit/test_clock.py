@@ -3,7 +3,9 @@ helpers that read it (habit 11)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +15,8 @@ from app.core.time import local_today, utcnow
 from tests import clock as suite
 from tests.bookings.helpers import next_weekday, tomorrow
 from tests.unit.support import LA
+
+pytestmark = pytest.mark.dates
 
 NEW_YEARS_EVE = datetime(2026, 12, 31, 23, 30, tzinfo=LA)  # 2027-01-01 07:30 UTC
 
@@ -84,17 +88,45 @@ def test_the_suite_installed_its_clock_for_this_run() -> None:
 A_WEEK = [datetime(2027, 2, 1, 10, 0, tzinfo=LA) + timedelta(days=n) for n in range(7)]  # Mon-Sun
 
 
-@pytest.mark.parametrize("now", [*A_WEEK, NEW_YEARS_EVE], ids=lambda d: d.strftime("%a %Y-%m-%d %H:%M"))
+@pytest.mark.parametrize("now", [*A_WEEK, NEW_YEARS_EVE], ids=lambda d: d.strftime("%a %Y-%m-%d"))
 def test_next_weekday_keeps_the_week_in_order_whatever_today_is(now: datetime) -> None:
     with clock.installed(OffsetClock.starting_at(now)):
         days = [next_weekday(d) for d in range(7)]
         assert [d.weekday() for d in days] == list(range(7))
         assert days == sorted(days) and days[6] - days[0] == timedelta(days=6)
         ahead = [(d - now.date()).days for d in days]
-        assert 8 <= min(ahead) and max(ahead) <= 20  # past 72 hours' notice, inside 30 days
+        assert min(ahead) >= 8 and max(ahead) <= 20  # past 72 hours' notice, inside 30 days
         assert next_weekday(1, weeks_ahead=4) == next_weekday(1) + timedelta(weeks=2)
 
 
 def test_tomorrow_is_the_sites_next_date_even_when_utc_is_already_there() -> None:
     with clock.installed(OffsetClock.starting_at(NEW_YEARS_EVE)):
         assert tomorrow() == date(2027, 1, 1)
+
+
+# --- one reading of the real clock --------------------------------------------------
+
+REAL_CLOCK = re.compile(r"\b(datetime\.now|datetime\.utcnow|date\.today|time\.time)\(")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def real_clock_readings(folder: str, *, allowed: str) -> list[str]:
+    """Lines under `folder` that read the real clock, outside the one file allowed to."""
+    found = []
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        name = path.relative_to(ROOT).as_posix()
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            if name != allowed and REAL_CLOCK.search(line):
+                found.append(f"{name}:{n}: {line.strip()}")
+    return found
+
+
+def test_app_code_asks_its_clock_for_now() -> None:
+    # app.core.time.utcnow() / local_today(): then tests can set the day.
+    assert real_clock_readings("app", allowed="app/core/clock.py") == []
+
+
+def test_tests_ask_the_suites_clock_for_now() -> None:
+    # tests.clock.now() / site_today(): then a date run moves every test's "today".
+    assert real_clock_readings("tests", allowed="tests/unit/test_clock.py") == []
+
