@@ -75,7 +75,8 @@ async def json_body(request: Request, model: type[M]) -> M:
     Failures are FastAPI's own 422 `validation-error`, each path under `body`."""
     raw = await request.body()
     if not raw:
-        raise RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}])
+        missing = {"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}
+        raise RequestValidationError([missing])
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:

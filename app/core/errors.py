@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -26,7 +26,9 @@ def problem_type(code: str) -> str:
 class FieldError(BaseModel):
     """One bad field of a request."""
 
-    loc: list[str | int] = Field(description="Where the bad value is, e.g. ['body','open_hours','mon']")
+    loc: list[str | int] = Field(
+        description="Where the bad value is, e.g. ['body','open_hours','mon']"
+    )
     path: str = Field(description="`loc` as a dotted path")
     message: str
     type: str
@@ -112,7 +114,7 @@ def _field_error(loc: Sequence[Any], message: str, type_: str) -> dict[str, Any]
 
 
 def problem_response(
-    status: int, code: str, title: str, detail: str, headers: dict[str, str] | None = None,
+    status: int, code: str, title: str, detail: str, headers: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
     body: dict[str, Any] = {

@@ -36,13 +36,24 @@ async def settled_reads(db: Database, *, first: date, last: date) -> AsyncIterat
 
 
 async def statement(
-    session: AsyncSession, db: Database, *, principal: Principal, agreement_id: int, from_date: date,
+    session: AsyncSession,
+    db: Database,
+    *,
+    principal: Principal,
+    agreement_id: int,
+    from_date: date,
     to_date: date,
 ) -> StatementData:
     """An agreement's statement: the period and the caller checked in the request's
     session, the period settled, then its figures read."""
     agreement = await service.statement_agreement(
-        session, principal=principal, agreement_id=agreement_id, from_date=from_date, to_date=to_date
+        session,
+        principal=principal,
+        agreement_id=agreement_id,
+        from_date=from_date,
+        to_date=to_date,
     )
     async with settled_reads(db, first=from_date, last=to_date) as reads:
-        return await service.statement(reads, agreement=agreement, from_date=from_date, to_date=to_date)
+        return await service.statement(
+            reads, agreement=agreement, from_date=from_date, to_date=to_date
+        )

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, and_, bindparam, delete, insert, or_, select
+from sqlalchemy import BindParameter, Row, Table, and_, bindparam, delete, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +18,10 @@ from app.core.sql import Hot
 from app.costs.models import CostItem, CustodialCharge, PendingSiteDate
 from app.sites.models import Site
 
+# Declarative types `__table__` as any FromClause; these models are mapped to tables.
+_CHARGES_TABLE = cast(Table, CustodialCharge.__table__)
+_PENDING_TABLE = cast(Table, PendingSiteDate.__table__)
+
 # --- pending site dates -----------------------------------------------------------
 
 # Re-billing happens when charges are read (`service.settle_in`), not on the hot
@@ -27,16 +31,18 @@ from app.sites.models import Site
 def marking(dialect: str, rows: Callable[[Any], Any]) -> Any:
     """An upsert of pending site dates: new ones at seq 1, known ones one seq on.
     `rows` completes the insert (`.values(...)` or `.from_select(...)`)."""
-    table = PendingSiteDate.__table__
     upsert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return rows(upsert(table)).on_conflict_do_update(
-        index_elements=["site_id", "local_date"], set_={"seq": table.c.seq + 1}
+    return rows(upsert(_PENDING_TABLE)).on_conflict_do_update(
+        index_elements=["site_id", "local_date"], set_={"seq": _PENDING_TABLE.c.seq + 1}
     )
 
 
 MARK_PENDING = Hot(
     lambda dialect: marking(
-        dialect, lambda stmt: stmt.values(site_id=bindparam("site_id"), local_date=bindparam("local_date"), seq=1)
+        dialect,
+        lambda stmt: stmt.values(
+            site_id=bindparam("site_id"), local_date=bindparam("local_date"), seq=1
+        ),
     )
 )
 
@@ -49,10 +55,14 @@ async def mark_pending(session: AsyncSession, *, site_id: int, days: Sequence[da
         )
 
 
-async def billed_dates_from(session: AsyncSession, *, site_id: int, first_day: date) -> Sequence[date]:
+async def billed_dates_from(
+    session: AsyncSession, *, site_id: int, first_day: date
+) -> Sequence[date]:
     """The site's dates from `first_day` on with an agreement booking or a charge."""
     booked = select(Booking.local_date).where(
-        Booking.site_id == site_id, Booking.local_date >= first_day, Booking.agreement_id.is_not(None)
+        Booking.site_id == site_id,
+        Booking.local_date >= first_day,
+        Booking.agreement_id.is_not(None),
     )
     charged = select(CustodialCharge.local_date).where(
         CustodialCharge.site_id == site_id, CustodialCharge.local_date >= first_day
@@ -67,7 +77,7 @@ _SITE_FOR_BILLING = (
     .where(Site.id == bindparam("site_id"))
     .with_for_update(key_share=True)
 )
-_DAYS = bindparam("days", expanding=True)
+_DAYS: BindParameter[date] = bindparam("days", expanding=True)
 _COUNTING_BOOKINGS = (
     select(
         Booking.id, Booking.start, Booking.held_start, Booking.held_end, Booking.local_date,
@@ -78,15 +88,21 @@ _COUNTING_BOOKINGS = (
     .where(
         Booking.site_id == bindparam("site_id"),
         Booking.local_date.in_(_DAYS),
-        or_(Booking.status == "confirmed", and_(Booking.status == "cancelled", Booking.late_cancellation)),
+        or_(
+            Booking.status == "confirmed",
+            and_(Booking.status == "cancelled", Booking.late_cancellation),
+        ),
     )
 )
-_CLEAR_CHARGES = delete(CustodialCharge.__table__).where(
+_CLEAR_CHARGES = delete(_CHARGES_TABLE).where(
     CustodialCharge.site_id == bindparam("site_id"), CustodialCharge.local_date.in_(_DAYS)
 )
 _PENDING_SITES = (
     select(PendingSiteDate.site_id)
-    .where(PendingSiteDate.local_date >= bindparam("first"), PendingSiteDate.local_date <= bindparam("last"))
+    .where(
+        PendingSiteDate.local_date >= bindparam("first"),
+        PendingSiteDate.local_date <= bindparam("last"),
+    )
     .distinct()
     .order_by(PendingSiteDate.site_id)
 )
@@ -100,7 +116,7 @@ _PENDING_OF_SITE = (
     .order_by(PendingSiteDate.local_date)
     .with_for_update()
 )
-_CLEAR_PENDING = delete(PendingSiteDate.__table__).where(
+_CLEAR_PENDING = delete(_PENDING_TABLE).where(
     PendingSiteDate.site_id == bindparam("p_site"),
     PendingSiteDate.local_date == bindparam("p_date"),
     PendingSiteDate.seq == bindparam("p_seq"),
@@ -108,27 +124,32 @@ _CLEAR_PENDING = delete(PendingSiteDate.__table__).where(
 
 
 async def pending_sites(session: AsyncSession, *, first: date, last: date) -> Sequence[int]:
-    """The sites with a pending date in [first, last], in id order (the order settlers lock them)."""
+    """The sites with a pending date in [first, last] in id order, the order settlers lock them."""
     return (await session.scalars(_PENDING_SITES, {"first": first, "last": last})).all()
 
 
-async def lock_site(session: AsyncSession, site_id: int) -> Row[Any]:
+async def lock_site(session: AsyncSession, site_id: int) -> Row[str, dict[str, Any], int]:
     """The site's billing figures (zone, custodial hours, rate), its row locked."""
     # FOR NO KEY UPDATE: it must not conflict with the key-share locks that inserting
     # a booking takes on its site, or two bookings at one site would deadlock.
     return (await session.execute(_SITE_FOR_BILLING, {"site_id": site_id})).one()
 
 
-async def lock_pending(session: AsyncSession, *, site_id: int, first: date, last: date) -> Sequence[Row[Any]]:
+async def lock_pending(
+    session: AsyncSession, *, site_id: int, first: date, last: date
+) -> Sequence[Row[date, int]]:
     """The site's pending (local_date, seq) in [first, last], by date, their rows locked."""
     params = {"site_id": site_id, "first": first, "last": last}
     return (await session.execute(_PENDING_OF_SITE, params)).all()
 
 
-async def counting_bookings(session: AsyncSession, *, site_id: int, days: Sequence[date]) -> Sequence[Row[Any]]:
+async def counting_bookings(
+    session: AsyncSession, *, site_id: int, days: Sequence[date]
+) -> Sequence[Row[Any]]:
     """The bookings that count in the site dates' coverage now: confirmed agreement
     bookings and late cancellations, with their agreement's parties."""
-    return (await session.execute(_COUNTING_BOOKINGS, {"site_id": site_id, "days": days})).all()
+    params = {"site_id": site_id, "days": days}
+    return (await session.execute(_COUNTING_BOOKINGS, params)).all()
 
 
 async def replace_charges(
@@ -137,12 +158,15 @@ async def replace_charges(
     """The site dates' charges are `charges` from now on (two statements)."""
     await session.execute(_CLEAR_CHARGES, {"site_id": site_id, "days": days})
     if charges:
-        await session.execute(insert(CustodialCharge.__table__), charges)
+        await session.execute(insert(_CHARGES_TABLE), charges)
 
 
-async def clear_pending(session: AsyncSession, *, site_id: int, seen: Sequence[tuple[date, int]]) -> None:
+async def clear_pending(
+    session: AsyncSession, *, site_id: int, seen: Sequence[tuple[date, int]]
+) -> None:
     """Clear the site's marks still at the `seq` seen: one made since has moved on."""
-    await session.execute(_CLEAR_PENDING, [{"p_site": site_id, "p_date": day, "p_seq": seq} for day, seq in seen])
+    marks = [{"p_site": site_id, "p_date": day, "p_seq": seq} for day, seq in seen]
+    await session.execute(_CLEAR_PENDING, marks)
 
 
 # --- statements -------------------------------------------------------------------
@@ -150,13 +174,17 @@ async def clear_pending(session: AsyncSession, *, site_id: int, seen: Sequence[t
 
 async def statement_charges(
     session: AsyncSession, *, agreement_id: int, from_date: date, to_date: date
-) -> Sequence[Row[Any]]:
+) -> Sequence[Row[date, int, int, int, int, dict[str, Any], int]]:
     """The agreement's custodial charges over [from, to] with their site's owner: (date,
     site, booking, billed minutes, cost, shares, owner), by date, site and booking."""
     rows = await session.execute(
         select(
-            CustodialCharge.local_date, CustodialCharge.site_id, CustodialCharge.booking_id,
-            CustodialCharge.billed_minutes, CustodialCharge.cost_cents, CustodialCharge.shares_cents,
+            CustodialCharge.local_date,
+            CustodialCharge.site_id,
+            CustodialCharge.booking_id,
+            CustodialCharge.billed_minutes,
+            CustodialCharge.cost_cents,
+            CustodialCharge.shares_cents,
             Site.owner_party_id,
         )
         .join(Site, Site.id == CustodialCharge.site_id)
@@ -176,7 +204,11 @@ async def statement_items(
     """The agreement's cost items incurred over [from, to], by date and id."""
     items = await session.scalars(
         select(CostItem)
-        .where(CostItem.agreement_id == agreement_id, CostItem.incurred_on >= from_date, CostItem.incurred_on <= to_date)
+        .where(
+            CostItem.agreement_id == agreement_id,
+            CostItem.incurred_on >= from_date,
+            CostItem.incurred_on <= to_date,
+        )
         .order_by(CostItem.incurred_on, CostItem.id)
     )
     return items.all()

@@ -16,9 +16,18 @@ from app.core.ids import PathId, parse_id
 from app.core.openapi import op
 from app.core.pagination import CursorQuery, LimitQuery, Page
 from app.costs import flows, service
-from app.costs.schemas import CostItemCreate, CostItemRead, PartyBalance, Settlement, Statement, StatementLine
+from app.costs.schemas import (
+    CostItemCreate,
+    CostItemRead,
+    PartyBalance,
+    Settlement,
+    Statement,
+    StatementLine,
+)
 
 router = APIRouter(tags=["costs"])
+
+
 def _plain_date(value: object) -> object:
     # The contract's dates are YYYY-MM-DD; "2027-03-01T00:00:00Z" is an instant, not a date.
     if isinstance(value, str) and (len(value) != 10 or value[4] != "-" or value[7] != "-"):
@@ -27,7 +36,9 @@ def _plain_date(value: object) -> object:
 
 
 PlainDate = Annotated[date, BeforeValidator(_plain_date)]
-DateQuery = Annotated[PlainDate, Query(description="YYYY-MM-DD, inclusive, in each site's local calendar")]
+DateQuery = Annotated[
+    PlainDate, Query(description="YYYY-MM-DD, inclusive, in each site's local calendar")
+]
 FromDateQuery = Annotated[PlainDate, Query(alias="from", description="YYYY-MM-DD, inclusive")]
 CSV_MEDIA_TYPE = "text/csv"
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
@@ -64,7 +75,11 @@ ITEMS = "/v1/agreements/{agreement_id}/cost-items"
          "cost shares. Rent is refused with `rental-fee-prohibited`."),
 )
 async def create_cost_item(
-    agreement_id: PathId, data: CostItemCreate, session: SessionDep, principal: PrincipalDep, response: Response
+    agreement_id: PathId,
+    data: CostItemCreate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
 ) -> CostItemRead:
     aid = parse_id(agreement_id, "agreement")
     item = await service.create_cost_item(session, principal=principal, agreement_id=aid, data=data)
@@ -77,14 +92,17 @@ async def list_cost_items(
     agreement_id: PathId, session: SessionDep, principal: PrincipalDep,
     limit: LimitQuery = 50, cursor: CursorQuery = None,
 ) -> Page[CostItemRead]:
+    aid = parse_id(agreement_id, "agreement")
     items, next_cursor = await service.list_cost_items(
-        session, principal=principal, agreement_id=parse_id(agreement_id, "agreement"), limit=limit, cursor=cursor
+        session, principal=principal, agreement_id=aid, limit=limit, cursor=cursor
     )
     return Page(items=[CostItemRead.model_validate(i) for i in items], next_cursor=next_cursor)
 
 
 @router.get(ITEMS + "/{item_id}", **op("Read a cost item", 404))
-async def get_cost_item(agreement_id: PathId, item_id: PathId, session: SessionDep, principal: PrincipalDep) -> CostItemRead:
+async def get_cost_item(
+    agreement_id: PathId, item_id: PathId, session: SessionDep, principal: PrincipalDep
+) -> CostItemRead:
     item = await service.get_cost_item(
         session, principal=principal, agreement_id=parse_id(agreement_id, "agreement"),
         item_id=parse_id(item_id, "cost item"),
@@ -112,16 +130,18 @@ async def agreement_statement(
     to: DateQuery,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Statement:
+    aid = parse_id(agreement_id, "agreement")
     data = await flows.statement(
-        session, db, principal=principal, agreement_id=parse_id(agreement_id, "agreement"), from_date=from_, to_date=to
+        session, db, principal=principal, agreement_id=aid, from_date=from_, to_date=to
     )
     party_ids = data.agreement.party_ids
     if wants_csv(accept):
-        header = ["date", "kind", "site_id", "booking_id", "cost_item_id", "minutes", "amount_cents",
-                  *(f"share_{p}" for p in party_ids)]
+        header = ["date", "kind", "site_id", "booking_id", "cost_item_id", "minutes",
+                  "amount_cents", *(f"share_{p}" for p in party_ids)]
         rows = [
-            [line["date"].isoformat(), line["kind"], line["site_id"], line["booking_id"], line["cost_item_id"],
-             line["minutes"], line["amount_cents"], *(line["shares_cents"][str(p)] for p in party_ids)]
+            [line["date"].isoformat(), line["kind"], line["site_id"], line["booking_id"],
+             line["cost_item_id"], line["minutes"], line["amount_cents"],
+             *(line["shares_cents"][str(p)] for p in party_ids)]
             for line in data.lines
         ]
         name = f"statement-agreement-{data.agreement.id}-{from_.isoformat()}-{to.isoformat()}.csv"

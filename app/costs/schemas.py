@@ -30,9 +30,9 @@ class CostItemCreate(RequestModel):
     @classmethod
     def _no_rent(cls, data: Any) -> Any:
         # Rent is not a cost the agreement shares: refused as `rental-fee-prohibited`.
-        if isinstance(data, dict) and isinstance(data.get("category"), str):
-            if "rent" in data["category"].lower():
-                raise RentalFeeProhibited("the joint-use agreement charges no rent")
+        category = data.get("category") if isinstance(data, dict) else None
+        if isinstance(category, str) and "rent" in category.lower():
+            raise RentalFeeProhibited("the joint-use agreement charges no rent")
         return strip_rental_charges(data)
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.agreements.models import Agreement
@@ -63,12 +63,15 @@ async def settle_in(session: AsyncSession, *, first: date, last: date) -> int:
         if not pending:
             continue  # settled by another reader meanwhile
         await _rebill(session, site_id, site, [day for day, _ in pending])
-        await repo.clear_pending(session, site_id=site_id, seen=[(day, seq) for day, seq in pending])
+        seen = [(day, seq) for day, seq in pending]
+        await repo.clear_pending(session, site_id=site_id, seen=seen)
         settled += len(pending)
     return settled
 
 
-async def _rebill(session: AsyncSession, site_id: int, site: Any, days: list[date]) -> None:
+async def _rebill(
+    session: AsyncSession, site_id: int, site: Row[str, dict[str, Any], int], days: list[date]
+) -> None:
     """Bill the site dates again from the bookings that count in coverage now:
     confirmed agreement bookings and late cancellations. Three statements whatever
     the number of dates."""
@@ -106,7 +109,9 @@ async def _rebill(session: AsyncSession, site_id: int, site: Any, days: list[dat
 # --- who reads the money ----------------------------------------------------------
 
 
-async def readable_agreement(session: AsyncSession, principal: Principal, agreement_id: int) -> Agreement:
+async def readable_agreement(
+    session: AsyncSession, principal: Principal, agreement_id: int
+) -> Agreement:
     """Statements and cost items: admin, or a manager of either party; others 404."""
     agreement = await session.get(Agreement, agreement_id)
     if agreement is None:
@@ -118,6 +123,8 @@ async def readable_agreement(session: AsyncSession, principal: Principal, agreem
     if principal.role is not Role.manager:
         raise Forbidden("only managers of the agreement's parties read its money")
     return agreement
+
+
 # --- cost items -------------------------------------------------------------------
 
 
@@ -126,7 +133,9 @@ async def create_cost_item(
 ) -> CostItem:
     agreement = await readable_agreement(session, principal, agreement_id)
     if data.incurred_by_party_id not in agreement.party_ids:
-        raise ValidationFailed(["body", "incurred_by_party_id"], "must be one of the agreement's parties")
+        raise ValidationFailed(
+            ["body", "incurred_by_party_id"], "must be one of the agreement's parties"
+        )
     # A manager records what its own party spent; an admin records for either.
     require_party_manager(principal, data.incurred_by_party_id)
     if data.site_id is not None and await session.get(Site, data.site_id) is None:
@@ -148,7 +157,9 @@ async def create_cost_item(
     return item
 
 
-async def get_cost_item(session: AsyncSession, *, principal: Principal, agreement_id: int, item_id: int) -> CostItem:
+async def get_cost_item(
+    session: AsyncSession, *, principal: Principal, agreement_id: int, item_id: int
+) -> CostItem:
     await readable_agreement(session, principal, agreement_id)
     item = await session.get(CostItem, item_id)
     if item is None or item.agreement_id != agreement_id:
@@ -157,7 +168,12 @@ async def get_cost_item(session: AsyncSession, *, principal: Principal, agreemen
 
 
 async def list_cost_items(
-    session: AsyncSession, *, principal: Principal, agreement_id: int, limit: int, cursor: str | None
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    agreement_id: int,
+    limit: int,
+    cursor: str | None,
 ) -> tuple[Sequence[CostItem], str | None]:
     await readable_agreement(session, principal, agreement_id)
     stmt = keyset(
@@ -192,7 +208,12 @@ class StatementData:
 
 
 async def statement_agreement(
-    session: AsyncSession, *, principal: Principal, agreement_id: int, from_date: date, to_date: date
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    agreement_id: int,
+    from_date: date,
+    to_date: date,
 ) -> Agreement:
     """The agreement whose statement of [from, to] is asked for: the period bounded
     and the caller allowed before any work is done for it."""
@@ -200,14 +221,20 @@ async def statement_agreement(
     return await readable_agreement(session, principal, agreement_id)
 
 
-async def statement(session: AsyncSession, *, agreement: Agreement, from_date: date, to_date: date) -> StatementData:
+async def statement(
+    session: AsyncSession, *, agreement: Agreement, from_date: date, to_date: date
+) -> StatementData:
     """Two queries whatever the period (its custodial charges, its cost items), read
     once its pending site dates are settled (`flows.statement`). The site owner
     incurs custodial cost; each party's balance is its share minus what it incurred,
     and the settlement squares them."""
     party_ids = agreement.party_ids
-    charges = await repo.statement_charges(session, agreement_id=agreement.id, from_date=from_date, to_date=to_date)
-    items = await repo.statement_items(session, agreement_id=agreement.id, from_date=from_date, to_date=to_date)
+    charges = await repo.statement_charges(
+        session, agreement_id=agreement.id, from_date=from_date, to_date=to_date
+    )
+    items = await repo.statement_items(
+        session, agreement_id=agreement.id, from_date=from_date, to_date=to_date
+    )
     incurred = dict.fromkeys(party_ids, 0)
     shares = dict.fromkeys(party_ids, 0)
     lines: list[dict[str, Any]] = []
@@ -231,8 +258,9 @@ async def statement(session: AsyncSession, *, agreement: Agreement, from_date: d
     for item in items:
         items_total += item.amount_cents
         add(
-            {"date": item.incurred_on, "kind": item.category, "site_id": item.site_id, "booking_id": None,
-             "cost_item_id": item.id, "minutes": None, "amount_cents": item.amount_cents,
+            {"date": item.incurred_on, "kind": item.category, "site_id": item.site_id,
+             "booking_id": None, "cost_item_id": item.id, "minutes": None,
+             "amount_cents": item.amount_cents,
              "shares_cents": {str(p): int(item.shares_cents.get(str(p), 0)) for p in party_ids}},
             item.incurred_by_party_id,
         )
@@ -249,4 +277,6 @@ async def statement(session: AsyncSession, *, agreement: Agreement, from_date: d
         other = next(p for p in parties if p is not owing)
         settlement = {"from_party_id": owing["party_id"], "to_party_id": other["party_id"],
                       "amount_cents": owing["balance_cents"]}
-    return StatementData(agreement, from_date, to_date, lines, minutes, custodial, items_total, parties, settlement)
+    return StatementData(
+        agreement, from_date, to_date, lines, minutes, custodial, items_total, parties, settlement
+    )

@@ -14,8 +14,8 @@ from app.demo.catalog import (
     CITY,
     CITY_FACILITIES,
     COMMUNITY_GROUPS,
-    SCHOOLS,
     SCHOOL_DISTRICTS,
+    SCHOOLS,
     build_facility,
     build_parties,
     build_school,
@@ -45,7 +45,6 @@ from app.demo.uses import (
     place_uses,
     with_cancellations,
 )
-
 
 # Same seed, same demo: capacities, rates, room numbers and closures never change.
 SEED = 1990

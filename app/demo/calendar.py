@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 from app.core.time import DEFAULT_TIMEZONE, parse_hhmm, wall_to_utc, zone
 from app.demo.seeds import CalendarExceptionSeed, SiteSeed
 
-
 # --- school calendar --------------------------------------------------------------
 
 

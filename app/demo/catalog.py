@@ -6,10 +6,10 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TypedDict
 
 from app.core.time import normalize_weekly
 from app.demo.seeds import PartySeed, SiteSeed, SpaceSeed, WeeklyHours
-
 
 # --- parties ----------------------------------------------------------------------
 
@@ -290,8 +290,17 @@ def build_school(rng: random.Random, plan: SchoolPlan, custodial_rate: int) -> S
 
 # --- city facilities --------------------------------------------------------------
 
+
+class FacilityHours(TypedDict):
+    """A facility's weekly hours, as `SiteSeed` takes them."""
+
+    open_hours: WeeklyHours
+    reserved_hours: WeeklyHours
+    custodial_hours: WeeklyHours
+
+
 EVERY_DAY = (*SCHOOL_DAYS, "sat", "sun")
-COMMUNITY_CENTER_HOURS = {
+COMMUNITY_CENTER_HOURS: FacilityHours = {
     "open_hours": weekly(
         (SCHOOL_DAYS, "07:00", "22:00"), (("sat",), "08:00", "20:00"), (("sun",), "10:00", "18:00")
     ),
@@ -299,13 +308,13 @@ COMMUNITY_CENTER_HOURS = {
     "reserved_hours": weekly((SCHOOL_DAYS, "15:00", "18:00")),
     "custodial_hours": weekly((SCHOOL_DAYS, "07:00", "19:00"), (("sat",), "08:00", "16:00")),
 }
-PARK_HOURS = {
+PARK_HOURS: FacilityHours = {
     "open_hours": weekly((EVERY_DAY, "06:00", "21:00")),
     # Lap swim and City swim lessons.
     "reserved_hours": weekly((SCHOOL_DAYS, "06:00", "09:00")),
     "custodial_hours": weekly((EVERY_DAY, "07:00", "15:00")),
 }
-LIBRARY_HOURS = {
+LIBRARY_HOURS: FacilityHours = {
     "open_hours": weekly(
         (("tue", "wed", "fri", "sat"), "10:00", "18:00"),
         (("thu",), "12:00", "20:00"),
@@ -326,7 +335,7 @@ PARK_FIELD = SpacePlan("Field", "field", (100, 300), (3500, 6500))
 class FacilityPlan:
     name: str
     address: str
-    hours: dict[str, WeeklyHours]
+    hours: FacilityHours
     spaces: tuple[SpacePlan, ...]
 
 

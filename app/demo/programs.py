@@ -20,9 +20,9 @@ from app.demo.calendar import (
 from app.demo.catalog import (
     CITY,
     NATOMAS,
-    SCHOOLS,
     SCHOOL_DISTRICTS,
     SCHOOL_OWNER,
+    SCHOOLS,
     SCUSD,
     ST_HOPE,
 )

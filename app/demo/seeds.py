@@ -8,7 +8,6 @@ from datetime import date, datetime
 
 from app.core.time import DEFAULT_TIMEZONE
 
-
 WeeklyHours = dict[str, list[list[str]]]
 
 

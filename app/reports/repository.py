@@ -17,11 +17,17 @@ from app.sites.models import Site, Space
 
 
 async def utilization(
-    session: AsyncSession, *, from_date: date, to_date: date, group_by: GroupBy, party_id: int | None
-) -> Sequence[Row[Any]]:
+    session: AsyncSession,
+    *,
+    from_date: date,
+    to_date: date,
+    group_by: GroupBy,
+    party_id: int | None,
+) -> Sequence[Row[int, str, Any, int, Any, Any, Any]]:
     """(key, name, booked minutes, bookings, community minutes, rent waived, custodial
     cost) per group of the confirmed bookings with a local date in [from, to], by key;
-    with `party_id`, only the bookings at its sites or by it."""
+    with `party_id`, only the bookings at its sites or by it. The sums are as the database
+    answers them: PostgreSQL's sum of bigints is numeric (a Decimal)."""
     charged = (
         select(CustodialCharge.booking_id, func.sum(CustodialCharge.cost_cents).label("cost"))
         .group_by(CustodialCharge.booking_id)
@@ -46,7 +52,11 @@ async def utilization(
         .select_from(Booking)
         .join(Site, Site.id == Booking.site_id)
         .outerjoin(charged, charged.c.booking_id == Booking.id)
-        .where(Booking.status == "confirmed", Booking.local_date >= from_date, Booking.local_date <= to_date)
+        .where(
+            Booking.status == "confirmed",
+            Booking.local_date >= from_date,
+            Booking.local_date <= to_date,
+        )
         .group_by(key, name)
         .order_by(key)
     )

@@ -35,8 +35,12 @@ async def utilization_report(
     group_by: GroupBy = GroupBy.site,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Utilization:
-    rows = await flows.utilization(db, principal=principal, from_date=from_, to_date=to, group_by=group_by)
+    rows = await flows.utilization(
+        db, principal=principal, from_date=from_, to_date=to, group_by=group_by
+    )
     if wants_csv(accept):
         name = f"utilization-{group_by.value}-{from_.isoformat()}-{to.isoformat()}.csv"
-        return csv_response(UTILIZATION_FIELDS, [[r[f] for f in UTILIZATION_FIELDS] for r in rows], name)  # type: ignore[return-value]
-    return Utilization(from_=from_, to=to, group_by=group_by, rows=[UtilizationRow(**r) for r in rows])
+        table = [[r[f] for f in UTILIZATION_FIELDS] for r in rows]
+        return csv_response(UTILIZATION_FIELDS, table, name)  # type: ignore[return-value]
+    report_rows = [UtilizationRow(**r) for r in rows]
+    return Utilization(from_=from_, to=to, group_by=group_by, rows=report_rows)

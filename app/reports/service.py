@@ -26,7 +26,12 @@ def check_utilization(principal: Principal, *, from_date: date, to_date: date) -
 
 
 async def utilization(
-    session: AsyncSession, *, principal: Principal, from_date: date, to_date: date, group_by: GroupBy
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    from_date: date,
+    to_date: date,
+    group_by: GroupBy,
 ) -> list[dict[str, Any]]:
     """Confirmed bookings whose site-local date is in [from, to], summed in SQL, once
     the period is settled (`flows.utilization`). Each figure is traceable:
@@ -38,7 +43,8 @@ async def utilization(
         party_id=None if principal.is_admin else principal.party_id,
     )
     return [
-        {"key": k, "name": n, "booked_minutes": int(m or 0), "bookings": int(c), "community_minutes": int(cm or 0),
-         "rental_fee_waived_cents": int(w or 0), "custodial_cost_cents": int(cc or 0)}
+        {"key": k, "name": n, "booked_minutes": int(m or 0), "bookings": int(c),
+         "community_minutes": int(cm or 0), "rental_fee_waived_cents": int(w or 0),
+         "custodial_cost_cents": int(cc or 0)}
         for k, n, m, c, cm, w, cc in rows
     ]

@@ -72,9 +72,17 @@ async def update_site(
 # --- spaces -------------------------------------------------------------------
 
 
-@router.post("/v1/sites/{site_id}/spaces", tags=["spaces"], **op("Add a space to a site", 404, status_code=201))
+@router.post(
+    "/v1/sites/{site_id}/spaces",
+    tags=["spaces"],
+    **op("Add a space to a site", 404, status_code=201),
+)
 async def create_space(
-    site_id: PathId, data: SpaceCreate, session: SessionDep, principal: PrincipalDep, response: Response
+    site_id: PathId,
+    data: SpaceCreate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
 ) -> SpaceRead:
     space = await service.create_space(
         session, principal=principal, site_id=parse_id(site_id, "site"), data=data
@@ -83,7 +91,11 @@ async def create_space(
     return SpaceRead.model_validate(space)
 
 
-@router.get("/v1/sites/{site_id}/spaces", tags=["spaces"], **op("List a site's spaces", 404, public=True))
+@router.get(
+    "/v1/sites/{site_id}/spaces",
+    tags=["spaces"],
+    **op("List a site's spaces", 404, public=True),
+)
 async def list_site_spaces(
     site_id: PathId,
     session: SessionDep,
@@ -142,17 +154,25 @@ async def create_calendar_exception(
     response: Response,
 ) -> CalendarExceptionRead:
     sid = parse_id(site_id, "site")
-    exc = await service.create_calendar_exception(session, principal=principal, site_id=sid, data=data)
+    exc = await service.create_calendar_exception(
+        session, principal=principal, site_id=sid, data=data
+    )
     response.headers["Location"] = f"/v1/sites/{sid}/calendar-exceptions/{exc.id}"
     return CalendarExceptionRead.model_validate(exc)
 
 
-@router.get(CALENDAR, tags=["calendar"], **op("List a site's closures and recesses", 404, public=True))
+@router.get(
+    CALENDAR,
+    tags=["calendar"],
+    **op("List a site's closures and recesses", 404, public=True),
+)
 async def list_calendar_exceptions(
     site_id: PathId,
     session: SessionDep,
     kind: CalendarExceptionKind | None = None,
-    from_: Annotated[date | None, Query(alias="from", description="Overlapping on or after")] = None,
+    from_: Annotated[
+        date | None, Query(alias="from", description="Overlapping on or after")
+    ] = None,
     to: Annotated[date | None, Query(description="Overlapping on or before")] = None,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
@@ -166,10 +186,15 @@ async def list_calendar_exceptions(
         limit=limit,
         cursor=cursor,
     )
-    return Page(items=[CalendarExceptionRead.model_validate(e) for e in items], next_cursor=next_cursor)
+    reads = [CalendarExceptionRead.model_validate(e) for e in items]
+    return Page(items=reads, next_cursor=next_cursor)
 
 
-@router.get(CALENDAR + "/{exception_id}", tags=["calendar"], **op("Read a calendar exception", 404, public=True))
+@router.get(
+    CALENDAR + "/{exception_id}",
+    tags=["calendar"],
+    **op("Read a calendar exception", 404, public=True),
+)
 async def get_calendar_exception(
     site_id: PathId, exception_id: PathId, session: SessionDep
 ) -> CalendarExceptionRead:
@@ -181,7 +206,11 @@ async def get_calendar_exception(
     return CalendarExceptionRead.model_validate(exc)
 
 
-@router.patch(CALENDAR + "/{exception_id}", tags=["calendar"], **op("Change a calendar exception", 404))
+@router.patch(
+    CALENDAR + "/{exception_id}",
+    tags=["calendar"],
+    **op("Change a calendar exception", 404),
+)
 async def update_calendar_exception(
     site_id: PathId,
     exception_id: PathId,
@@ -199,7 +228,11 @@ async def update_calendar_exception(
     return CalendarExceptionRead.model_validate(exc)
 
 
-@router.delete(CALENDAR + "/{exception_id}", tags=["calendar"], **op("Remove a calendar exception", 404, status_code=204))
+@router.delete(
+    CALENDAR + "/{exception_id}",
+    tags=["calendar"],
+    **op("Remove a calendar exception", 404, status_code=204),
+)
 async def delete_calendar_exception(
     site_id: PathId, exception_id: PathId, session: SessionDep, principal: PrincipalDep
 ) -> Response:

@@ -7,9 +7,17 @@ from typing import Annotated, Any
 from pydantic import Field, Strict, ValidationInfo, field_validator
 
 from app.core.schemas import IdRef, LongText, Name, RateCents, RequestModel, ResponseModel
-from app.core.time import DEFAULT_TIMEZONE, LocalDate, TimeZoneName, WeeklyHoursIn, normalize_weekly
+from app.core.time import (
+    DEFAULT_TIMEZONE,
+    WEEKDAYS,
+    LocalDate,
+    TimeZoneName,
+    Weekday,
+    WeeklyHoursIn,
+    normalize_weekly,
+)
 
-ALL_WEEK = {day: [("00:00", "24:00")] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+ALL_WEEK: dict[Weekday, list[tuple[str, str]]] = {day: [("00:00", "24:00")] for day in WEEKDAYS}
 
 # A head count is a JSON integer: "200", 200.0 and true are refused.
 Capacity = Annotated[int, Strict(), Field(ge=0, le=1_000_000)]

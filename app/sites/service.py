@@ -72,7 +72,9 @@ async def update_site(
         await require_party(session, party_id=new_owner, field="owner_party_id")
     changes.update(data.hours_json())
     billing_changed = frozenset(
-        field for field in BILLING_FIELDS if field in changes and changes[field] != getattr(site, field)
+        field
+        for field in BILLING_FIELDS
+        if field in changes and changes[field] != getattr(site, field)
     )
     for field, value in changes.items():
         setattr(site, field, value.value if isinstance(value, SiteKind) else value)
@@ -161,7 +163,9 @@ async def list_spaces(
 # --- calendar -----------------------------------------------------------------
 
 
-async def _get_exception(session: AsyncSession, *, site_id: int, exception_id: int) -> CalendarException:
+async def _get_exception(
+    session: AsyncSession, *, site_id: int, exception_id: int
+) -> CalendarException:
     exc = await session.get(CalendarException, exception_id)
     if exc is None or exc.site_id != site_id:
         raise NotFound("no such calendar exception")
