@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from pydantic import Field, StrictBool, model_validator
 
 from app.agreements.rules import strip_rental_charges
+from app.agreements.terms import DEFAULT_TERMS as D
 from app.core.schemas import IdRef, Name, RequestModel, ResponseModel, StrictInt
 from app.core.time import LocalDate
 
@@ -27,13 +28,14 @@ class Terms(RequestModel):
     """The agreement's booking terms; every one optional, with the contract's defaults.
     There is deliberately no rental-fee term."""
 
-    min_notice_hours: Annotated[StrictInt, Field(ge=0, le=24 * 365)] = 72
-    max_advance_days: Annotated[StrictInt, Field(ge=0, le=3650)] = 365
-    max_occurrence_minutes: Annotated[StrictInt, Field(ge=1, le=24 * 60)] = 720
-    max_series_days: Annotated[StrictInt, Field(ge=1, le=3650)] = 90
-    auto_confirm: StrictBool = True
-    late_cancel_hours: Annotated[StrictInt, Field(ge=0, le=24 * 365)] = 48
-    min_callout_minutes: Annotated[StrictInt, Field(ge=0, le=24 * 60)] = 120
+    # The defaults are the domain's (`agreements.terms.Terms`): one place.
+    min_notice_hours: Annotated[StrictInt, Field(ge=0, le=24 * 365)] = D.min_notice_hours
+    max_advance_days: Annotated[StrictInt, Field(ge=0, le=3650)] = D.max_advance_days
+    max_occurrence_minutes: Annotated[StrictInt, Field(ge=1, le=24 * 60)] = D.max_occurrence_minutes
+    max_series_days: Annotated[StrictInt, Field(ge=1, le=3650)] = D.max_series_days
+    auto_confirm: StrictBool = D.auto_confirm
+    late_cancel_hours: Annotated[StrictInt, Field(ge=0, le=24 * 365)] = D.late_cancel_hours
+    min_callout_minutes: Annotated[StrictInt, Field(ge=0, le=24 * 60)] = D.min_callout_minutes
 
 
 class _NoRentalFees(RequestModel):

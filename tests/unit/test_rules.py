@@ -446,3 +446,10 @@ def test_the_owner_may_not_book_too_far_ahead() -> None:
     occ = occurrence(TUESDAY, "18:00", "20:00")
     s = situation(occ, is_owner=True, now=occ.start - timedelta(days=366))
     assert rules(check(s)) == ["too-far-ahead"]
+
+
+def test_the_terms_schema_and_the_domain_terms_have_the_same_names_and_defaults():
+    from app.agreements.schemas import Terms as TermsSchema
+    from app.agreements.terms import DEFAULT_TERMS
+
+    assert TermsSchema().model_dump() == DEFAULT_TERMS.as_dict()
