@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -8,7 +7,7 @@ from pydantic import Field, StrictBool, model_validator
 
 from app.agreements.rules import strip_rental_charges
 from app.agreements.terms import DEFAULT_TERMS as D
-from app.core.schemas import IdRef, Name, RequestModel, ResponseModel, StrictInt
+from app.core.schemas import IdRef, Name, Omittable, RequestModel, ResponseModel, StrictInt
 from app.core.time import LocalDate
 
 
@@ -73,14 +72,14 @@ class AgreementCreate(_NoRentalFees):
 
 
 class AgreementUpdate(_NoRentalFees):
-    name: Name | None = None
-    status: AgreementStatus | None = None
-    ends_on: LocalDate | None = None
-    terms: dict[str, Any] | None = Field(
+    name: Omittable[Name] = None
+    status: Omittable[AgreementStatus] = None
+    ends_on: LocalDate | None = Field(None, description="null: no end")
+    terms: Omittable[dict[str, Any]] = Field(
         None, description="Terms to change; the others keep their values"
     )
-    direct_partner_ids: Annotated[list[IdRef], Field(max_length=1000)] | None = None
-    cost_shares: CostShares | None = None
+    direct_partner_ids: Omittable[Annotated[list[IdRef], Field(max_length=1000)]] = None
+    cost_shares: Omittable[CostShares] = None
 
 
 class DirectPartnerAdd(RequestModel):
@@ -93,8 +92,8 @@ class AgreementRead(ResponseModel):
     name: str
     party_ids: list[int]
     direct_partner_ids: list[int]
-    starts_on: date
-    ends_on: date | None
+    starts_on: LocalDate
+    ends_on: LocalDate | None
     status: AgreementStatus
     terms: Terms
     cost_shares: dict[str, int]

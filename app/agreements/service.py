@@ -220,7 +220,7 @@ async def update_agreement(
     shares they were made under."""
     require_admin(principal)
     agreement = await _for_update(session, agreement_id)
-    changes = changes_of(data, nullable=frozenset({"ends_on"}))
+    changes = changes_of(data)
     if "status" in changes and changes["status"] != agreement.status:
         new = str(changes["status"])
         if new not in TRANSITIONS[agreement.status]:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.core.schemas import IdRef, LongText, RequestModel, ResponseModel, StrictInt
+from app.core.schemas import IdRef, LongText, Omittable, RequestModel, ResponseModel, StrictInt
 from app.core.time import Instant
 
 Minutes = Annotated[StrictInt, Field(ge=0, le=240, description="Integer minutes")]
@@ -56,12 +56,12 @@ class BookingCreate(_Window):
 
 
 class BookingUpdate(RequestModel):
-    start: Instant | None = None
-    end: Instant | None = None
-    setup_minutes: Minutes | None = None
-    cleanup_minutes: Minutes | None = None
-    purpose: Purpose | None = None
-    attendance: Attendance | None = None
+    start: Omittable[Instant] = None
+    end: Omittable[Instant] = None
+    setup_minutes: Omittable[Minutes] = None
+    cleanup_minutes: Omittable[Minutes] = None
+    purpose: Omittable[Purpose] = None
+    attendance: Omittable[Attendance] = None
 
 
 class ActionBody(RequestModel):
@@ -86,21 +86,21 @@ class BookingRead(ResponseModel):
     party_id: int
     agreement_id: int | None
     series_id: int | None
-    start: datetime
-    end: datetime
+    start: Instant
+    end: Instant
     setup_minutes: int
     cleanup_minutes: int
     purpose: str
     attendance: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: Instant
+    updated_at: Instant
     quote: Quote
 
 
 class ViolationRead(ResponseModel):
     rule: str
     detail: str
-    start: datetime | None = None
+    start: Instant | None = None
 
 
 class QuoteResult(ResponseModel):
@@ -116,7 +116,7 @@ class BookingEventRead(ResponseModel):
     booking_id: int
     action: str
     status: BookingStatus
-    occurred_at: datetime
+    occurred_at: Instant
     actor_key_id: int | None
     actor_party_id: int | None
     actor_role: str
@@ -155,20 +155,20 @@ class SeriesRead(ResponseModel):
     party_id: int
     agreement_id: int | None
     rrule: str
-    exdates: list[datetime]
-    start: datetime
-    end: datetime
+    exdates: list[Instant]
+    start: Instant
+    end: Instant
     setup_minutes: int
     cleanup_minutes: int
     purpose: str
     attendance: int
     booking_ids: list[int]
-    created_at: datetime
+    created_at: Instant
 
 
 class FreeBlock(ResponseModel):
-    start: datetime
-    end: datetime
+    start: Instant
+    end: Instant
 
 
 class BusyReason(StrEnum):
@@ -179,15 +179,15 @@ class BusyReason(StrEnum):
 
 
 class BusyBlock(ResponseModel):
-    start: datetime
-    end: datetime
+    start: Instant
+    end: Instant
     reason: BusyReason
 
 
 class Availability(ResponseModel):
     space_id: int
-    from_: datetime = Field(serialization_alias="from")
-    to: datetime
+    from_: Instant = Field(serialization_alias="from")
+    to: Instant
     free: list[FreeBlock]
     busy: list[BusyBlock]
 

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    Strict,
+    StringConstraints,
+)
+from pydantic_core import CoreSchema
 
 MAX_ID = 2**31 - 1
+T = TypeVar("T")
 
 
 def _storable(text: str) -> str:
@@ -44,15 +54,31 @@ class ResponseModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-def changes_of(data: BaseModel, *, nullable: frozenset[str] = frozenset()) -> dict[str, object]:
-    """The fields a PATCH sets. An explicit null is refused for fields that cannot be empty."""
-    from app.core.errors import ValidationFailed
+class _NotNull:
+    """Validates `T | None` as `T`: the `None` is the default of a field left out,
+    never a value a client may send."""
 
-    changes = data.model_dump(exclude_unset=True)
-    for field, value in changes.items():
-        if value is None and field not in nullable:
-            raise ValidationFailed(["body", field], "may not be null")
-    return changes
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        schema = handler(source)
+        return schema["schema"] if schema["type"] == "nullable" else schema
+
+
+def _no_null_default(schema: dict[str, Any]) -> None:
+    if "default" in schema and schema["default"] is None:
+        del schema["default"]
+
+
+# A field a request may leave out but not send as null (most PATCH fields): `None` in
+# Python means "not given"; the schema says `T`, optional, with no null and no default.
+# A field where null means something (clearing a site's `address`) is `T | None = None`.
+Omittable = Annotated[T | None, _NotNull(), Field(json_schema_extra=_no_null_default)]
+
+
+def changes_of(data: BaseModel) -> dict[str, object]:
+    """The fields a PATCH sets (an `Omittable` field is never null here)."""
+    return data.model_dump(exclude_unset=True)
 
 
 # JSON numbers only: "12" and 12.0 are refused where an integer amount is meant.

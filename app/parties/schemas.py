@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from app.core.schemas import Name, RequestModel, ResponseModel
+from app.core.schemas import Name, Omittable, RequestModel, ResponseModel
 
 
 class PartyKind(StrEnum):
@@ -18,8 +18,8 @@ class PartyCreate(RequestModel):
 
 
 class PartyUpdate(RequestModel):
-    name: Name | None = None
-    kind: PartyKind | None = None
+    name: Omittable[Name] = None
+    kind: Omittable[PartyKind] = None
 
 
 class PartyRead(ResponseModel):

@@ -6,7 +6,15 @@ from typing import Annotated, Any
 
 from pydantic import Field, Strict, ValidationInfo, field_validator
 
-from app.core.schemas import IdRef, LongText, Name, RateCents, RequestModel, ResponseModel
+from app.core.schemas import (
+    IdRef,
+    LongText,
+    Name,
+    Omittable,
+    RateCents,
+    RequestModel,
+    ResponseModel,
+)
 from app.core.time import (
     DEFAULT_TIMEZONE,
     WEEKDAYS,
@@ -84,15 +92,15 @@ class SiteCreate(_SiteFields):
 
 
 class SiteUpdate(_SiteFields):
-    name: Name | None = None
-    kind: SiteKind | None = None
-    owner_party_id: IdRef | None = None
-    timezone: TimeZoneName | None = None
-    address: Address | None = None
-    open_hours: WeeklyHoursIn | None = None
-    reserved_hours: WeeklyHoursIn | None = None
-    custodial_hours: WeeklyHoursIn | None = None
-    custodial_rate_cents_per_hour: RateCents | None = None
+    name: Omittable[Name] = None
+    kind: Omittable[SiteKind] = None
+    owner_party_id: Omittable[IdRef] = None
+    timezone: Omittable[TimeZoneName] = None
+    address: Address | None = Field(None, description="null clears it")
+    open_hours: Omittable[WeeklyHoursIn] = None
+    reserved_hours: Omittable[WeeklyHoursIn] = None
+    custodial_hours: Omittable[WeeklyHoursIn] = None
+    custodial_rate_cents_per_hour: Omittable[RateCents] = None
 
 
 class SiteRead(ResponseModel):
@@ -116,10 +124,10 @@ class SpaceCreate(RequestModel):
 
 
 class SpaceUpdate(RequestModel):
-    name: Name | None = None
-    kind: SpaceKind | None = None
-    capacity: Capacity | None = None
-    standard_rental_rate_cents_per_hour: RateCents | None = None
+    name: Omittable[Name] = None
+    kind: Omittable[SpaceKind] = None
+    capacity: Omittable[Capacity] = None
+    standard_rental_rate_cents_per_hour: Omittable[RateCents] = None
 
 
 class SpaceRead(ResponseModel):
@@ -148,16 +156,16 @@ class CalendarExceptionCreate(RequestModel):
 
 
 class CalendarExceptionUpdate(RequestModel):
-    kind: CalendarExceptionKind | None = None
-    start_date: LocalDate | None = None
-    end_date: LocalDate | None = None
-    reason: Annotated[LongText, Field(max_length=500)] | None = None
+    kind: Omittable[CalendarExceptionKind] = None
+    start_date: Omittable[LocalDate] = None
+    end_date: Omittable[LocalDate] = None
+    reason: Omittable[Annotated[LongText, Field(max_length=500)]] = None
 
 
 class CalendarExceptionRead(ResponseModel):
     id: int
     site_id: int
     kind: CalendarExceptionKind
-    start_date: date
-    end_date: date
+    start_date: LocalDate
+    end_date: LocalDate
     reason: str

@@ -64,7 +64,7 @@ async def update_site(
     """The site, and which of its `BILLING_FIELDS` changed."""
     site = await get_site(session, site_id=site_id)
     require_party_manager(principal, site.owner_party_id)
-    changes = changes_of(data, nullable=frozenset({"address"}))
+    changes = changes_of(data)
     if "owner_party_id" in changes and changes["owner_party_id"] != site.owner_party_id:
         # Handing a site to another party is the new owner's call too.
         new_owner = int(changes["owner_party_id"])  # type: ignore[call-overload]

@@ -8,8 +8,12 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 
-from tests.api.support import PROBLEM
+from app.main import create_app
+from tests.api.support import PROBLEM, assert_problem, error_paths
+from tests.bookings.helpers import book, evening, make_agreement, next_weekday, world
+from tests.conftest import ADMIN, settings_for
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
@@ -21,6 +25,31 @@ async def document(client) -> dict[str, Any]:
     doc = r.json()
     assert doc["openapi"].startswith("3.1")
     return doc
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict[str, Any]:
+    """The document alone (no database): for properties that do not depend on one."""
+    app: FastAPI = create_app(settings_for("sqlite:///never-opened.db"))
+    return app.openapi()
+
+
+def resolve(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def allows_null(schema: dict[str, Any]) -> bool:
+    kinds = schema.get("type")
+    return kinds == "null" or (isinstance(kinds, list) and "null" in kinds) or any(
+        allows_null(s) for s in schema.get("anyOf", []) + schema.get("oneOf", [])
+    )
+
+
+def body_schema(doc: dict[str, Any], op: dict[str, Any]) -> dict[str, Any] | None:
+    body = op.get("requestBody")
+    return resolve(doc, body["content"]["application/json"]["schema"]) if body else None
 
 
 def operations(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
@@ -149,3 +178,56 @@ async def test_availability_documents_its_required_instants(document):
     for p in query.values():
         assert p["required"] is True
         assert p["schema"]["type"] == "string" and p["schema"]["format"] == "date-time"
+
+
+# --- PATCH: optional fields, null only where it means something ---------------------
+
+# The fields a change may set to null, and what null means.
+NULL_MEANS = {
+    ("/v1/sites/{site_id}", "address"): "no address",
+    ("/v1/agreements/{agreement_id}", "ends_on"): "no end",
+}
+
+
+def test_a_change_declares_null_only_where_null_means_something(spec):
+    nullable = set()
+    for method, path, op in operations(spec):
+        if method == "PATCH":
+            schema = body_schema(spec, op)
+            assert schema is not None and not schema.get("required"), path
+            for name, field in schema["properties"].items():
+                if allows_null(field):
+                    nullable.add((path, name))
+                else:
+                    assert field.get("default", "none") is not None, (path, name)
+    assert nullable == set(NULL_MEANS)
+
+
+async def test_a_site_change_clears_the_address_with_null(client):
+    w = await world(client)
+    r = await client.patch(f"/v1/sites/{w.site['id']}", json={"address": None}, headers=ADMIN)
+    assert r.status_code == 200, r.text
+    assert r.json()["address"] is None
+
+
+async def test_an_agreement_change_removes_its_end_with_null(client):
+    w = await world(client)
+    agreement = await make_agreement(
+        client, [w.city["id"], w.district["id"]], ends_on="2099-06-30"
+    )
+    r = await client.patch(
+        f"/v1/agreements/{agreement['id']}", json={"ends_on": None}, headers=ADMIN
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["ends_on"] is None
+
+
+@pytest.mark.parametrize("field", ["start", "end", "setup_minutes", "purpose", "attendance"])
+async def test_a_booking_change_refuses_null_naming_the_field(client, field):
+    w = await world(client)
+    booking = await book(client, w.group_key, evening(w.gym["id"], next_weekday(1)))
+    url = f"/v1/bookings/{booking['id']}"
+    etag = (await client.get(url, headers=ADMIN)).headers["ETag"]
+    r = await client.patch(url, json={field: None}, headers={**ADMIN, "If-Match": etag})
+    problem = assert_problem(r, 422, "validation-error")
+    assert error_paths(problem) == [f"body.{field}"]
