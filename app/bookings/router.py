@@ -35,7 +35,7 @@ from app.core.hot import HotRoute, hot
 from app.core.ids import PathId, id_or_zero, parse_id
 from app.core.openapi import op
 from app.core.pagination import CursorQuery, LimitQuery, Page
-from app.core.schemas import MAX_ID
+from app.core.schemas import MAX_ID, Omittable
 from app.core.sql import SessionRunner
 from app.core.time import Instant, utcnow
 from app.keys.auth import credentials
@@ -237,7 +237,8 @@ async def _act(
     return _with_etag(response, booking)
 
 
-OptionalAction = Annotated[ActionBody | None, Body()]
+# Optional, not nullable: an action without a body has no reason.
+OptionalAction = Annotated[Omittable[ActionBody], Body()]
 
 
 def _action_route(action: str, summary: str) -> None:

@@ -231,3 +231,32 @@ async def test_a_booking_change_refuses_null_naming_the_field(client, field):
     r = await client.patch(url, json={field: None}, headers={**ADMIN, "If-Match": etag})
     problem = assert_problem(r, 422, "validation-error")
     assert error_paths(problem) == [f"body.{field}"]
+
+
+# --- optional bodies ---------------------------------------------------------------
+
+OPTIONAL_BODIES = {
+    ("POST", "/v1/bookings/{booking_id}/approve"),
+    ("POST", "/v1/bookings/{booking_id}/decline"),
+    ("POST", "/v1/bookings/{booking_id}/cancel"),
+    ("POST", "/v1/booking-series/{series_id}/cancel"),
+}
+
+
+def test_an_optional_body_is_optional_not_nullable(spec):
+    optional = set()
+    for method, path, op in operations(spec):
+        body = op.get("requestBody")
+        if body is not None and not body.get("required", False):
+            optional.add((method, path))
+            assert not allows_null(body["content"]["application/json"]["schema"]), path
+    assert optional == OPTIONAL_BODIES
+
+
+@pytest.mark.parametrize("body", [None, {}, {"reason": "Gym floor refinishing"}])
+async def test_an_action_is_called_with_or_without_its_body(client, body):
+    w = await world(client)
+    booking = await book(client, w.group_key, evening(w.gym["id"], next_weekday(1)))
+    r = await client.post(f"/v1/bookings/{booking['id']}/cancel", json=body, headers=ADMIN)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "cancelled"
