@@ -25,9 +25,9 @@ def op(
     keyed operations also answer 401/403. (A hot route's inputs are documented from
     its `@hot` declaration.)"""
     statuses = set(errors) if public else {401, 403, *errors}
-    security: list[dict[str, list[str]]] = [{SECURITY_SCHEME: []}]
-    if public:
-        security = [{}, *security]  # a key is optional
+    # Public operations need no key and declare none (a key sent is not looked at), so
+    # that generated clients call them with a plain client.
+    security: list[dict[str, list[str]]] = [] if public else [{SECURITY_SCHEME: []}]
     kw: dict[str, Any] = {
         "summary": summary,
         "responses": {**problem_responses(*sorted(statuses)), **(responses or {})},
