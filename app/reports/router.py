@@ -12,8 +12,7 @@ from app.costs.router import CSV_RESPONSE, DateQuery, FromDateQuery, csv_respons
 from app.reports import flows
 from app.reports.schemas import GroupBy, Utilization, UtilizationRow
 
-# The report has been listed under both tags since it was published; the document keeps them.
-router = APIRouter(tags=["costs", "reports"])
+router = APIRouter(tags=["reports"])
 
 UTILIZATION_FIELDS = ["key", "name", "booked_minutes", "bookings", "community_minutes",
                       "rental_fee_waived_cents", "custodial_cost_cents"]

@@ -264,3 +264,28 @@ async def test_an_action_is_called_with_or_without_its_body(client, body):
     r = await client.post(f"/v1/bookings/{booking['id']}/cancel", json=body, headers=ADMIN)
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "cancelled"
+
+
+# --- tags --------------------------------------------------------------------------
+
+
+def test_every_operation_has_one_tag_and_every_tag_has_operations(spec):
+    used = set()
+    for method, path, op in operations(spec):
+        assert len(op["tags"]) == 1, (method, path, op["tags"])
+        used.add(op["tags"][0])
+    assert used == {t["name"] for t in spec["tags"]}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "tag"),
+    [
+        ("GET", "/v1/sites/{site_id}/spaces", "spaces"),
+        ("GET", "/v1/spaces/{space_id}", "spaces"),
+        ("GET", "/v1/sites/{site_id}/calendar-exceptions", "calendar"),
+        ("GET", "/v1/reports/utilization", "reports"),
+        ("GET", "/v1/sites/{site_id}", "sites"),
+    ],
+)
+def test_an_operation_is_filed_under_its_most_specific_tag(spec, method, path, tag):
+    assert spec["paths"][path][method.lower()]["tags"] == [tag]
