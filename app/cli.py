@@ -96,7 +96,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Port")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
 ) -> None:
-    """Serve the API with uvicorn (uvloop, httptools)."""
+    """Serve the API with uvicorn (uvloop, httptools with the limits of `core.protocol`)."""
     import uvicorn
 
     from app.core.logs import uvicorn_log_config
@@ -108,7 +108,9 @@ def serve(
         port=port,
         workers=workers,
         loop="uvloop",
-        http="httptools",
+        # httptools, with bounded heads and timed-out slow requests (431, 408).
+        http="app.core.protocol:HttpProtocol",
+        ws="none",  # no WebSocket routes: an upgrade request is answered as plain HTTP
         access_log=False,  # our own, optional, JSON access log is JOINTUSE_ACCESS_LOG
         log_config=uvicorn_log_config(settings.log_level),
         proxy_headers=True,

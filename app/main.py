@@ -13,7 +13,9 @@ from app.bookings.router import availability_router, series_router
 from app.bookings.router import router as bookings_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database, create_engine, open_driver_pool
+from app.core.docs import install_docs
 from app.core.errors import install_error_handlers
+from app.core.heavy import HeavyReads
 from app.core.hot import fast_lanes
 from app.core.logs import configure_logging
 from app.core.middleware import RequestContextMiddleware
@@ -83,10 +85,18 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         openapi_tags=TAGS,
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
+        docs_url=None,  # `install_docs`: Swagger UI from the package, not a CDN
+        redoc_url=None,
+        # A path with a trailing slash is not a path of the contract: 404, not a redirect
+        # (whose Location Starlette would build from the client's Host header).
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.admin_key = settings.admin_key.get_secret_value() if settings.admin_key else None
     app.state.authenticate = authenticate  # for `core.deps` (core imports no domain)
+    app.state.heavy_reads = HeavyReads(
+        at_once=settings.heavy_reads, waiting=settings.heavy_reads_waiting
+    )
     if database is not None:
         app.state.db = database
     install_error_handlers(app)
@@ -106,6 +116,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     for router in routers:
         app.include_router(router)
+    install_docs(app)
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,

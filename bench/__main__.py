@@ -47,13 +47,20 @@ def free_port() -> int:
 LOG_DIR = REPO / "bench" / "results"
 
 
-def serve(app: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+# What `jointuse serve` runs: httptools with bounded heads and timeouts (431, 408).
+SERVE_PROTOCOL = "app.core.protocol:HttpProtocol"
+
+
+def serve(
+    app: str, port: int, env: dict[str, str], http: str = "httptools"
+) -> subprocess.Popen[bytes]:
     # Logs go to a file: a pipe nobody reads would block the server once full.
     LOG_DIR.mkdir(parents=True, exist_ok=True)
-    log = (LOG_DIR / f"{app.split(':')[0]}.log").open("wb")
+    suffix = "" if http == "httptools" else "-protocol"
+    log = (LOG_DIR / f"{app.split(':')[0]}{suffix}.log").open("wb")
     return subprocess.Popen(
         [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-         "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"],
+         "--loop", "uvloop", "--http", http, "--no-access-log", "--log-level", "warning"],
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
 
@@ -281,13 +288,17 @@ async def measure(args: argparse.Namespace) -> int:
     from app.core.migrate import upgrade
 
     await asyncio.to_thread(upgrade, url)
-    app_port, hello_port = free_port(), free_port()
-    app_proc = serve("app.main:app", app_port, env)
+    app_port, hello_port, guarded_port = free_port(), free_port(), free_port()
+    protocol = "httptools" if args.plain_http else SERVE_PROTOCOL
+    app_proc = serve("app.main:app", app_port, env, protocol)
     hello_proc = serve("bench.hello:app", hello_port, env)
+    # The protocol's own cost: hello world again, served as `jointuse serve` serves.
+    guarded_proc = serve("bench.hello:app", guarded_port, env, SERVE_PROTOCOL)
     try:
         base = f"http://127.0.0.1:{app_port}"
         wait_up(base + "/readyz", app_proc)
         wait_up(f"http://127.0.0.1:{hello_port}/hello", hello_proc)
+        wait_up(f"http://127.0.0.1:{guarded_port}/hello", guarded_proc)
         data = seed(base)
         space_ids: list[int] = data["space_ids"]  # type: ignore[assignment]
         secret = str(data["partner"])
@@ -313,8 +324,10 @@ async def measure(args: argparse.Namespace) -> int:
             host,
         )]
         hello = [build_request("GET", "/hello", f"127.0.0.1:{hello_port}")]
+        guarded = [build_request("GET", "/hello", f"127.0.0.1:{guarded_port}")]
         scenarios = [
             ("hello world", hello_port, lambda: itertools_cycle(hello)),
+            ("hello world, core.protocol", guarded_port, lambda: itertools_cycle(guarded)),
             # Built before each round, as the other scenarios' requests are, so that
             # the load generator spends no more per request here than elsewhere.
             (
@@ -329,7 +342,7 @@ async def measure(args: argparse.Namespace) -> int:
             scenarios = [
                 s for s in scenarios if s[0] == "hello world" or any(o in s[0] for o in args.only)
             ]
-        pids = {hello_port: hello_proc.pid, app_port: app_proc.pid}
+        pids = {hello_port: hello_proc.pid, app_port: app_proc.pid, guarded_port: guarded_proc.pid}
         results: dict[str, list[Result]] = {name: [] for name, _, _ in scenarios}
         cpu_ms: dict[str, list[float]] = {name: [] for name, _, _ in scenarios}
         db_ms: dict[str, list[float]] = {name: [] for name, _, _ in scenarios}
@@ -387,7 +400,7 @@ async def measure(args: argparse.Namespace) -> int:
                   f"{cpu:11.2f} {hello_cpu / cpu if cpu else 0:10.2f} {db_cpu:14.2f}{mark}")
         return 1 if (failed and args.strict) else 0
     finally:
-        for proc in (app_proc, hello_proc):
+        for proc in (app_proc, hello_proc, guarded_proc):
             proc.terminate()
             try:
                 proc.wait(timeout=10)
@@ -409,6 +422,9 @@ def main() -> None:
     parser.add_argument("--only", action="append", metavar="TEXT",
                         help="run only the scenarios whose name contains TEXT (and hello world)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a ratio is under target")
+    parser.add_argument("--plain-http", action="store_true",
+                        help="serve jointuse on uvicorn's httptools, not `jointuse serve`'s "
+                        "protocol (core.protocol)")
     parser.add_argument("--tcp", action="store_true",
                         help="reach a PostgreSQL on this machine by TCP, not by its Unix socket")
     args = parser.parse_args()

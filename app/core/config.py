@@ -56,6 +56,22 @@ class Settings(BaseSettings):
         10_000, ge=0, validation_alias="JOINTUSE_SQLITE_BUSY_TIMEOUT_MS"
     )
     max_body_bytes: int = Field(1_048_576, ge=1024, validation_alias="JOINTUSE_MAX_BODY_BYTES")
+    # `jointuse serve`'s HTTP limits (`core.protocol`): the request line and header fields
+    # together, and how long a request's head, then its body, may take to arrive.
+    max_header_bytes: int = Field(
+        16_384, ge=1024, le=1_048_576, validation_alias="JOINTUSE_MAX_HEADER_BYTES"
+    )
+    header_timeout_seconds: float = Field(
+        10.0, gt=0, le=300, validation_alias="JOINTUSE_HEADER_TIMEOUT_SECONDS"
+    )
+    body_timeout_seconds: float = Field(
+        30.0, gt=0, le=600, validation_alias="JOINTUSE_BODY_TIMEOUT_SECONDS"
+    )
+    # Heavy reads (statements, reports) at once per worker, and how many may wait for one.
+    heavy_reads: int = Field(2, ge=1, le=64, validation_alias="JOINTUSE_HEAVY_READS")
+    heavy_reads_waiting: int = Field(
+        8, ge=0, le=1000, validation_alias="JOINTUSE_HEAVY_READS_WAITING"
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -1,5 +1,6 @@
 """One pure-ASGI middleware (cheaper than a stack of BaseHTTPMiddleware): a request
-id on every response and in every log line, a body-size limit, an optional access log."""
+id on every response and in every log line, the headers every answer carries, `HEAD`
+answered as `GET` without its body, a body-size limit, an optional access log."""
 
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ from app.core.errors import PROBLEM_MEDIA_TYPE, internal_error_response, problem
 from app.core.logs import request_id_var
 
 REQUEST_ID_HEADER = b"x-request-id"
+# Every answer: no content sniffing. Answers to a key: never stored by a cache (a
+# route that sets its own Cache-Control keeps it).
+NOSNIFF = (b"x-content-type-options", b"nosniff")
+NO_STORE = (b"cache-control", b"no-store")
 _VALID_RID = re.compile(rb"^[A-Za-z0-9._:\-]{1,128}$")
 access_log = logging.getLogger("jointuse.access")
 
@@ -48,22 +53,35 @@ class RequestContextMiddleware:
             return
         rid = b""
         length: int | None = None
+        keyed = False
         for name, value in scope["headers"]:
             if name == REQUEST_ID_HEADER and _VALID_RID.match(value):
                 rid = value
             elif name == b"content-length":
                 length = int(value) if value.isdigit() else -1
+            elif name == b"authorization":
+                keyed = True
         rid_str = rid.decode() if rid else new_request_id()
         token = request_id_var.set(rid_str)
         rid_header = (REQUEST_ID_HEADER, rid_str.encode())
         started = time.perf_counter() if self.access_log else 0.0
         status_holder = [0]
 
-        async def send_with_id(message: Message) -> None:
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder[0] = message["status"]
-                message["headers"] = [*message.get("headers", ()), rid_header]
+                headers = [*message.get("headers", ()), rid_header, NOSNIFF]
+                if keyed and not any(name == b"cache-control" for name, _ in headers):
+                    headers.append(NO_STORE)
+                message["headers"] = headers
             await send(message)
+
+        app_scope = scope
+        send_with_id: Send = send_with_headers
+        if scope["method"] == "HEAD":
+            # Every GET route answers HEAD: the same status and headers, no body.
+            app_scope = {**scope, "method": "GET"}
+            send_with_id = _without_body(send_with_headers)
 
         try:
             if length is not None and length > self.max_body_bytes:
@@ -81,7 +99,7 @@ class RequestContextMiddleware:
                 if not scope.get("root_path")
                 else None
             )
-            await (lane or self.app)(scope, receive, send_with_id)
+            await (lane or self.app)(app_scope, receive, send_with_id)
         except Exception as exc:
             if status_holder[0]:  # the response has begun; nothing more can be said
                 raise
@@ -140,6 +158,23 @@ class RequestContextMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def _without_body(send: Send) -> Send:
+    """The GET answer's status and headers (its Content-Length too, as RFC 9110 allows
+    for HEAD), then an empty end of body."""
+    ended = False
+
+    async def send_head(message: Message) -> None:
+        nonlocal ended
+        if message["type"] == "http.response.body":
+            if ended:
+                return
+            ended = True
+            message = {"type": "http.response.body", "body": b"", "more_body": False}
+        await send(message)
+
+    return send_head
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
