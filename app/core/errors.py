@@ -216,6 +216,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         422: "Invalid request (`validation-error` with `errors`, or a rule code)",
         428: "`If-Match` missing (`precondition-required`)",
         500: "Unexpected error (`internal-error`)",
+        503: "Too busy to answer now: retry after `Retry-After` seconds (`service-unavailable`)",
     }
     out: dict[int | str, dict[str, Any]] = {}
     for status in (*statuses, 422, 500):

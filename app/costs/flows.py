@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.auth import Principal
 from app.core.db import Database
+from app.core.heavy import HeavyReads
 from app.costs import service
 from app.costs.service import StatementData
 
@@ -27,18 +28,23 @@ async def settle(db: Database, *, first: date, last: date) -> int:
 
 
 @asynccontextmanager
-async def settled_reads(db: Database, *, first: date, last: date) -> AsyncIterator[AsyncSession]:
+async def settled_reads(
+    db: Database, *, first: date, last: date, heavy: HeavyReads
+) -> AsyncIterator[AsyncSession]:
     """A read session begun once [first, last] is settled, so that it sees the new
-    charges (a SQLite read transaction begun before, the request's, would not)."""
-    await settle(db, first=first, last=last)
-    async with db.read_sessions() as session:
-        yield session
+    charges (a SQLite read transaction begun before, the request's, would not). Both
+    are a heavy read's, in its turn (`core.heavy`)."""
+    async with heavy.turn():
+        await settle(db, first=first, last=last)
+        async with db.read_sessions() as session:
+            yield session
 
 
 async def statement(
     session: AsyncSession,
     db: Database,
     *,
+    heavy: HeavyReads,
     principal: Principal,
     agreement_id: int,
     from_date: date,
@@ -53,7 +59,7 @@ async def statement(
         from_date=from_date,
         to_date=to_date,
     )
-    async with settled_reads(db, first=from_date, last=to_date) as reads:
+    async with settled_reads(db, first=from_date, last=to_date, heavy=heavy) as reads:
         return await service.statement(
             reads, agreement=agreement, from_date=from_date, to_date=to_date
         )

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Header, Query, Response
 from pydantic import BeforeValidator
 
 from app.core.deps import DatabaseDep, PrincipalDep, SessionDep
+from app.core.heavy import HeavyReadsDep
 from app.core.ids import PathId, parse_id
 from app.core.openapi import op
 from app.core.pagination import CursorQuery, LimitQuery, Page
@@ -51,11 +52,25 @@ def wants_csv(accept: str | None) -> bool:
     return accept is not None and CSV_MEDIA_TYPE in accept.lower()
 
 
+# A text cell starting with one of these is a formula to a spreadsheet (contract, section 1).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """Text a party wrote, as no spreadsheet runs it: prefixed with `'` where it would be
+    a formula. Numbers stay numbers (a negative amount is not text)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_response(header: list[str], rows: list[list[Any]], filename: str) -> Response:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180 line breaks
     writer.writerow(header)
-    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    writer.writerows([csv_cell(v) for v in row] for row in rows)
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",
@@ -115,9 +130,10 @@ async def get_cost_item(
 
 @router.get(
     "/v1/agreements/{agreement_id}/statement",
-    **op("An agreement's statement", 404,
+    **op("An agreement's statement", 404, 503,
          description="Custodial charges and cost items over [from, to] (at most 366 days), what "
-         "each party incurred and owes, and the settlement that squares them.",
+         "each party incurred and owes, and the settlement that squares them. Statements and "
+         "reports take turns: 503 with `Retry-After` when too many are asked for at once.",
          responses=CSV_RESPONSE),
     response_model_by_alias=True,
 )
@@ -125,6 +141,7 @@ async def agreement_statement(
     agreement_id: PathId,
     session: SessionDep,
     db: DatabaseDep,
+    heavy: HeavyReadsDep,
     principal: PrincipalDep,
     from_: FromDateQuery,
     to: DateQuery,
@@ -132,7 +149,8 @@ async def agreement_statement(
 ) -> Statement:
     aid = parse_id(agreement_id, "agreement")
     data = await flows.statement(
-        session, db, principal=principal, agreement_id=aid, from_date=from_, to_date=to
+        session, db, heavy=heavy, principal=principal, agreement_id=aid, from_date=from_,
+        to_date=to,
     )
     party_ids = data.agreement.party_ids
     if wants_csv(accept):

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header
 
 from app.core.deps import DatabaseDep, PrincipalDep
+from app.core.heavy import HeavyReadsDep
 from app.core.openapi import op
 from app.costs.router import CSV_RESPONSE, DateQuery, FromDateQuery, csv_response, wants_csv
 from app.reports import flows
@@ -20,14 +21,17 @@ UTILIZATION_FIELDS = ["key", "name", "booked_minutes", "bookings", "community_mi
 
 @router.get(
     "/v1/reports/utilization",
-    **op("Use of the sites, the rent waived and the custodial cost",
-         description="Over confirmed bookings with a site-local date in [from, to], grouped by "
-         "site, booking party or space. Managers see their party's sites and bookings.",
+    **op("Use of the sites, the rent waived and the custodial cost", 503,
+         description="Over confirmed bookings with a site-local date in [from, to] (at most "
+         "366 days), grouped by site, booking party or space. Managers see their party's sites "
+         "and bookings. Statements and reports take turns: 503 with `Retry-After` when too "
+         "many are asked for at once.",
          responses=CSV_RESPONSE),
     response_model_by_alias=True,
 )
 async def utilization_report(
     db: DatabaseDep,
+    heavy: HeavyReadsDep,
     principal: PrincipalDep,
     from_: FromDateQuery,
     to: DateQuery,
@@ -35,7 +39,7 @@ async def utilization_report(
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Utilization:
     rows = await flows.utilization(
-        db, principal=principal, from_date=from_, to_date=to, group_by=group_by
+        db, heavy=heavy, principal=principal, from_date=from_, to_date=to, group_by=group_by
     )
     if wants_csv(accept):
         name = f"utilization-{group_by.value}-{from_.isoformat()}-{to.isoformat()}.csv"

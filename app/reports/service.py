@@ -14,7 +14,8 @@ from app.costs.service import check_range
 from app.reports import repository as repo
 from app.reports.schemas import GroupBy
 
-MAX_REPORT_DAYS = 3660
+# As statements: a report reads each site date of its period.
+MAX_REPORT_DAYS = 366
 
 
 def check_utilization(principal: Principal, *, from_date: date, to_date: date) -> None:

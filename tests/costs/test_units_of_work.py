@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import app
 from app.core.auth import BOOTSTRAP_ADMIN
 from app.core.db import Database, create_engine
+from app.core.heavy import HeavyReads
 from app.core.migrate import upgrade
 from app.costs import flows, service
 from app.costs.models import CostItem, CustodialCharge, PendingSiteDate
@@ -28,6 +29,8 @@ from app.reports import service as reports
 from app.reports.schemas import GroupBy
 from tests.bookings.helpers import World, book, evening, next_weekday, world
 from tests.conftest import PostgresDatabases, settings_for
+
+HEAVY = HeavyReads(at_once=1, waiting=0)  # one at a time: these tests read one at a time
 
 
 def no_commit(session: AsyncSession) -> AsyncSession:
@@ -97,6 +100,7 @@ async def test_a_statement_and_a_report_settle_in_their_own_unit_of_work(client,
         st = await flows.statement(
             request_session,
             db,
+            heavy=HEAVY,
             principal=BOOTSTRAP_ADMIN,
             agreement_id=w.agreement["id"],
             from_date=day,
@@ -107,7 +111,8 @@ async def test_a_statement_and_a_report_settle_in_their_own_unit_of_work(client,
         later = day + timedelta(days=7)
         await book(client, w.group_key, evening(w.gym["id"], later, "18:00", "20:00"))
         [row] = await report_flows.utilization(
-            db, principal=BOOTSTRAP_ADMIN, from_date=day, to_date=later, group_by=GroupBy.site
+            db, heavy=HEAVY, principal=BOOTSTRAP_ADMIN, from_date=day, to_date=later,
+            group_by=GroupBy.site,
         )
         assert row["custodial_cost_cents"] == 2 * 8400
         assert await counts(db) == (0, 2, 0)
@@ -146,13 +151,15 @@ async def test_a_statement_reads_the_settlement_its_request_had_not_seen(committ
         st = await flows.statement(
             request_session,
             db,
+            heavy=HEAVY,
             principal=BOOTSTRAP_ADMIN,
             agreement_id=w.agreement["id"],
             from_date=day,
             to_date=day,
         )
         [row] = await report_flows.utilization(
-            db, principal=BOOTSTRAP_ADMIN, from_date=day, to_date=day, group_by=GroupBy.site
+            db, heavy=HEAVY, principal=BOOTSTRAP_ADMIN, from_date=day, to_date=day,
+            group_by=GroupBy.site,
         )
     figures = (st.custodial_minutes, st.custodial_cost_cents, row["custodial_cost_cents"])
     assert figures == (120, 8400, 8400)
