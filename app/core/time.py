@@ -24,9 +24,21 @@ EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
+# The IANA database's regions (its `Area/Location` names) and UTC. Not `localtime` (the
+# host's own zone, whatever it is), `Factory` (no rules at all), `posixrules`, or the
+# old names outside any region (`US/Pacific`, `EST5EDT`, `GB`).
+ZONE_AREAS = (
+    "Africa/", "America/", "Antarctica/", "Arctic/", "Asia/", "Atlantic/", "Australia/",
+    "Europe/", "Indian/", "Pacific/", "Etc/",
+)
+
+
 @lru_cache(maxsize=1)
 def _known_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    return frozenset(
+        name for name in zoneinfo.available_timezones()
+        if name == "UTC" or name.startswith(ZONE_AREAS)
+    )
 
 
 @lru_cache(maxsize=512)
@@ -36,7 +48,9 @@ def zone(name: str) -> zoneinfo.ZoneInfo:
 
 def _check_timezone(name: str) -> str:
     if name not in _known_zones():
-        raise ValueError(f"unknown IANA time zone {name!r}")
+        raise ValueError(
+            f"not an IANA time zone of a region (e.g. America/Los_Angeles) or UTC: {name!r}"
+        )
     return name
 
 

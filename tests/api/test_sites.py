@@ -202,6 +202,19 @@ async def test_the_timezone_must_be_an_iana_name(client, db, tz):
     assert (await row_counts(db))["sites"] == 0
 
 
+@pytest.mark.parametrize("tz", ["localtime", "Factory"])
+async def test_a_timezone_whose_rules_depend_on_the_host_is_refused(client, db, tz):
+    district = await make_party(client)
+    r = await client.post("/v1/sites", json=site_body(district["id"], timezone=tz), headers=ADMIN)
+    body = assert_problem(r, 422, "validation-error")
+    assert error_paths(body) == ["body.timezone"]
+    site = await make_site(client, district["id"])
+    r = await client.patch(f"/v1/sites/{site['id']}", json={"timezone": tz}, headers=ADMIN)
+    body = assert_problem(r, 422, "validation-error")
+    assert error_paths(body) == ["body.timezone"]
+    assert (await client.get(f"/v1/sites/{site['id']}")).json()["timezone"] == site["timezone"]
+
+
 @pytest.mark.parametrize("tz", ["America/New_York", "UTC", "Pacific/Honolulu"])
 async def test_any_iana_timezone_is_accepted(client, tz):
     district = await make_party(client)

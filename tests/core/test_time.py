@@ -154,6 +154,14 @@ def test_anything_but_an_iana_zone_name_is_refused(name):
         timezone.validate_python(name)
 
 
+@pytest.mark.parametrize("name", ["localtime", "Factory", "posixrules", "US/Pacific", "EST5EDT"])
+def test_a_zone_whose_rules_depend_on_the_host_or_no_region_is_refused(name):
+    # `localtime` is the host's own zone; `Factory` has no rules; the others are old
+    # names outside the database's regions (contract, section 1).
+    with pytest.raises(ValidationError):
+        timezone.validate_python(name)
+
+
 # --- instants ------------------------------------------------------------------------------------
 
 
