@@ -21,6 +21,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import Receive, Scope, Send
 
+from app.core.ids import PATH_ID_DESCRIPTION, PATH_ID_SCHEMA
+
 Endpoint = TypeVar("Endpoint", bound=Callable[[Request], Awaitable[Response]])
 
 
@@ -30,7 +32,7 @@ class HotDeclaration:
 
     body: type[BaseModel] | None = None  # the JSON body (`deps.json_body`)
     query: type[BaseModel] | None = None  # the query parameters (`deps.query_of`)
-    path: tuple[str, ...] = ()  # opaque ids (`ids.PathId`) in `request.path_params`
+    path: tuple[str, ...] = ()  # ids (`ids.PathId`) in `request.path_params`
     lane: bool = False  # called straight from the request-context middleware
 
     def openapi(self) -> dict[str, Any]:
@@ -76,8 +78,8 @@ def declared(endpoint: Callable[..., Any] | None) -> HotDeclaration | None:
 def _path_id(name: str) -> dict[str, Any]:
     title = name.replace("_", " ").title()
     return {
-        "name": name, "in": "path", "required": True, "description": "Opaque id",
-        "schema": {"type": "string", "description": "Opaque id", "title": title},
+        "name": name, "in": "path", "required": True, "description": PATH_ID_DESCRIPTION,
+        "schema": {**PATH_ID_SCHEMA, "title": title},
     }
 
 

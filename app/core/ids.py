@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Path
+from pydantic import WithJsonSchema
 
 from app.core.errors import NotFound
 from app.core.schemas import MAX_ID
@@ -26,5 +27,9 @@ def parse_id(raw: str, what: str = "resource") -> int:
     return value
 
 
-# No length limit: any string that is not one of ours, however long, is a 404.
-PathId = Annotated[str, Path(description="Opaque id")]
+# Documented as the id a body carries (`schemas.IdRef`), so that a client passes the id
+# of one answer to the next call as it is. Read as text: any string that is not one of
+# ours, however long, is a 404 (the contract's "as if it did not exist").
+PATH_ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+PATH_ID_DESCRIPTION = "Id, as answers give it"
+PathId = Annotated[str, WithJsonSchema(PATH_ID_SCHEMA), Path(description=PATH_ID_DESCRIPTION)]

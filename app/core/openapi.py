@@ -51,6 +51,41 @@ def _one_tag(operation: dict[str, Any]) -> None:
         operation["tags"] = operation["tags"][-1:]
 
 
+def without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """`anyOf [T, null]` as `T` (its other keys kept)."""
+    options = schema.get("anyOf")
+    if not options or {"type": "null"} not in options:
+        return schema
+    kept = [s for s in options if s != {"type": "null"}]
+    rest = {k: v for k, v in schema.items() if k != "anyOf"}
+    return {**kept[0], **rest} if len(kept) == 1 else {**rest, "anyOf": kept}
+
+
+def _parameters_not_nullable(operation: dict[str, Any]) -> None:
+    """A query string or header cannot carry null: an optional parameter is left out."""
+    for parameter in operation.get("parameters", ()):
+        if not parameter.get("required"):
+            parameter["schema"] = without_null(parameter["schema"])
+
+
+_BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
+
+
+def _integral_bounds(node: Any) -> None:
+    """FastAPI's OpenAPI models hold bounds as floats: an integer's are integers again
+    (a body id's `maximum` is the path id's, 2147483647, not 2147483647.0)."""
+    if isinstance(node, dict):
+        if node.get("type") == "integer":
+            for key in _BOUNDS:
+                if isinstance(node.get(key), float) and node[key].is_integer():
+                    node[key] = int(node[key])
+        for value in node.values():
+            _integral_bounds(value)
+    elif isinstance(node, list):
+        for value in node:
+            _integral_bounds(value)
+
+
 def install_openapi(app: FastAPI) -> None:
     def custom_openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -71,11 +106,13 @@ def install_openapi(app: FastAPI) -> None:
         for path in schema.get("paths", {}).values():
             for operation in path.values():
                 _one_tag(operation)
+                _parameters_not_nullable(operation)
                 for status, response in operation.get("responses", {}).items():
                     content = response.get("content", {})
                     # Problems are application/problem+json, not application/json.
                     if status[0] in "45" and "application/json" in content:
                         content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+        _integral_bounds(schema)
         app.openapi_schema = schema
         return schema
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+from app.core.openapi import without_null
 from app.main import create_app
 from tests.api.support import PROBLEM, assert_problem, error_paths
 from tests.bookings.helpers import book, evening, make_agreement, next_weekday, world
@@ -289,3 +290,49 @@ def test_every_operation_has_one_tag_and_every_tag_has_operations(spec):
 )
 def test_an_operation_is_filed_under_its_most_specific_tag(spec, method, path, tag):
     assert spec["paths"][path][method.lower()]["tags"] == [tag]
+
+
+# --- ids ---------------------------------------------------------------------------
+
+
+def body_id_schemas(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """Every `*_id` / `*_ids` property of the request bodies, as (schema, field, id schema)."""
+    found = []
+    for name, schema in doc["components"]["schemas"].items():
+        for field, prop in schema.get("properties", {}).items():
+            if field.endswith("_id") or field.endswith("_ids"):
+                inner = without_null(prop)
+                found.append((name, field, inner.get("items", inner)))
+    return found
+
+
+def test_an_id_has_one_type_in_paths_queries_and_bodies(spec):
+    body_ids = [(n, f, s) for n, f, s in body_id_schemas(spec) if n.endswith("Create")]
+    assert body_ids
+    id_type = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+    for name, field, schema in body_ids:
+        assert {k: schema.get(k) for k in id_type} == id_type, (name, field, schema)
+    for method, path, op in operations(spec):
+        for p in op.get("parameters", []):
+            if p["in"] == "path" or p["name"].endswith("_id"):
+                where = (method, path, p["name"])
+                assert {k: p["schema"].get(k) for k in id_type} == id_type, where
+
+
+def test_an_optional_query_parameter_is_not_nullable(spec):
+    for method, path, op in operations(spec):
+        for p in op.get("parameters", []):
+            assert not allows_null(p["schema"]), (method, path, p["name"])
+
+
+async def test_an_id_from_one_answer_is_the_path_of_the_next_call(client):
+    w = await world(client)
+    assert isinstance(w.site["id"], int)
+    r = await client.get(f"/v1/sites/{w.site['id']}")
+    assert r.status_code == 200 and r.json() == w.site
+
+
+@pytest.mark.parametrize("raw", ["abc", "0", "2147483648", "1.0"])
+async def test_a_path_id_that_cannot_be_one_of_ours_is_not_found(client, raw):
+    assert_problem(await client.get(f"/v1/sites/{raw}"), 404, "not-found")
+    assert_problem(await client.get(f"/v1/bookings/{raw}", headers=ADMIN), 404, "not-found")
