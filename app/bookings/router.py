@@ -12,7 +12,7 @@ from app.bookings import repository as repo
 from app.bookings import series as series_service
 from app.bookings import service
 from app.bookings.availability import REASONS, iso, micros
-from app.bookings.models import Booking, BookingSeries
+from app.bookings.models import Booking, BookingEvent, BookingSeries
 from app.bookings.schemas import (
     ActionBody,
     Availability,
@@ -266,7 +266,23 @@ for _action, _summary in (
     _action_route(_action, _summary)
 
 
-@router.get("/{booking_id}/history", **op("A booking's history", 404))
+def event_read(event: BookingEvent, principal: Principal) -> BookingEventRead:
+    """Everyone who may see the booking sees which party acted, in which role; which key
+    acted, only admins and that key's own party."""
+    read = BookingEventRead.model_validate(event)
+    if principal.is_admin or (
+        read.actor_party_id is not None and read.actor_party_id == principal.party_id
+    ):
+        return read
+    return read.model_copy(update={"actor_key_id": None})
+
+
+@router.get(
+    "/{booking_id}/history",
+    **op("A booking's history", 404,
+         description="Who did what and when. `actor_key_id` is shown to admins and to the "
+         "acting key's own party only (null for others)."),
+)
 async def booking_history(
     booking_id: PathId,
     session: SessionDep,
@@ -281,7 +297,7 @@ async def booking_history(
         limit=limit,
         cursor=cursor,
     )
-    return Page(items=[BookingEventRead.model_validate(e) for e in events], next_cursor=next_cursor)
+    return Page(items=[event_read(e, principal) for e in events], next_cursor=next_cursor)
 
 
 # --- series -------------------------------------------------------------------

@@ -112,16 +112,17 @@ async def _rebill(
 async def readable_agreement(
     session: AsyncSession, principal: Principal, agreement_id: int
 ) -> Agreement:
-    """Statements and cost items: admin, or a manager of either party; others 404."""
+    """Statements and cost items: admin, or a manager of either party. One answer for
+    "not yours", as `GET /v1/agreements/{id}` gives: any other role is refused (403)
+    before the agreement is looked up, and a manager gets the same 404 for another
+    parties' agreement as for one that does not exist."""
+    if not principal.is_admin and principal.role is not Role.manager:
+        raise Forbidden("only admins and managers of the agreement's parties read its money")
     agreement = await session.get(Agreement, agreement_id)
-    if agreement is None:
+    if agreement is None or not (
+        principal.is_admin or any(acts_for(principal, p) for p in agreement.party_ids)
+    ):
         raise NotFound("no such agreement")
-    if principal.is_admin:
-        return agreement
-    if not any(acts_for(principal, p) for p in agreement.party_ids):
-        raise NotFound("no such agreement")
-    if principal.role is not Role.manager:
-        raise Forbidden("only managers of the agreement's parties read its money")
     return agreement
 
 

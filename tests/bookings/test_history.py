@@ -44,7 +44,7 @@ async def test_approval_is_recorded_after_the_request(client):
     manager, manager_id = await new_key(client, w.district["id"], "manager")
     made = await book(client, w.group_key, evening(w.gym["id"], next_weekday(1)))
     await client.post(f"/v1/bookings/{made['id']}/approve", headers=manager)
-    events = await history(client, made, w.group_key)
+    events = await history(client, made, ADMIN)
     assert [(e["action"], e["status"]) for e in events] == [
         ("created", "requested"),
         ("approved", "confirmed"),
@@ -54,6 +54,31 @@ async def test_approval_is_recorded_after_the_request(client):
         w.district["id"],
         "manager",
     )
+
+
+async def test_a_key_id_is_shown_to_admins_and_the_key_s_own_party_only(client):
+    w = await world(client, terms={"auto_confirm": False})
+    partner, partner_id = await new_key(client, w.group["id"], "partner")
+    manager, manager_id = await new_key(client, w.district["id"], "manager")
+    made = await book(client, partner, evening(w.gym["id"], next_weekday(1)))
+    await client.post(f"/v1/bookings/{made['id']}/approve", headers=manager)
+    # (created by the group's key, approved by the district's)
+    seen = {
+        "admin": [e["actor_key_id"] for e in await history(client, made, ADMIN)],
+        "group": [e["actor_key_id"] for e in await history(client, made, w.group_key)],
+        "district": [e["actor_key_id"] for e in await history(client, made, manager)],
+    }
+    assert seen == {
+        "admin": [partner_id, manager_id],
+        "group": [partner_id, None],
+        "district": [None, manager_id],
+    }
+    # Who acted, by party and role, is still there for everyone who sees the booking.
+    group_view = await history(client, made, w.group_key)
+    assert [(e["actor_party_id"], e["actor_role"]) for e in group_view] == [
+        (w.group["id"], "partner"),
+        (w.district["id"], "manager"),
+    ]
 
 
 async def test_a_decline_is_recorded_with_its_reason(client):

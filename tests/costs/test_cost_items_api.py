@@ -172,9 +172,11 @@ async def test_a_manager_of_a_party_outside_the_agreement_does_not_find_its_cost
     assert len(await listed_items(client, w.agreement["id"])) == 1
 
 
-async def test_the_direct_partner_does_not_find_the_agreements_cost_items(client):
+async def test_the_direct_partner_may_not_read_the_agreements_cost_items(client):
+    # A partner's role may not, whatever the agreement (tests/costs/test_not_yours.py).
     w = await world(client)
-    assert_problem(await client.get(items_path(w.agreement["id"]), headers=w.group_key), 404, "not-found")
+    r = await client.get(items_path(w.agreement["id"]), headers=w.group_key)
+    assert_problem(r, 403, "forbidden")
 
 
 async def test_a_partner_key_of_a_party_may_not_record_or_read_cost_items(client):

@@ -258,10 +258,12 @@ async def test_a_manager_of_another_party_does_not_find_the_statement(client):
     assert_problem(r, 404, "not-found")
 
 
-async def test_a_direct_partner_does_not_find_the_statement(client):
+async def test_a_direct_partner_may_not_read_the_statement(client):
+    # A partner's role may not, whatever the agreement (tests/costs/test_not_yours.py).
     w = await world(client)
-    r = await client.get(statement_path(w.agreement["id"]), params=span(next_weekday(1)), headers=w.group_key)
-    assert_problem(r, 404, "not-found")
+    path = statement_path(w.agreement["id"])
+    r = await client.get(path, params=span(next_weekday(1)), headers=w.group_key)
+    assert_problem(r, 403, "forbidden")
 
 
 async def test_a_partner_key_of_a_party_may_not_read_the_statement(client):
