@@ -9,13 +9,25 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StringConstraints,
+    with_config,
+)
+from typing_extensions import TypedDict
 
 from app.core import clock
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_TIMEZONE = "America/Los_Angeles"
+WEEKLY_EXAMPLE: dict[str, JsonValue] = {
+    "mon": [["06:00", "22:00"]], "sat": [["08:00", "18:00"]],
+}
 MINUTES_PER_DAY = 24 * 60
 
 # Instants outside this range are not bookings, and near datetime's limits a
@@ -121,24 +133,43 @@ def _check_day(windows: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(format_hhmm(s), format_hhmm(e)) for s, e in spans]
 
 
-HHMM = Annotated[str, StringConstraints(min_length=5, max_length=5)]
+# A window's start and end: `_check_day` reads them with `parse_hhmm` (its messages name
+# what is wrong); the patterns document the same (tests/core/test_time.py).
+START_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+END_PATTERN = r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
+_FIVE = StringConstraints(min_length=5, max_length=5)
+StartHHMM = Annotated[str, _FIVE, Field(json_schema_extra={"pattern": START_PATTERN})]
+EndHHMM = Annotated[str, _FIVE, Field(json_schema_extra={"pattern": END_PATTERN})]
 DayWindows = Annotated[
-    list[tuple[HHMM, HHMM]], Field(max_length=48), AfterValidator(_check_day)
-]
-WeeklyHoursIn = Annotated[
-    dict[Weekday, DayWindows],
+    list[tuple[StartHHMM, EndHHMM]],
     Field(
-        description='Weekday -> list of ["HH:MM","HH:MM"] windows in the site\'s local time; '
-        '"24:00" only as an end; a missing weekday has no window',
-        examples=[{"mon": [["06:00", "22:00"]], "sat": [["08:00", "18:00"]]}],
+        max_length=48,
+        description='["HH:MM","HH:MM"] windows, start before end, not overlapping; '
+        '"24:00" only as an end',
     ),
+    AfterValidator(_check_day),
 ]
+
+
+@with_config(ConfigDict(extra="forbid", json_schema_extra={"examples": [WEEKLY_EXAMPLE]}))
+class WeeklyHours(TypedDict, total=False):
+    """Weekday -> windows in the site's local time; a missing weekday has no window.
+    One schema for open, reserved and custodial hours."""
+
+    mon: DayWindows
+    tue: DayWindows
+    wed: DayWindows
+    thu: DayWindows
+    fri: DayWindows
+    sat: DayWindows
+    sun: DayWindows
+
 
 # Weekly hours as rules use them: index 0 = Monday, windows in minutes.
 WeeklyMinutes = tuple[tuple[tuple[int, int], ...], ...]
 # Weekly hours as given: weekday -> ["HH:MM", "HH:MM"] windows, the weekdays checked
-# (`WeeklyHoursIn`) or not (stored JSON).
-WeeklyWindows = Mapping[Weekday, Sequence[Sequence[str]]] | Mapping[str, Sequence[Sequence[str]]]
+# (`WeeklyHours`) or not (stored JSON).
+WeeklyWindows = WeeklyHours | Mapping[str, Sequence[Sequence[str]]]
 
 
 def weekly_minutes(hours: WeeklyWindows) -> WeeklyMinutes:

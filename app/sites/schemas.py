@@ -17,15 +17,17 @@ from app.core.schemas import (
 )
 from app.core.time import (
     DEFAULT_TIMEZONE,
-    WEEKDAYS,
     LocalDate,
     TimeZoneName,
-    Weekday,
-    WeeklyHoursIn,
+    WeeklyHours,
     normalize_weekly,
 )
 
-ALL_WEEK: dict[Weekday, list[tuple[str, str]]] = {day: [("00:00", "24:00")] for day in WEEKDAYS}
+_ALL_DAY = [("00:00", "24:00")]
+ALL_WEEK: WeeklyHours = {
+    "mon": _ALL_DAY, "tue": _ALL_DAY, "wed": _ALL_DAY, "thu": _ALL_DAY, "fri": _ALL_DAY,
+    "sat": _ALL_DAY, "sun": _ALL_DAY,
+}
 
 # A head count is a JSON integer: "200", 200.0 and true are refused.
 Capacity = Annotated[int, Strict(), Field(ge=0, le=1_000_000)]
@@ -71,15 +73,15 @@ class SiteCreate(_SiteFields):
     owner_party_id: IdRef
     timezone: TimeZoneName = DEFAULT_TIMEZONE
     address: Address | None = None
-    open_hours: WeeklyHoursIn = Field(
-        default_factory=lambda: dict(ALL_WEEK),
+    open_hours: WeeklyHours = Field(
+        default_factory=ALL_WEEK.copy,
         description="When the site may be used at all; omitted means open all week",
     )
-    reserved_hours: WeeklyHoursIn = Field(
-        default_factory=dict, description="The owner's priority use (school instruction)"
+    reserved_hours: WeeklyHours = Field(
+        default_factory=WeeklyHours, description="The owner's priority use (school instruction)"
     )
-    custodial_hours: WeeklyHoursIn = Field(
-        default_factory=dict, description="Normal scheduled custodial coverage"
+    custodial_hours: WeeklyHours = Field(
+        default_factory=WeeklyHours, description="Normal scheduled custodial coverage"
     )
     custodial_rate_cents_per_hour: RateCents = 0
 
@@ -97,9 +99,9 @@ class SiteUpdate(_SiteFields):
     owner_party_id: Omittable[IdRef] = None
     timezone: Omittable[TimeZoneName] = None
     address: Address | None = Field(None, description="null clears it")
-    open_hours: Omittable[WeeklyHoursIn] = None
-    reserved_hours: Omittable[WeeklyHoursIn] = None
-    custodial_hours: Omittable[WeeklyHoursIn] = None
+    open_hours: Omittable[WeeklyHours] = None
+    reserved_hours: Omittable[WeeklyHours] = None
+    custodial_hours: Omittable[WeeklyHours] = None
     custodial_rate_cents_per_hour: Omittable[RateCents] = None
 
 
@@ -110,9 +112,9 @@ class SiteRead(ResponseModel):
     owner_party_id: int
     timezone: str
     address: str | None
-    open_hours: dict[str, list[tuple[str, str]]]
-    reserved_hours: dict[str, list[tuple[str, str]]]
-    custodial_hours: dict[str, list[tuple[str, str]]]
+    open_hours: WeeklyHours
+    reserved_hours: WeeklyHours
+    custodial_hours: WeeklyHours
     custodial_rate_cents_per_hour: int
 
 

@@ -336,3 +336,20 @@ async def test_an_id_from_one_answer_is_the_path_of_the_next_call(client):
 async def test_a_path_id_that_cannot_be_one_of_ours_is_not_found(client, raw):
     assert_problem(await client.get(f"/v1/sites/{raw}"), 404, "not-found")
     assert_problem(await client.get(f"/v1/bookings/{raw}", headers=ADMIN), 404, "not-found")
+
+
+# --- weekly hours ------------------------------------------------------------------
+
+HOURS_FIELDS = ("open_hours", "reserved_hours", "custodial_hours")
+
+
+def test_weekly_hours_are_one_named_schema_with_the_seven_weekdays(spec):
+    schemas = spec["components"]["schemas"]
+    hours = schemas["WeeklyHours"]
+    assert list(hours["properties"]) == ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    assert hours["additionalProperties"] is False
+    for model in ("SiteCreate", "SiteUpdate", "SiteRead"):
+        for field in HOURS_FIELDS:
+            ref = schemas[model]["properties"][field]["$ref"]
+            assert ref == "#/components/schemas/WeeklyHours", (model, field)
+    assert [name for name in schemas if "hours" in name.lower()] == ["WeeklyHours"]

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from app.core.time import (
+    END_PATTERN,
+    START_PATTERN,
     Instant,
     TimeZoneName,
-    WeeklyHoursIn,
+    WeeklyHours,
     normalize_weekly,
     parse_hhmm,
     weekly_minutes,
 )
 
-weekly = TypeAdapter(WeeklyHoursIn)
+weekly = TypeAdapter(WeeklyHours)
 timezone = TypeAdapter(TimeZoneName)
 instant = TypeAdapter(Instant)
 
@@ -177,3 +180,21 @@ def test_an_instant_with_an_offset_is_kept_in_utc():
 def test_a_naive_or_out_of_range_instant_is_refused(text):
     with pytest.raises(ValidationError):
         instant.validate_python(text)
+
+
+def _parses(text: str, *, is_end: bool) -> bool:
+    try:
+        parse_hhmm(text, is_end=is_end)
+    except ValueError:
+        return False
+    return True
+
+
+def test_the_documented_hh_mm_patterns_are_what_is_enforced():
+    """The OpenAPI document's patterns for a window's start and end accept exactly what
+    `parse_hhmm` accepts."""
+    candidates = [f"{h:02d}:{m:02d}" for h in range(100) for m in range(100)]
+    candidates += ["8:00", "08h00", "０８:00", "-1:00", "24:00", "24:01", "08:00 ", "", "ab:cd"]
+    for pattern, is_end in ((START_PATTERN, False), (END_PATTERN, True)):
+        for text in candidates:
+            assert bool(re.fullmatch(pattern, text)) == _parses(text, is_end=is_end), text

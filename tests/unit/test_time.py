@@ -9,7 +9,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from app.core.time import (
-    WeeklyHoursIn,
+    WeeklyHours,
     day_windows_utc,
     local_days,
     parse_hhmm,
@@ -18,7 +18,7 @@ from app.core.time import (
 )
 from tests.unit.support import FALL_BACK, LA, SPRING_FORWARD, TUESDAY, at, minutes, weekly
 
-WEEKLY_HOURS = TypeAdapter(WeeklyHoursIn)
+WEEKLY_HOURS = TypeAdapter(WeeklyHours)
 
 
 def test_hh_mm_is_minutes_after_midnight() -> None:
