@@ -118,7 +118,9 @@ def pg_databases() -> Iterator[PostgresDatabases]:
 
 
 @pytest.fixture(scope="session")
-def database_urls(pg_databases: PostgresDatabases, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def database_urls(
+    pg_databases: PostgresDatabases, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
     """One migrated database per backend for the whole run."""
     sqlite_path = tmp_path_factory.mktemp("db") / "jointuse.db"
     urls = {"sqlite": f"sqlite:///{sqlite_path}", "postgresql": pg_databases.create()}
@@ -163,7 +165,9 @@ def apps(database_urls: dict[str, str]) -> dict[str, FastAPI]:
 
 
 @pytest.fixture
-async def client(db: Database, apps: dict[str, FastAPI], backend: str) -> AsyncIterator[httpx.AsyncClient]:
+async def client(
+    db: Database, apps: dict[str, FastAPI], backend: str
+) -> AsyncIterator[httpx.AsyncClient]:
     """The app with its sessions joined to this test's rolled-back transaction (the app
     keeps no other state between requests). Tests that change the app build their own."""
     app = apps[backend]

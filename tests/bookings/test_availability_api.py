@@ -197,7 +197,11 @@ async def test_unknown_query_parameters_are_ignored(client):
     start = local(next_weekday(1), "00:00")
     r = await client.get(
         f"/v1/spaces/{w.gym['id']}/availability",
-        params={"from": start.isoformat(), "to": (start + timedelta(days=1)).isoformat(), "_": "1733"},
+        params={
+            "from": start.isoformat(),
+            "to": (start + timedelta(days=1)).isoformat(),
+            "_": "1733",
+        },
     )
     assert r.status_code == 200, r.text
 

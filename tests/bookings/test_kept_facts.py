@@ -33,8 +33,11 @@ async def test_a_lowered_capacity_applies_to_the_next_booking(client):
     await book(client, w.group_key, evening(w.gym["id"], day, "18:00", "19:00", attendance=30))
     r = await client.patch(f"/v1/spaces/{w.gym['id']}", json={"capacity": 20}, headers=ADMIN)
     assert r.status_code == 200, r.text
-    r = await client.post("/v1/bookings", json=evening(w.gym["id"], day, "19:00", "20:00", attendance=30),
-                          headers=w.group_key)
+    r = await client.post(
+        "/v1/bookings",
+        json=evening(w.gym["id"], day, "19:00", "20:00", attendance=30),
+        headers=w.group_key,
+    )
     body = assert_problem(r, 422, "booking-rules-violated")
     assert [v["rule"] for v in body["violations"]] == ["over-capacity"]
 
@@ -44,7 +47,9 @@ async def test_a_closure_added_after_a_booking_refuses_the_next_one(client):
     day = next_weekday(1)
     await book(client, w.group_key, evening(w.gym["id"], day, "18:00", "19:00"))
     await add_calendar_exception(client, w.site["id"], "closure", day + timedelta(days=7))
-    r = await client.post("/v1/bookings", json=evening(w.gym["id"], day + timedelta(days=7)), headers=w.group_key)
+    r = await client.post(
+        "/v1/bookings", json=evening(w.gym["id"], day + timedelta(days=7)), headers=w.group_key
+    )
     body = assert_problem(r, 422, "booking-rules-violated")
     assert [v["rule"] for v in body["violations"]] == ["site-closed"]
 
@@ -53,9 +58,13 @@ async def test_an_agreement_terminated_after_a_booking_covers_no_more(client):
     w = await world(client)
     day = next_weekday(1)
     await book(client, w.group_key, evening(w.gym["id"], day, "18:00", "19:00"))
-    r = await client.patch(f"/v1/agreements/{w.agreement['id']}", json={"status": "terminated"}, headers=ADMIN)
+    r = await client.patch(
+        f"/v1/agreements/{w.agreement['id']}", json={"status": "terminated"}, headers=ADMIN
+    )
     assert r.status_code == 200, r.text
-    r = await client.post("/v1/bookings", json=evening(w.gym["id"], day, "19:00", "20:00"), headers=w.group_key)
+    r = await client.post(
+        "/v1/bookings", json=evening(w.gym["id"], day, "19:00", "20:00"), headers=w.group_key
+    )
     body = assert_problem(r, 422, "booking-rules-violated")
     assert [v["rule"] for v in body["violations"]] == ["no-agreement"]
 
@@ -65,7 +74,9 @@ async def test_changed_terms_apply_to_the_next_booking(client):
     day = next_weekday(1)
     first = await book(client, w.group_key, evening(w.gym["id"], day, "18:00", "19:00"))
     r = await client.patch(
-        f"/v1/agreements/{w.agreement['id']}", json={"terms": {"auto_confirm": False}}, headers=ADMIN
+        f"/v1/agreements/{w.agreement['id']}",
+        json={"terms": {"auto_confirm": False}},
+        headers=ADMIN,
     )
     assert r.status_code == 200, r.text
     second = await book(client, w.group_key, evening(w.gym["id"], day, "19:00", "20:00"))
@@ -75,14 +86,20 @@ async def test_changed_terms_apply_to_the_next_booking(client):
 async def test_a_direct_partner_added_after_a_refusal_books_at_once(client):
     w = await world(client)
     newcomer = await make_party(client, "community_group", "Meadowview Chess Club")
-    r = await client.post("/v1/api-keys", json={"party_id": newcomer["id"], "role": "partner", "name": "chess"},
-                          headers=ADMIN)
+    r = await client.post(
+        "/v1/api-keys",
+        json={"party_id": newcomer["id"], "role": "partner", "name": "chess"},
+        headers=ADMIN,
+    )
     key = {"Authorization": f"Bearer {r.json()['secret']}"}
     day = next_weekday(1)
     r = await client.post("/v1/bookings", json=evening(w.gym["id"], day), headers=key)
     assert_problem(r, 422, "booking-rules-violated")
-    r = await client.post(f"/v1/agreements/{w.agreement['id']}/direct-partners", json={"party_id": newcomer["id"]},
-                          headers=ADMIN)
+    r = await client.post(
+        f"/v1/agreements/{w.agreement['id']}/direct-partners",
+        json={"party_id": newcomer["id"]},
+        headers=ADMIN,
+    )
     assert r.status_code == 200, r.text
     made = await book(client, key, evening(w.gym["id"], day))
     assert made["agreement_id"] == w.agreement["id"]
@@ -93,7 +110,9 @@ async def test_a_conflict_after_a_booking_is_a_409_naming_the_conflict(client, d
     day = next_weekday(1)
     await book(client, w.group_key, evening(w.gym["id"], day, "18:00", "19:00"))
     before = await booking_rows(db)
-    r = await client.post("/v1/bookings", json=evening(w.gym["id"], day, "18:30", "19:30"), headers=w.group_key)
+    r = await client.post(
+        "/v1/bookings", json=evening(w.gym["id"], day, "18:30", "19:30"), headers=w.group_key
+    )
     body = assert_problem(r, 409, "booking-conflict")
     assert [v["rule"] for v in body["violations"]] == ["conflict"]
     assert await booking_rows(db) == before
@@ -104,7 +123,9 @@ async def test_a_conflict_and_another_failure_after_a_booking_are_reported_toget
     day = next_weekday(1)
     await book(client, w.group_key, evening(w.gym["id"], day, "18:00", "19:00"))
     r = await client.post(
-        "/v1/bookings", json=evening(w.gym["id"], day, "18:30", "19:30", attendance=5000), headers=w.group_key
+        "/v1/bookings",
+        json=evening(w.gym["id"], day, "18:30", "19:30", attendance=5000),
+        headers=w.group_key,
     )
     body = assert_problem(r, 422, "booking-rules-violated")
     assert sorted(v["rule"] for v in body["violations"]) == ["conflict", "over-capacity"]
@@ -115,9 +136,15 @@ async def test_a_forged_secret_cannot_book_after_its_key_has(client, db):
     day = next_weekday(1)
     await book(client, w.group_key, evening(w.gym["id"], day, "18:00", "19:00"))
     secret = w.group_key["Authorization"].removeprefix("Bearer ")
-    forged = {"Authorization": "Bearer " + secret[:-4] + ("AAAA" if not secret.endswith("AAAA") else "BBBB")}
+    forged = {
+        "Authorization": "Bearer "
+        + secret[:-4]
+        + ("AAAA" if not secret.endswith("AAAA") else "BBBB")
+    }
     before = await booking_rows(db)
-    r = await client.post("/v1/bookings", json=evening(w.gym["id"], day, "19:00", "20:00"), headers=forged)
+    r = await client.post(
+        "/v1/bookings", json=evening(w.gym["id"], day, "19:00", "20:00"), headers=forged
+    )
     assert_problem(r, 401, "unauthenticated")
     assert await booking_rows(db) == before
 
@@ -130,7 +157,9 @@ async def test_one_keys_booking_lends_nothing_to_another_keys(client):
     made = await book(client, w.city_key, evening(w.gym["id"], day, "19:00", "20:00"))
     assert made["party_id"] == w.city["id"]
     r = await client.post(
-        "/v1/bookings", json=evening(w.gym["id"], day, "20:00", "21:00", party_id=w.group["id"]), headers=w.city_key
+        "/v1/bookings",
+        json=evening(w.gym["id"], day, "20:00", "21:00", party_id=w.group["id"]),
+        headers=w.city_key,
     )
     assert_problem(r, 403, "forbidden")
 
@@ -153,8 +182,11 @@ async def test_every_change_to_what_bookings_read_moves_the_catalog_version(clie
     changes = [
         ("PATCH", f"/v1/sites/{w.site['id']}", {"custodial_rate_cents_per_hour": 5000}),
         ("PATCH", f"/v1/spaces/{w.gym['id']}", {"capacity": 150}),
-        ("POST", f"/v1/sites/{w.site['id']}/calendar-exceptions",
-         {"kind": "recess", "start_date": "2030-06-10", "end_date": "2030-08-20"}),
+        (
+            "POST",
+            f"/v1/sites/{w.site['id']}/calendar-exceptions",
+            {"kind": "recess", "start_date": "2030-06-10", "end_date": "2030-08-20"},
+        ),
         ("PATCH", f"/v1/agreements/{w.agreement['id']}", {"terms": {"min_notice_hours": 24}}),
         ("POST", f"/v1/agreements/{w.agreement['id']}/direct-partners", {"party_id": league["id"]}),
     ]
@@ -171,5 +203,7 @@ async def test_bookings_leave_the_catalog_version_alone(client, db, backend):
     w = await world(client)
     before = await catalog_version(db)
     made = await book(client, w.group_key, evening(w.gym["id"], next_weekday(1)))
-    assert (await client.post(f"/v1/bookings/{made['id']}/cancel", headers=w.group_key)).status_code == 200
+    assert (
+        await client.post(f"/v1/bookings/{made['id']}/cancel", headers=w.group_key)
+    ).status_code == 200
     assert await catalog_version(db) == before

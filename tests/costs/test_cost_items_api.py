@@ -31,13 +31,17 @@ async def listed_items(client, agreement_id: int) -> list[dict]:
 @pytest.mark.dates
 async def test_an_admin_records_a_cost_item_shared_by_the_cost_shares(client):
     w = await world(client)
-    r = await client.post(items_path(w.agreement["id"]), json=item_body(w, site_id=w.site["id"]), headers=ADMIN)
+    r = await client.post(
+        items_path(w.agreement["id"]), json=item_body(w, site_id=w.site["id"]), headers=ADMIN
+    )
     assert r.status_code == 201, r.text
     made = r.json()
     assert r.headers["location"] == f"{items_path(w.agreement['id'])}/{made['id']}"
     assert made["agreement_id"] == w.agreement["id"]
     assert (made["category"], made["amount_cents"], made["incurred_by_party_id"]) == (
-        "supplies", 10001, w.district["id"]
+        "supplies",
+        10001,
+        w.district["id"],
     )
     assert (made["incurred_on"], made["site_id"]) == (site_today().isoformat(), w.site["id"])
     assert made["description"] == "Floor cleaner and paper towels"
@@ -70,10 +74,17 @@ async def test_cost_shares_written_in_any_order_give_the_odd_cent_to_the_party_l
     city = await make_party(client, "city")
     district = await make_party(client, "school_district")
     agreement = await make_agreement(
-        client, [city["id"], district["id"]], cost_shares={str(district["id"]): 50, str(city["id"]): 50}
+        client,
+        [city["id"], district["id"]],
+        cost_shares={str(district["id"]): 50, str(city["id"]): 50},
     )
-    body = {"category": "capital", "amount_cents": 10001, "incurred_by_party_id": district["id"],
-            "incurred_on": site_today().isoformat(), "description": "Backboards"}
+    body = {
+        "category": "capital",
+        "amount_cents": 10001,
+        "incurred_by_party_id": district["id"],
+        "incurred_on": site_today().isoformat(),
+        "description": "Backboards",
+    }
     made = await add_item(client, agreement["id"], body)
     assert made["shares_cents"] == {str(city["id"]): 5001, str(district["id"]): 5000}
 
@@ -112,7 +123,9 @@ async def test_rent_is_refused_and_nothing_is_written(client, fields):
 
 async def test_an_unknown_category_is_a_validation_error(client):
     w = await world(client)
-    r = await client.post(items_path(w.agreement["id"]), json=item_body(w, category="catering"), headers=ADMIN)
+    r = await client.post(
+        items_path(w.agreement["id"]), json=item_body(w, category="catering"), headers=ADMIN
+    )
     assert_problem(r, 422, "validation-error")
     assert await listed_items(client, w.agreement["id"]) == []
 
@@ -120,7 +133,9 @@ async def test_an_unknown_category_is_a_validation_error(client):
 @pytest.mark.parametrize("amount", [0, -100, 12.5, "100"])
 async def test_the_amount_is_a_positive_integer_of_cents(client, amount):
     w = await world(client)
-    r = await client.post(items_path(w.agreement["id"]), json=item_body(w, amount_cents=amount), headers=ADMIN)
+    r = await client.post(
+        items_path(w.agreement["id"]), json=item_body(w, amount_cents=amount), headers=ADMIN
+    )
     assert_problem(r, 422, "validation-error")
     assert await listed_items(client, w.agreement["id"]) == []
 
@@ -156,7 +171,9 @@ async def test_managers_of_both_parties_read_the_cost_items(client):
     made = await add_item(client, w.agreement["id"], item_body(w))
     city_manager = await make_key(client, w.city["id"], "manager")
     for key in (city_manager, w.district_manager):
-        assert (await client.get(items_path(w.agreement["id"]), headers=key)).json()["items"] == [made]
+        assert (await client.get(items_path(w.agreement["id"]), headers=key)).json()["items"] == [
+            made
+        ]
         got = await client.get(f"{items_path(w.agreement['id'])}/{made['id']}", headers=key)
         assert got.json() == made
 
@@ -164,7 +181,9 @@ async def test_managers_of_both_parties_read_the_cost_items(client):
 async def test_a_manager_of_a_party_outside_the_agreement_does_not_find_its_cost_items(client):
     w = await world(client)
     made = await add_item(client, w.agreement["id"], item_body(w))
-    stranger = await make_key(client, (await make_party(client, "school_district"))["id"], "manager")
+    stranger = await make_key(
+        client, (await make_party(client, "school_district"))["id"], "manager"
+    )
     path = items_path(w.agreement["id"])
     assert_problem(await client.get(path, headers=stranger), 404, "not-found")
     assert_problem(await client.get(f"{path}/{made['id']}", headers=stranger), 404, "not-found")
@@ -223,9 +242,14 @@ async def test_cost_items_of_an_unknown_agreement_are_not_found(client):
 async def test_a_site_development_agreement_carries_cost_items(client):
     w = await world(client)
     playground = await make_agreement(
-        client, [w.city["id"], w.district["id"]], kind="site_development", name="Playground at Washington"
+        client,
+        [w.city["id"], w.district["id"]],
+        kind="site_development",
+        name="Playground at Washington",
     )
-    body = item_body(w, category="capital", amount_cents=4_500_000, description="Play structure replacement")
+    body = item_body(
+        w, category="capital", amount_cents=4_500_000, description="Play structure replacement"
+    )
     made = await add_item(client, playground["id"], body)
     st = await statement(client, playground["id"], site_today())
     assert st["items_cost_cents"] == 4_500_000

@@ -16,8 +16,15 @@ from tests.conftest import ADMIN
 from tests.costs.helpers import CSV, custodial_lines, rows_of, span, statement, utilization
 from tests.factories import make_key
 
-FIELDS = ["key", "name", "booked_minutes", "bookings", "community_minutes", "rental_fee_waived_cents",
-          "custodial_cost_cents"]
+FIELDS = [
+    "key",
+    "name",
+    "booked_minutes",
+    "bookings",
+    "community_minutes",
+    "rental_fee_waived_cents",
+    "custodial_cost_cents",
+]
 REPORT = "/v1/reports/utilization"
 
 
@@ -65,7 +72,9 @@ async def test_a_site_row_sums_its_confirmed_bookings(client):
     e = await busy_evening(client)
     # 120 + 120 + 60 minutes; 240 of them by the city and the group, not the owner;
     # rent waived on the two agreement bookings (2 h at $75 each); one coverage.
-    assert await utilization(client, e.day) == [row(e.w.site["id"], "Washington Elementary", 300, 3, 240, 30000, 12600)]
+    assert await utilization(client, e.day) == [
+        row(e.w.site["id"], "Washington Elementary", 300, 3, 240, 30000, 12600)
+    ]
 
 
 async def test_rows_by_party_are_keyed_by_the_booking_party(client):
@@ -102,7 +111,9 @@ async def test_only_confirmed_bookings_are_counted(client):
     for booking, action in ((approved, "approve"), (declined, "decline")):
         r = await client.post(f"/v1/bookings/{booking['id']}/{action}", headers=w.district_manager)
         assert r.status_code == 200, r.text
-    assert await utilization(client, day) == [row(w.site["id"], "Washington Elementary", 60, 1, 60, 7500, 4200)]
+    assert await utilization(client, day) == [
+        row(w.site["id"], "Washington Elementary", 60, 1, 60, 7500, 4200)
+    ]
 
 
 @pytest.mark.dates
@@ -120,7 +131,12 @@ async def test_a_late_cancellation_is_not_counted_though_its_charge_stays_on_the
 async def test_the_reports_dates_are_inclusive_site_local_dates(client):
     w = await world(client)
     tuesday = next_weekday(1)
-    for day in (tuesday - timedelta(days=1), tuesday, tuesday + timedelta(days=1), tuesday + timedelta(days=2)):
+    for day in (
+        tuesday - timedelta(days=1),
+        tuesday,
+        tuesday + timedelta(days=1),
+        tuesday + timedelta(days=2),
+    ):
         await book(client, w.group_key, evening(w.gym["id"], day, "18:00", "19:00"))
     [site] = await utilization(client, tuesday, tuesday + timedelta(days=1))
     assert (site["booked_minutes"], site["bookings"]) == (120, 2)
@@ -134,18 +150,30 @@ async def test_a_site_rows_minutes_and_count_are_what_the_bookings_list_shows(cl
     first, last = e.day - timedelta(days=1), e.day + timedelta(days=1)
     [site] = await utilization(client, first, last)
     confirmed = await listed(
-        client, site_id=e.w.site["id"], status="confirmed",
-        **{"from": local_midnight(first).isoformat(), "to": local_midnight(last + timedelta(days=1)).isoformat()},
+        client,
+        site_id=e.w.site["id"],
+        status="confirmed",
+        **{
+            "from": local_midnight(first).isoformat(),
+            "to": local_midnight(last + timedelta(days=1)).isoformat(),
+        },
     )
     assert site["bookings"] == len(confirmed) == 3
     assert site["booked_minutes"] == sum(minutes_between(b["start"], b["end"]) for b in confirmed)
-    assert site["rental_fee_waived_cents"] == sum(b["quote"]["rental_fee_waived_cents"] for b in confirmed)
+    assert site["rental_fee_waived_cents"] == sum(
+        b["quote"]["rental_fee_waived_cents"] for b in confirmed
+    )
 
 
-async def test_the_custodial_cost_of_each_party_row_is_the_sum_of_its_bookings_statement_lines(client):
+async def test_the_custodial_cost_of_each_party_row_is_the_sum_of_its_bookings_statement_lines(
+    client,
+):
     e = await busy_evening(client)
     lines = custodial_lines(await statement(client, e.w.agreement["id"], e.day))
-    by_party = {r["key"]: r["custodial_cost_cents"] for r in await utilization(client, e.day, group_by="party")}
+    by_party = {
+        r["key"]: r["custodial_cost_cents"]
+        for r in await utilization(client, e.day, group_by="party")
+    }
     booking_party = {b["id"]: b["party_id"] for b in (e.group, e.city, e.owner)}
     from_lines: dict[int, int] = dict.fromkeys(by_party, 0)
     for booking_id, line in lines.items():
@@ -159,7 +187,9 @@ async def test_the_custodial_cost_of_each_party_row_is_the_sum_of_its_bookings_s
 
 async def test_the_report_as_csv_has_a_header_row_of_the_field_names(client):
     e = await busy_evening(client)
-    r = await client.get(REPORT, params={**span(e.day), "group_by": "space"}, headers={**ADMIN, **CSV})
+    r = await client.get(
+        REPORT, params={**span(e.day), "group_by": "space"}, headers={**ADMIN, **CSV}
+    )
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith("text/csv")
     assert rows_of(r.text) == [
@@ -190,7 +220,10 @@ async def test_an_empty_report_as_csv_is_its_header_row(client):
 async def test_a_manager_sees_only_the_rows_of_its_partys_sites(client):
     e = await busy_evening(client)
     other = await busy_evening(client)  # another district, its own school and bookings
-    assert {r["key"] for r in await utilization(client, e.day)} == {e.w.site["id"], other.w.site["id"]}
+    assert {r["key"] for r in await utilization(client, e.day)} == {
+        e.w.site["id"],
+        other.w.site["id"],
+    }
     mine = await utilization(client, e.day, headers=e.w.district_manager)
     assert mine == [row(e.w.site["id"], "Washington Elementary", 300, 3, 240, 30000, 12600)]
 
@@ -198,7 +231,12 @@ async def test_a_manager_sees_only_the_rows_of_its_partys_sites(client):
 async def test_a_manager_sees_only_the_parties_booking_at_its_sites_or_itself(client):
     e = await busy_evening(client)
     other = await busy_evening(client)
-    keys = {r["key"] for r in await utilization(client, e.day, group_by="party", headers=other.w.district_manager)}
+    keys = {
+        r["key"]
+        for r in await utilization(
+            client, e.day, group_by="party", headers=other.w.district_manager
+        )
+    }
     assert keys == {other.w.city["id"], other.w.district["id"], other.w.group["id"]}
 
 
@@ -238,7 +276,9 @@ async def test_a_bad_report_query_is_a_validation_error(client, params):
 
 async def test_a_report_date_with_a_time_is_a_validation_error(client):
     r = await client.get(
-        "/v1/reports/utilization", params={"from": "2027-03-01T00:00:00Z", "to": "2027-03-31"}, headers=ADMIN
+        "/v1/reports/utilization",
+        params={"from": "2027-03-01T00:00:00Z", "to": "2027-03-31"},
+        headers=ADMIN,
     )
     assert r.status_code == 422
     assert r.json()["code"] == "validation-error"

@@ -25,7 +25,16 @@ from tests.costs.helpers import (
 )
 from tests.factories import WEEKDAYS, make_key, make_party
 
-LINE_FIELDS = ["date", "kind", "site_id", "booking_id", "cost_item_id", "minutes", "amount_cents", "shares_cents"]
+LINE_FIELDS = [
+    "date",
+    "kind",
+    "site_id",
+    "booking_id",
+    "cost_item_id",
+    "minutes",
+    "amount_cents",
+    "shares_cents",
+]
 
 
 def halves(w, city: int, district: int) -> dict[str, int]:
@@ -40,7 +49,9 @@ async def move(client, booking, headers, day, start: str, end: str):
     """PATCH the booking to `start`-`end` on `day`, with its current ETag."""
     change = {"start": local(day, start).isoformat(), "end": local(day, end).isoformat()}
     etag = await with_etag(client, booking["id"], headers)
-    r = await client.patch(f"/v1/bookings/{booking['id']}", json=change, headers={**headers, "If-Match": etag})
+    r = await client.patch(
+        f"/v1/bookings/{booking['id']}", json=change, headers={**headers, "If-Match": etag}
+    )
     assert r.status_code == 200, r.text
 
 
@@ -58,12 +69,28 @@ async def test_a_bookings_custodial_part_is_a_statement_line(client):
     day = next_weekday(1)
     made = await book(client, w.group_key, evening(w.gym["id"], day, "18:00", "20:00"))
     st = await statement(client, w.agreement["id"], day)
-    assert (st["agreement_id"], st["from"], st["to"]) == (w.agreement["id"], day.isoformat(), day.isoformat())
+    assert (st["agreement_id"], st["from"], st["to"]) == (
+        w.agreement["id"],
+        day.isoformat(),
+        day.isoformat(),
+    )
     assert st["lines"] == [
-        {"date": day.isoformat(), "kind": "custodial", "site_id": w.site["id"], "booking_id": made["id"],
-         "cost_item_id": None, "minutes": 120, "amount_cents": 8400, "shares_cents": halves(w, 4200, 4200)}
+        {
+            "date": day.isoformat(),
+            "kind": "custodial",
+            "site_id": w.site["id"],
+            "booking_id": made["id"],
+            "cost_item_id": None,
+            "minutes": 120,
+            "amount_cents": 8400,
+            "shares_cents": halves(w, 4200, 4200),
+        }
     ]
-    assert (st["custodial_minutes"], st["custodial_cost_cents"], st["items_cost_cents"]) == (120, 8400, 0)
+    assert (st["custodial_minutes"], st["custodial_cost_cents"], st["items_cost_cents"]) == (
+        120,
+        8400,
+        0,
+    )
 
 
 async def test_a_cost_item_is_a_statement_line(client):
@@ -72,10 +99,22 @@ async def test_a_cost_item_is_a_statement_line(client):
     item = await add_item(client, w.agreement["id"], item_body(w, incurred_on=day.isoformat()))
     st = await statement(client, w.agreement["id"], day)
     assert st["lines"] == [
-        {"date": day.isoformat(), "kind": "supplies", "site_id": None, "booking_id": None,
-         "cost_item_id": item["id"], "minutes": None, "amount_cents": 10001, "shares_cents": halves(w, 5001, 5000)}
+        {
+            "date": day.isoformat(),
+            "kind": "supplies",
+            "site_id": None,
+            "booking_id": None,
+            "cost_item_id": item["id"],
+            "minutes": None,
+            "amount_cents": 10001,
+            "shares_cents": halves(w, 5001, 5000),
+        }
     ]
-    assert (st["custodial_minutes"], st["custodial_cost_cents"], st["items_cost_cents"]) == (0, 0, 10001)
+    assert (st["custodial_minutes"], st["custodial_cost_cents"], st["items_cost_cents"]) == (
+        0,
+        0,
+        10001,
+    )
 
 
 async def test_the_site_owner_incurs_the_custodial_cost_and_the_other_party_owes_its_share(client):
@@ -85,9 +124,18 @@ async def test_the_site_owner_incurs_the_custodial_cost_and_the_other_party_owes
     st = await statement(client, w.agreement["id"], day)
     assert st["parties"] == [
         {"party_id": w.city["id"], "incurred_cents": 0, "share_cents": 4200, "balance_cents": 4200},
-        {"party_id": w.district["id"], "incurred_cents": 8400, "share_cents": 4200, "balance_cents": -4200},
+        {
+            "party_id": w.district["id"],
+            "incurred_cents": 8400,
+            "share_cents": 4200,
+            "balance_cents": -4200,
+        },
     ]
-    assert st["settlement"] == {"from_party_id": w.city["id"], "to_party_id": w.district["id"], "amount_cents": 4200}
+    assert st["settlement"] == {
+        "from_party_id": w.city["id"],
+        "to_party_id": w.district["id"],
+        "amount_cents": 4200,
+    }
 
 
 async def test_the_settlement_pays_the_positive_balance_to_the_other_party(client):
@@ -95,22 +143,43 @@ async def test_the_settlement_pays_the_positive_balance_to_the_other_party(clien
     day = next_weekday(1)
     await book(client, w.group_key, evening(w.gym["id"], day, "18:00", "20:00"))
     # The city bought a $200 scoreboard: it now has more than its share paid.
-    body = item_body(w, category="capital", amount_cents=20000, incurred_by_party_id=w.city["id"],
-                     incurred_on=day.isoformat())
+    body = item_body(
+        w,
+        category="capital",
+        amount_cents=20000,
+        incurred_by_party_id=w.city["id"],
+        incurred_on=day.isoformat(),
+    )
     await add_item(client, w.agreement["id"], body)
     st = await statement(client, w.agreement["id"], day)
     assert st["parties"] == [
-        {"party_id": w.city["id"], "incurred_cents": 20000, "share_cents": 14200, "balance_cents": -5800},
-        {"party_id": w.district["id"], "incurred_cents": 8400, "share_cents": 14200, "balance_cents": 5800},
+        {
+            "party_id": w.city["id"],
+            "incurred_cents": 20000,
+            "share_cents": 14200,
+            "balance_cents": -5800,
+        },
+        {
+            "party_id": w.district["id"],
+            "incurred_cents": 8400,
+            "share_cents": 14200,
+            "balance_cents": 5800,
+        },
     ]
-    assert st["settlement"] == {"from_party_id": w.district["id"], "to_party_id": w.city["id"], "amount_cents": 5800}
+    assert st["settlement"] == {
+        "from_party_id": w.district["id"],
+        "to_party_id": w.city["id"],
+        "amount_cents": 5800,
+    }
 
 
 async def test_a_square_statement_has_no_settlement(client):
     w = await world(client)
     day = next_weekday(1)
     await book(client, w.group_key, evening(w.gym["id"], day, "18:00", "20:00"))
-    body = item_body(w, amount_cents=8400, incurred_by_party_id=w.city["id"], incurred_on=day.isoformat())
+    body = item_body(
+        w, amount_cents=8400, incurred_by_party_id=w.city["id"], incurred_on=day.isoformat()
+    )
     await add_item(client, w.agreement["id"], body)
     st = await statement(client, w.agreement["id"], day)
     assert [p["balance_cents"] for p in st["parties"]] == [0, 0]
@@ -120,8 +189,15 @@ async def test_a_square_statement_has_no_settlement(client):
 async def test_a_statement_of_a_quiet_period_is_all_zeros(client):
     w = await world(client)
     st = await statement(client, w.agreement["id"], next_weekday(1))
-    assert (st["lines"], st["custodial_minutes"], st["custodial_cost_cents"], st["items_cost_cents"]) == ([], 0, 0, 0)
-    assert [(p["incurred_cents"], p["share_cents"], p["balance_cents"]) for p in st["parties"]] == [(0, 0, 0)] * 2
+    assert (
+        st["lines"],
+        st["custodial_minutes"],
+        st["custodial_cost_cents"],
+        st["items_cost_cents"],
+    ) == ([], 0, 0, 0)
+    assert [(p["incurred_cents"], p["share_cents"], p["balance_cents"]) for p in st["parties"]] == [
+        (0, 0, 0)
+    ] * 2
     assert st["settlement"] is None
 
 
@@ -129,27 +205,47 @@ async def test_a_statement_of_a_quiet_period_is_all_zeros(client):
 async def test_the_statements_dates_are_inclusive(client):
     w = await world(client)
     tuesday = next_weekday(1)
-    for day in (tuesday - timedelta(days=1), tuesday, tuesday + timedelta(days=1), tuesday + timedelta(days=2)):
+    for day in (
+        tuesday - timedelta(days=1),
+        tuesday,
+        tuesday + timedelta(days=1),
+        tuesday + timedelta(days=2),
+    ):
         await book(client, w.group_key, evening(w.gym["id"], day, "18:00", "19:00"))
         await add_item(client, w.agreement["id"], item_body(w, incurred_on=day.isoformat()))
     st = await statement(client, w.agreement["id"], tuesday, tuesday + timedelta(days=1))
-    dates = [tuesday.isoformat(), tuesday.isoformat(), (tuesday + timedelta(days=1)).isoformat(),
-             (tuesday + timedelta(days=1)).isoformat()]
+    dates = [
+        tuesday.isoformat(),
+        tuesday.isoformat(),
+        (tuesday + timedelta(days=1)).isoformat(),
+        (tuesday + timedelta(days=1)).isoformat(),
+    ]
     assert [line["date"] for line in st["lines"]] == dates
     assert [line["kind"] for line in st["lines"]] == ["custodial", "supplies"] * 2
     assert (st["custodial_minutes"], st["items_cost_cents"]) == (120, 20002)
 
 
-async def test_a_statement_holds_only_its_own_agreements_bookings_though_they_share_one_coverage(client):
+async def test_a_statement_holds_only_its_own_agreements_bookings_though_they_share_one_coverage(
+    client,
+):
     w = await world(client)
     day = next_weekday(1)
     program = await make_agreement(client, [w.city["id"], w.district["id"]], kind="long_term")
     gym = await book(client, w.group_key, evening(w.gym["id"], day, "18:00", "20:00"))
-    room = await book(client, w.city_key, evening(w.room["id"], day, "19:00", "21:00", agreement_id=program["id"]))
+    room = await book(
+        client, w.city_key, evening(w.room["id"], day, "19:00", "21:00", agreement_id=program["id"])
+    )
     assert room["agreement_id"] == program["id"]
-    blanket, long_term = await statement(client, w.agreement["id"], day), await statement(client, program["id"], day)
-    assert {b: line_figures(line)[:2] for b, line in custodial_lines(blanket).items()} == {gym["id"]: (90, 6300)}
-    assert {b: line_figures(line)[:2] for b, line in custodial_lines(long_term).items()} == {room["id"]: (90, 6300)}
+    blanket, long_term = (
+        await statement(client, w.agreement["id"], day),
+        await statement(client, program["id"], day),
+    )
+    assert {b: line_figures(line)[:2] for b, line in custodial_lines(blanket).items()} == {
+        gym["id"]: (90, 6300)
+    }
+    assert {b: line_figures(line)[:2] for b, line in custodial_lines(long_term).items()} == {
+        room["id"]: (90, 6300)
+    }
 
 
 # --- the period ---------------------------------------------------------------------
@@ -157,24 +253,37 @@ async def test_a_statement_holds_only_its_own_agreements_bookings_though_they_sh
 
 async def test_a_statement_covers_up_to_366_days(client):
     w = await world(client)
-    r = await client.get(statement_path(w.agreement["id"]), params={"from": "2027-01-01", "to": "2028-01-01"}, headers=ADMIN)
+    r = await client.get(
+        statement_path(w.agreement["id"]),
+        params={"from": "2027-01-01", "to": "2028-01-01"},
+        headers=ADMIN,
+    )
     assert r.status_code == 200, r.text
 
 
 async def test_a_statement_of_more_than_366_days_is_a_validation_error(client):
     w = await world(client)
-    r = await client.get(statement_path(w.agreement["id"]), params={"from": "2027-01-01", "to": "2028-01-02"}, headers=ADMIN)
+    r = await client.get(
+        statement_path(w.agreement["id"]),
+        params={"from": "2027-01-01", "to": "2028-01-02"},
+        headers=ADMIN,
+    )
     assert_problem(r, 422, "validation-error")
 
 
 async def test_a_statement_ending_before_it_starts_is_a_validation_error(client):
     w = await world(client)
-    r = await client.get(statement_path(w.agreement["id"]), params={"from": "2027-03-02", "to": "2027-03-01"}, headers=ADMIN)
+    r = await client.get(
+        statement_path(w.agreement["id"]),
+        params={"from": "2027-03-02", "to": "2027-03-01"},
+        headers=ADMIN,
+    )
     assert_problem(r, 422, "validation-error")
 
 
 @pytest.mark.parametrize(
-    "params", [{"from": "2027-03-01"}, {"to": "2027-03-01"}, {"from": "2027-03-01", "to": "tomorrow"}],
+    "params",
+    [{"from": "2027-03-01"}, {"to": "2027-03-01"}, {"from": "2027-03-01", "to": "tomorrow"}],
     ids=["no-to", "no-from", "not-a-date"],
 )
 async def test_a_statement_needs_two_dates(client, params):
@@ -190,14 +299,38 @@ async def test_a_statement_as_csv_has_a_header_row_and_one_row_per_line(client):
     w = await world(client)
     day = next_weekday(1)
     made = await book(client, w.group_key, evening(w.gym["id"], day, "18:00", "20:00"))
-    item = await add_item(client, w.agreement["id"], item_body(w, incurred_on=day.isoformat(), site_id=w.site["id"]))
-    r = await client.get(statement_path(w.agreement["id"]), params=span(day), headers={**ADMIN, **CSV})
+    item = await add_item(
+        client, w.agreement["id"], item_body(w, incurred_on=day.isoformat(), site_id=w.site["id"])
+    )
+    r = await client.get(
+        statement_path(w.agreement["id"]), params=span(day), headers={**ADMIN, **CSV}
+    )
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith("text/csv")
     c, d, site = w.city["id"], w.district["id"], w.site["id"]
     assert rows_of(r.text) == [
-        ["date", "kind", "site_id", "booking_id", "cost_item_id", "minutes", "amount_cents", f"share_{c}", f"share_{d}"],
-        [day.isoformat(), "custodial", str(site), str(made["id"]), "", "120", "8400", "4200", "4200"],
+        [
+            "date",
+            "kind",
+            "site_id",
+            "booking_id",
+            "cost_item_id",
+            "minutes",
+            "amount_cents",
+            f"share_{c}",
+            f"share_{d}",
+        ],
+        [
+            day.isoformat(),
+            "custodial",
+            str(site),
+            str(made["id"]),
+            "",
+            "120",
+            "8400",
+            "4200",
+            "4200",
+        ],
         [day.isoformat(), "supplies", str(site), "", str(item["id"]), "", "10001", "5001", "5000"],
     ]
 
@@ -205,7 +338,9 @@ async def test_a_statement_as_csv_has_a_header_row_and_one_row_per_line(client):
 async def test_a_statement_csv_is_named_for_the_agreement_and_dates(client):
     w = await world(client)
     r = await client.get(
-        statement_path(w.agreement["id"]), params={"from": "2027-01-01", "to": "2027-03-31"}, headers={**ADMIN, **CSV}
+        statement_path(w.agreement["id"]),
+        params={"from": "2027-01-01", "to": "2027-03-31"},
+        headers={**ADMIN, **CSV},
     )
     disposition = r.headers["content-disposition"]
     assert disposition.startswith("attachment;")
@@ -215,7 +350,9 @@ async def test_a_statement_csv_is_named_for_the_agreement_and_dates(client):
 
 async def test_an_empty_statement_csv_is_its_header_row(client):
     w = await world(client)
-    r = await client.get(statement_path(w.agreement["id"]), params=span(next_weekday(1)), headers={**ADMIN, **CSV})
+    r = await client.get(
+        statement_path(w.agreement["id"]), params=span(next_weekday(1)), headers={**ADMIN, **CSV}
+    )
     assert [row[:7] for row in rows_of(r.text)] == [LINE_FIELDS[:7]]
 
 
@@ -228,12 +365,16 @@ async def test_a_statement_csv_is_the_same_lines_as_the_json(client):
         await add_item(client, w.agreement["id"], item_body(w, incurred_on=day.isoformat()))
     last = tuesday + timedelta(days=1)
     st = await statement(client, w.agreement["id"], tuesday, last)
-    r = await client.get(statement_path(w.agreement["id"]), params=span(tuesday, last), headers={**ADMIN, **CSV})
+    r = await client.get(
+        statement_path(w.agreement["id"]), params=span(tuesday, last), headers={**ADMIN, **CSV}
+    )
     header, *rows = rows_of(r.text)
     shares = [f"share_{p}" for p in (w.city["id"], w.district["id"])]
     as_json = [
-        [*("" if line[f] is None else str(line[f]) for f in LINE_FIELDS[:7]),
-         *(str(line["shares_cents"][s.removeprefix("share_")]) for s in shares)]
+        [
+            *("" if line[f] is None else str(line[f]) for f in LINE_FIELDS[:7]),
+            *(str(line["shares_cents"][s.removeprefix("share_")]) for s in shares),
+        ]
         for line in st["lines"]
     ]
     assert header == LINE_FIELDS[:7] + shares
@@ -247,14 +388,20 @@ async def test_admin_and_managers_of_both_parties_read_the_statement(client):
     w = await world(client)
     city_manager = await make_key(client, w.city["id"], "manager")
     for key in (ADMIN, city_manager, w.district_manager):
-        r = await client.get(statement_path(w.agreement["id"]), params=span(next_weekday(1)), headers=key)
+        r = await client.get(
+            statement_path(w.agreement["id"]), params=span(next_weekday(1)), headers=key
+        )
         assert r.status_code == 200, r.text
 
 
 async def test_a_manager_of_another_party_does_not_find_the_statement(client):
     w = await world(client)
-    stranger = await make_key(client, (await make_party(client, "school_district"))["id"], "manager")
-    r = await client.get(statement_path(w.agreement["id"]), params=span(next_weekday(1)), headers=stranger)
+    stranger = await make_key(
+        client, (await make_party(client, "school_district"))["id"], "manager"
+    )
+    r = await client.get(
+        statement_path(w.agreement["id"]), params=span(next_weekday(1)), headers=stranger
+    )
     assert_problem(r, 404, "not-found")
 
 
@@ -268,7 +415,9 @@ async def test_a_direct_partner_may_not_read_the_statement(client):
 
 async def test_a_partner_key_of_a_party_may_not_read_the_statement(client):
     w = await world(client)
-    r = await client.get(statement_path(w.agreement["id"]), params=span(next_weekday(1)), headers=w.city_key)
+    r = await client.get(
+        statement_path(w.agreement["id"]), params=span(next_weekday(1)), headers=w.city_key
+    )
     assert_problem(r, 403, "forbidden")
 
 
@@ -296,10 +445,14 @@ async def lone_booking(client, w, day, start: str, end: str, **fields):
 @pytest.mark.dates
 async def test_the_statement_line_of_a_lone_extension_equals_its_quote(client):
     w = await world(client)
-    r = await client.patch(f"/v1/sites/{w.site['id']}", json={"custodial_rate_cents_per_hour": 4250}, headers=ADMIN)
+    r = await client.patch(
+        f"/v1/sites/{w.site['id']}", json={"custodial_rate_cents_per_hour": 4250}, headers=ADMIN
+    )
     assert r.status_code == 200, r.text
     # 17:30-19:05 with 10 minutes of cleanup: 75 minutes past 18:00, 5312.5 cents -> 5313.
-    line, quote = await lone_booking(client, w, next_weekday(1), "17:30", "19:05", cleanup_minutes=10)
+    line, quote = await lone_booking(
+        client, w, next_weekday(1), "17:30", "19:05", cleanup_minutes=10
+    )
     assert line == quote == (75, 5313, halves(w, 2657, 2656))
 
 
@@ -356,14 +509,18 @@ async def test_an_early_cancellation_does_not_count(client):
     assert (st["lines"], st["custodial_cost_cents"]) == ([], 0)
 
 
-async def test_an_early_cancellation_gives_the_whole_coverage_back_to_the_booking_that_stays(client):
+async def test_an_early_cancellation_gives_the_whole_coverage_back_to_the_booking_that_stays(
+    client,
+):
     w = await world(client, terms={"late_cancel_hours": 0})
     day = next_weekday(1)
     gym = await book(client, w.group_key, evening(w.gym["id"], day, "18:00", "20:00"))
     room = await book(client, w.city_key, evening(w.room["id"], day, "18:00", "20:00"))
     await cancel(client, room, w.city_key)
     st = await statement(client, w.agreement["id"], day)
-    assert {b: line_figures(line)[:2] for b, line in custodial_lines(st).items()} == {gym["id"]: (120, 8400)}
+    assert {b: line_figures(line)[:2] for b, line in custodial_lines(st).items()} == {
+        gym["id"]: (120, 8400)
+    }
 
 
 async def test_approving_a_requested_booking_adds_its_charge(client):
@@ -394,9 +551,10 @@ async def test_changing_a_bookings_time_moves_its_charge(client):
     made = await book(client, w.group_key, evening(w.gym["id"], tuesday, "18:00", "20:00"))
     await move(client, made, w.group_key, wednesday, "18:00", "19:00")
     st = await statement(client, w.agreement["id"], tuesday, wednesday)
-    assert [(line["date"], line["booking_id"], line["minutes"], line["amount_cents"]) for line in st["lines"]] == [
-        (wednesday.isoformat(), made["id"], 60, 4200)
-    ]
+    assert [
+        (line["date"], line["booking_id"], line["minutes"], line["amount_cents"])
+        for line in st["lines"]
+    ] == [(wednesday.isoformat(), made["id"], 60, 4200)]
 
 
 async def test_changing_a_booking_into_custodial_hours_removes_its_charge(client):
@@ -415,7 +573,9 @@ async def test_an_owner_booking_never_enters_cost_sharing(client):
     assert owner["agreement_id"] is None
     st = await statement(client, w.agreement["id"], day)
     # The owner's own evening neither has a line nor joins (and cheapens) the group's coverage.
-    assert {b: line_figures(line)[:2] for b, line in custodial_lines(st).items()} == {group["id"]: (60, 4200)}
+    assert {b: line_figures(line)[:2] for b, line in custodial_lines(st).items()} == {
+        group["id"]: (60, 4200)
+    }
 
 
 @pytest.mark.dates
@@ -438,9 +598,13 @@ async def test_cancelling_a_series_early_removes_its_charges(client):
     body = {**evening(w.gym["id"], day, "18:00", "20:00"), "rrule": "FREQ=WEEKLY;COUNT=3"}
     r = await client.post("/v1/booking-series", json=body, headers=w.group_key)
     assert r.status_code == 201, r.text
-    cancelled = await client.post(f"/v1/booking-series/{r.json()['id']}/cancel", headers=w.group_key)
+    cancelled = await client.post(
+        f"/v1/booking-series/{r.json()['id']}/cancel", headers=w.group_key
+    )
     assert cancelled.status_code == 200, cancelled.text
-    assert (await statement(client, w.agreement["id"], day, day + timedelta(days=14)))["lines"] == []
+    assert (await statement(client, w.agreement["id"], day, day + timedelta(days=14)))[
+        "lines"
+    ] == []
 
 
 @pytest.mark.dates
@@ -448,7 +612,9 @@ async def test_changing_a_sites_custodial_rate_rebills_its_future_site_dates(cli
     w = await world(client)
     day = next_weekday(1)
     made = await book(client, w.group_key, evening(w.gym["id"], day, "18:00", "20:00"))
-    r = await client.patch(f"/v1/sites/{w.site['id']}", json={"custodial_rate_cents_per_hour": 6000}, headers=ADMIN)
+    r = await client.patch(
+        f"/v1/sites/{w.site['id']}", json={"custodial_rate_cents_per_hour": 6000}, headers=ADMIN
+    )
     assert r.status_code == 200, r.text
     line = custodial_lines(await statement(client, w.agreement["id"], day))[made["id"]]
     assert line_figures(line) == (120, 12000, halves(w, 6000, 6000))
@@ -460,7 +626,9 @@ async def billed_after_custodial_hours_shrank(client, w, day):
     made = await book(client, w.group_key, evening(w.gym["id"], day, "16:00", "17:00"))
     assert quote_figures(made)[:2] == (0, 0)
     hours = {d: [["06:00", "16:00"]] for d in WEEKDAYS}
-    r = await client.patch(f"/v1/sites/{w.site['id']}", json={"custodial_hours": hours}, headers=ADMIN)
+    r = await client.patch(
+        f"/v1/sites/{w.site['id']}", json={"custodial_hours": hours}, headers=ADMIN
+    )
     assert r.status_code == 200, r.text
     return made
 
@@ -479,7 +647,9 @@ async def test_changing_a_sites_time_zone_rebills_its_bookings_on_their_new_loca
     w = await world(client)
     tuesday = next_weekday(1)
     made = await book(client, w.group_key, evening(w.gym["id"], tuesday, "21:00", "22:00"))
-    r = await client.patch(f"/v1/sites/{w.site['id']}", json={"timezone": "America/New_York"}, headers=ADMIN)
+    r = await client.patch(
+        f"/v1/sites/{w.site['id']}", json={"timezone": "America/New_York"}, headers=ADMIN
+    )
     assert r.status_code == 200, r.text
     # 21:00-22:00 in Sacramento is 00:00-01:00 on Wednesday in New York: a call-out there.
     st = await statement(client, w.agreement["id"], tuesday, tuesday + timedelta(days=1))
@@ -488,7 +658,9 @@ async def test_changing_a_sites_time_zone_rebills_its_bookings_on_their_new_loca
     ]
 
 
-async def test_a_booking_billed_after_custodial_hours_shrank_stops_counting_when_cancelled_early(client):
+async def test_a_booking_billed_after_custodial_hours_shrank_stops_counting_when_cancelled_early(
+    client,
+):
     w = await world(client, terms={"late_cancel_hours": 0})
     day = next_weekday(1)
     made = await billed_after_custodial_hours_shrank(client, w, day)
@@ -498,7 +670,9 @@ async def test_a_booking_billed_after_custodial_hours_shrank_stops_counting_when
     assert (st["lines"], st["custodial_cost_cents"]) == ([], 0)
 
 
-async def test_a_booking_billed_after_custodial_hours_shrank_leaves_no_charge_behind_when_moved(client):
+async def test_a_booking_billed_after_custodial_hours_shrank_leaves_no_charge_behind_when_moved(
+    client,
+):
     w = await world(client)
     day = next_weekday(1)
     made = await billed_after_custodial_hours_shrank(client, w, day)
