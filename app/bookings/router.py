@@ -4,7 +4,7 @@ from datetime import datetime
 from operator import attrgetter, itemgetter
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic_core import to_json
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,7 +33,7 @@ from app.core.auth import Principal, bearer_token
 from app.core.deps import PrincipalDep, SessionDep, json_body, query_of
 from app.core.hot import HotRoute, hot
 from app.core.ids import PathId, id_or_zero, parse_id
-from app.core.openapi import op
+from app.core.openapi import IfMatchHeader, op
 from app.core.pagination import CursorQuery, LimitQuery, Page
 from app.core.schemas import MAX_ID, Omittable
 from app.core.sql import SessionRunner
@@ -194,8 +194,7 @@ async def get_booking(request: Request) -> Response:
         "Change a booking",
         404,
         409,
-        412,
-        428,
+        if_match=True,
         description="Needs `If-Match` with the booking's ETag. " + RULES_DOC,
     ),
 )
@@ -205,7 +204,7 @@ async def change_booking(
     session: SessionDep,
     principal: PrincipalDep,
     response: Response,
-    if_match: Annotated[str | None, Header(max_length=200)] = None,
+    if_match: IfMatchHeader = None,
 ) -> BookingRead:
     booking = await service.change_booking(
         session,

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Header
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from app.core.errors import PROBLEM_MEDIA_TYPE, problem_responses
 
 SECURITY_SCHEME = "ApiKeyBearer"
+
+# An operation that changes a version (`op(..., if_match=True)`) takes the header as this,
+# documented as required by `op`: read as optional, so that one without it is the
+# contract's 428 `precondition-required` (checked where the resource is known), not a 422.
+IfMatchHeader = Annotated[
+    str | None, Header(alias="If-Match", max_length=200, include_in_schema=False)
+]
+IF_MATCH_PARAMETER = {
+    "name": "If-Match",
+    "in": "header",
+    "required": True,
+    "description": "The `ETag` of the version being changed (`*`: any). Missing: 428; "
+    "not the current version: 412.",
+    "schema": {"type": "string", "maxLength": 200},
+}
 
 
 def op(
@@ -20,11 +35,15 @@ def op(
     status_code: int | None = None,
     description: str | None = None,
     responses: dict[int | str, dict[str, Any]] | None = None,
+    if_match: bool = False,
 ) -> dict[str, Any]:
     """Route keyword arguments: `errors` are the problem statuses beyond 422/500;
-    keyed operations also answer 401/403. (A hot route's inputs are documented from
-    its `@hot` declaration.)"""
+    keyed operations also answer 401/403; `if_match`: the operation needs `If-Match`
+    (`IfMatchHeader`), 412/428. (A hot route's inputs are documented from its `@hot`
+    declaration.)"""
     statuses = set(errors) if public else {401, 403, *errors}
+    if if_match:
+        statuses |= {412, 428}
     # Public operations need no key and declare none (a key sent is not looked at), so
     # that generated clients call them with a plain client.
     security: list[dict[str, list[str]]] = [] if public else [{SECURITY_SCHEME: []}]
@@ -33,6 +52,8 @@ def op(
         "responses": {**problem_responses(*sorted(statuses)), **(responses or {})},
         "openapi_extra": {"security": security},
     }
+    if if_match:
+        kw["openapi_extra"]["parameters"] = [IF_MATCH_PARAMETER]
     if status_code is not None:
         kw["status_code"] = status_code
     if description is not None:

@@ -353,3 +353,27 @@ def test_weekly_hours_are_one_named_schema_with_the_seven_weekdays(spec):
             ref = schemas[model]["properties"][field]["$ref"]
             assert ref == "#/components/schemas/WeeklyHours", (model, field)
     assert [name for name in schemas if "hours" in name.lower()] == ["WeeklyHours"]
+
+
+# --- If-Match ----------------------------------------------------------------------
+
+
+def test_a_booking_change_documents_if_match_as_required(spec):
+    op = spec["paths"]["/v1/bookings/{booking_id}"]["patch"]
+    headers = [p for p in op["parameters"] if p["in"] == "header"]
+    assert [p["name"].lower() for p in headers] == ["if-match"]
+    assert headers[0]["required"] is True
+    assert headers[0]["schema"] == {"type": "string", "maxLength": 200}
+    assert {"412", "428"} <= set(op["responses"])
+
+
+async def test_a_booking_change_without_if_match_is_still_a_428_problem(client):
+    w = await world(client)
+    booking = await book(client, w.group_key, evening(w.gym["id"], next_weekday(1)))
+    url, change = f"/v1/bookings/{booking['id']}", {"attendance": 12}
+    missing = await client.patch(url, json=change, headers=ADMIN)
+    assert_problem(missing, 428, "precondition-required")
+    stale = {**ADMIN, "If-Match": '"stale"'}
+    assert_problem(await client.patch(url, json=change, headers=stale), 412, "precondition-failed")
+    too_long = {**ADMIN, "If-Match": "x" * 201}
+    assert_problem(await client.patch(url, json=change, headers=too_long), 422, "validation-error")
