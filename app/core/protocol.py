@@ -7,7 +7,7 @@ request line and header fields together get `max_header_bytes` (431 once past th
 before more is read), the head `header_timeout_seconds` from the connection, or from
 its first byte on a kept-alive one, and the body `body_timeout_seconds` after the head
 (408). These answers, and uvicorn's 400 for bytes that are not HTTP, are problems like
-the application's. Per request this costs a subtraction per read and one timer."""
+the application's. Per request this costs a subtraction per read and two clock reads."""
 
 from __future__ import annotations
 
@@ -62,8 +62,14 @@ def problem_message(status: int, code: str, title: str, detail: str, extra: byte
     ))  # fmt: skip
 
 
+IDLE, HEAD, BODY = 0, 1, 2  # what a connection is waiting for
+
+
 class HttpProtocol(HttpToolsProtocol):
-    """`uvicorn --http app.core.protocol:HttpProtocol`: what `jointuse serve` runs."""
+    """`uvicorn --http app.core.protocol:HttpProtocol`: what `jointuse serve` runs.
+
+    One timer per connection, armed when it opens and re-armed only when it fires: a
+    request costs two clock reads (its head begun, its head read), not a timer."""
 
     def __init__(
         self,
@@ -76,7 +82,9 @@ class HttpProtocol(HttpToolsProtocol):
         self.limits = limits()
         # Bytes the current request's head may still take; None once its head is read.
         self._head_left: int | None = self.limits.max_head_bytes
-        self._head_read_at = 0.0
+        # A new connection waits for a head (nothing of it read yet) since it opened.
+        self._waiting_for = HEAD
+        self._since = 0.0
         self._timer: asyncio.TimerHandle | None = None
         # Bytes dropped since a refusal; None before one.
         self._dropped: int | None = None
@@ -85,10 +93,13 @@ class HttpProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._arm(self.limits.head_seconds)
+        self._since = self.loop.time()
+        self._timer = self.loop.call_later(self.limits.head_seconds, self._check_time)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -123,17 +134,19 @@ class HttpProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        if self._timer is None:  # a kept-alive connection: its next head, from its first byte
-            self._arm(self.limits.head_seconds)
+        if self._waiting_for == IDLE:  # a kept-alive connection: its head from its first byte
+            self._waiting_for = HEAD
+            self._since = self.loop.time()
 
     def on_headers_complete(self) -> None:
         self._head_left = None
-        self._head_read_at = self.loop.time()
+        self._waiting_for = BODY
+        self._since = self.loop.time()
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
-        self._disarm()
+        self._waiting_for = IDLE
         self._head_left = self.limits.max_head_bytes
 
     # --- limits ------------------------------------------------------------------
@@ -141,47 +154,46 @@ class HttpProtocol(HttpToolsProtocol):
     def _reading_head(self) -> bool:
         return self._head_left is not None
 
-    def _arm(self, seconds: float) -> None:
-        self._timer = self.loop.call_later(seconds, self._timed_out)
-
-    def _disarm(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
-    def _timed_out(self) -> None:
+    def _check_time(self) -> None:
         self._timer = None
         if self.transport.is_closing() or self._dropped is not None:
             return
         limits = self.limits
-        if self._head_left is not None:
-            if self._head_left == limits.max_head_bytes:  # not a byte sent: an idle connection
+        waiting_for = self._waiting_for
+        elapsed = self.loop.time() - self._since
+        if waiting_for == IDLE:  # answering, or between requests (uvicorn's keep-alive)
+            self._rearm(limits.head_seconds)
+        elif waiting_for == HEAD:
+            if elapsed < limits.head_seconds:
+                self._rearm(limits.head_seconds - elapsed)
+            elif self._head_left == limits.max_head_bytes:  # not a byte: an idle connection
                 self.transport.close()
-                return
+            else:
+                self._refuse(
+                    408, "request-timeout", "Request timeout",
+                    f"the request's head did not arrive within {limits.head_seconds:g} seconds",
+                )
+        elif elapsed < limits.body_seconds or self.pipeline:  # in time, or queued behind one
+            self._rearm(max(limits.body_seconds - elapsed, 0.5))
+        elif self.cycle.response_started:  # answered before its body came: nothing to add
+            self.transport.close()
+        else:
+            # The application gets a disconnect (its answer is not sent); the client a 408.
+            self.cycle.disconnected = True
+            self.cycle.message_event.set()
             self._refuse(
                 408, "request-timeout", "Request timeout",
-                f"the request's head did not arrive within {limits.head_seconds:g} seconds",
+                f"the request's body did not arrive within {limits.body_seconds:g} seconds",
             )
-            return
-        remaining = self._head_read_at + limits.body_seconds - self.loop.time()
-        if remaining > 0 or self.pipeline:  # still in time, or queued behind another request
-            self._arm(max(remaining, limits.body_seconds))
-            return
-        cycle = self.cycle
-        if cycle.response_started:  # answered before its body came: nothing more to say
-            self.transport.close()
-            return
-        # The application gets a disconnect (its answer is not sent); the client a 408.
-        cycle.disconnected = True
-        cycle.message_event.set()
-        self._refuse(
-            408, "request-timeout", "Request timeout",
-            f"the request's body did not arrive within {limits.body_seconds:g} seconds",
-        )
+
+    def _rearm(self, seconds: float) -> None:
+        self._timer = self.loop.call_later(seconds, self._check_time)
 
     def _refuse(self, status: int, code: str, title: str, detail: str) -> None:
         """Answer a problem and close, reading no more of the request."""
-        self._disarm()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         self._dropped = 0
         cycle: RequestResponseCycle | None = self.cycle
         if cycle is not None and not cycle.response_complete and not cycle.disconnected:
