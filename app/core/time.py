@@ -70,7 +70,11 @@ TimeZoneName = Annotated[
     str,
     StringConstraints(min_length=1, max_length=64),
     AfterValidator(_check_timezone),
-    Field(description="IANA time zone name", examples=[DEFAULT_TIMEZONE]),
+    Field(
+        description="An IANA time zone of a region (`Area/Location`, e.g. "
+        "`America/Los_Angeles`) or `UTC`; never `localtime` or `Factory`",
+        examples=[DEFAULT_TIMEZONE],
+    ),
 ]
 
 
