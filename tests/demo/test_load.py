@@ -28,6 +28,7 @@ from app.cli import cli
 from app.core.auth import Role
 from app.core.config import get_settings
 from app.core.db import Base, Database, create_engine
+from app.core.heavy import HeavyReads
 from app.core.migrate import upgrade
 from app.costs.flows import statement
 from app.costs.models import CostItem
@@ -853,6 +854,7 @@ async def test_the_scusd_blanket_statement_of_the_past_months_settles_custodial_
             result = await statement(
                 session,
                 db,
+                heavy=HeavyReads(at_once=1, waiting=0),
                 principal=ADMIN,
                 agreement_id=agreement_id,
                 from_date=TODAY - timedelta(days=150),
