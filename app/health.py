@@ -16,7 +16,7 @@ router = APIRouter(tags=["operations"])
 log = logging.getLogger("jointuse.health")
 
 
-@router.get("/healthz", **op("Liveness: the process answers", public=True))
+@router.get("/healthz", **op("Liveness: the process answers", public=True, database=False))
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 

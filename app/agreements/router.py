@@ -14,6 +14,7 @@ from app.agreements.schemas import (
     DirectPartnerAdd,
 )
 from app.core.deps import PrincipalDep, SessionDep
+from app.core.errors import RentalFeeProhibited
 from app.core.ids import PathId, parse_id
 from app.core.openapi import op
 from app.core.pagination import CursorQuery, LimitQuery, Page
@@ -26,6 +27,7 @@ router = APIRouter(prefix="/v1/agreements", tags=["agreements"])
     "",
     **op(
         "Create an agreement",
+        RentalFeeProhibited,
         status_code=201,
         description="Admin only. Any rental fee or rate above zero in the payload is "
         "refused with `rental-fee-prohibited`.",
@@ -72,6 +74,7 @@ async def get_agreement(
         "Change an agreement",
         404,
         409,
+        RentalFeeProhibited,
         description="Admin only. Changes apply to bookings made afterwards. Status goes "
         "draft -> active -> terminated (409 `invalid-transition` otherwise).",
     ),

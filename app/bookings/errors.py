@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.bookings.schemas import Violations
 from app.core.errors import DomainError
 
 
@@ -11,6 +12,7 @@ class BookingRulesViolated(DomainError):
     """Every failed rule at once, each `{rule, detail, start}`."""
 
     status, code, title = 422, "booking-rules-violated", "Booking rules violated"
+    problem_fields = Violations
 
     def __init__(self, violations: list[dict[str, Any]], detail: str | None = None) -> None:
         rules = sorted({v["rule"] for v in violations})

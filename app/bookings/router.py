@@ -12,6 +12,7 @@ from app.bookings import repository as repo
 from app.bookings import series as series_service
 from app.bookings import service
 from app.bookings.availability import REASONS, iso, micros
+from app.bookings.errors import BookingConflict, BookingRulesViolated
 from app.bookings.models import Booking, BookingEvent, BookingSeries
 from app.bookings.schemas import (
     ActionBody,
@@ -104,7 +105,14 @@ RULES_DOC = (
 @router.post(
     "",
     response_model=BookingRead,
-    **op("Book a space", 409, status_code=201, description=RULES_DOC),
+    **op(
+        "Book a space",
+        BookingConflict,
+        BookingRulesViolated,
+        status_code=201,
+        etag=True,
+        description=RULES_DOC,
+    ),
 )
 @hot(body=BookingCreate, lane=True)
 async def create_booking(request: Request) -> Response:
@@ -173,7 +181,7 @@ async def list_bookings(
     return Page(items=[to_read(b) for b in items], next_cursor=next_cursor)
 
 
-@router.get("/{booking_id}", response_model=BookingRead, **op("Read a booking", 404))
+@router.get("/{booking_id}", response_model=BookingRead, **op("Read a booking", 404, etag=True))
 @hot(path=["booking_id"])
 async def get_booking(request: Request) -> Response:
     # A hot route: the key check rides on the booking's own statement (service.read_booking).
@@ -194,7 +202,10 @@ async def get_booking(request: Request) -> Response:
         "Change a booking",
         404,
         409,
+        BookingConflict,
+        BookingRulesViolated,
         if_match=True,
+        etag=True,
         description="Needs `If-Match` with the booking's ETag. " + RULES_DOC,
     ),
 )
@@ -254,7 +265,7 @@ def _action_route(action: str, summary: str) -> None:
         return await _act(action, booking_id, body, session, principal, response)
 
     endpoint.__name__ = endpoint.__qualname__ = f"{action}_booking"  # the operation id
-    router.post(f"/{{booking_id}}/{action}", **op(summary, 404, 409))(endpoint)
+    router.post(f"/{{booking_id}}/{action}", **op(summary, 404, 409, etag=True))(endpoint)
 
 
 for _action, _summary in (
@@ -329,7 +340,8 @@ def series_read(series: BookingSeries, booking_ids: list[int]) -> SeriesRead:
     "",
     **op(
         "Book a recurring series",
-        409,
+        BookingConflict,
+        BookingRulesViolated,
         status_code=201,
         description="The RRULE (COUNT or UNTIL, at most 500 occurrences) is expanded in the "
         "site's local time. All or nothing: " + RULES_DOC + " Each violation names its "

@@ -97,10 +97,32 @@ class BookingRead(ResponseModel):
     quote: Quote
 
 
+class Rule(StrEnum):
+    """The booking rules of contract section 4 (`bookings.rules`, one function each)."""
+
+    rental_fee_prohibited = "rental-fee-prohibited"
+    no_agreement = "no-agreement"
+    agreement_kind = "agreement-kind"
+    outside_open_hours = "outside-open-hours"
+    owner_priority = "owner-priority"
+    site_closed = "site-closed"
+    conflict = "conflict"
+    notice_too_short = "notice-too-short"
+    too_far_ahead = "too-far-ahead"
+    too_long = "too-long"
+    over_capacity = "over-capacity"
+
+
 class ViolationRead(ResponseModel):
-    rule: str
+    rule: Rule
     detail: str
-    start: Instant | None = None
+    start: Instant | None = Field(None, description="The occurrence's start (series)")
+
+
+class Violations(BaseModel):
+    """What a `booking-rules-violated` or `booking-conflict` problem adds."""
+
+    violations: list[ViolationRead] = Field(description="Every failed rule, all at once")
 
 
 class QuoteResult(ResponseModel):

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.logs import request_id_var
+from app.core.schemas import Omittable
 
 log = logging.getLogger("jointuse.errors")
 
@@ -35,15 +36,19 @@ class FieldError(BaseModel):
 
 
 class Problem(BaseModel):
-    """RFC 9457 problem details, with a stable machine-readable `code`."""
+    """RFC 9457 problem details, with a stable machine-readable `code` (the document has
+    one such schema per code, `core.openapi.problem_model`)."""
 
-    type: str
+    type: str = Field(description="`urn:jointuse:problem:` and the code")
     title: str
     status: int
     detail: str
     code: str
-    request_id: str | None = None
-    errors: list[FieldError] | None = None
+    request_id: Omittable[str] = Field(None, description="The `X-Request-ID` of the answer")
+
+
+class FieldErrors(BaseModel):
+    errors: list[FieldError] = Field(description="Each bad field of the request")
 
 
 class DomainError(Exception):
@@ -51,6 +56,8 @@ class DomainError(Exception):
     code: str = "bad-request"
     title: str = "Bad request"
     headers: ClassVar[dict[str, str] | None] = None
+    # What `body()` adds to the problem's fields, for the document (`core.openapi`).
+    problem_fields: ClassVar[type[BaseModel] | None] = None
 
     def __init__(self, detail: str | None = None, **extra: Any) -> None:
         super().__init__(detail or self.title)
@@ -88,6 +95,7 @@ class ValidationFailed(DomainError):
     cursor that is not ours): the same 422 `validation-error` as schema errors."""
 
     status, code, title = 422, "validation-error", "Request validation failed"
+    problem_fields = FieldErrors
 
     def __init__(self, loc: Sequence[str | int], message: str) -> None:
         super().__init__(f"{_dotted(loc)}: {message}")
@@ -202,27 +210,6 @@ def install_error_handlers(app: FastAPI) -> None:
         # Normally answered by RequestContextMiddleware already (see there); this is
         # the fallback for a failure outside it.
         return internal_error_response(req.method, req.url.path, exc)
-
-
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses=` entries for the problems an operation can answer."""
-    descriptions = {
-        401: "No API key, or an unknown or revoked one (`unauthenticated`)",
-        403: "The key's role may not do this (`forbidden`)",
-        404: "No such resource, or not visible to this key (`not-found`)",
-        409: "Conflicts with the current state",
-        412: "`If-Match` is stale (`precondition-failed`)",
-        413: "Body too large (`payload-too-large`)",
-        422: "Invalid request (`validation-error` with `errors`, or a rule code)",
-        428: "`If-Match` missing (`precondition-required`)",
-        500: "Unexpected error (`internal-error`)",
-        503: "Too busy to answer now: retry after `Retry-After` seconds (`service-unavailable`)",
-    }
-    out: dict[int | str, dict[str, Any]] = {}
-    for status in (*statuses, 422, 500):
-        # Declared as application/json here; the OpenAPI builder renames it.
-        out[status] = {"description": descriptions.get(status, "Problem"), "model": Problem}
-    return out
 
 
 class PreconditionRequired(DomainError):

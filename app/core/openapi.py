@@ -1,16 +1,186 @@
-"""What every operation declares in OpenAPI: summary, security, problem responses."""
+"""What every operation declares in OpenAPI: summary, security, its problems (one schema
+per problem code, `code` and `type` constant, so a client tells them apart by type), and
+the headers of its answers."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from dataclasses import dataclass
+from functools import cache
+from typing import Annotated, Any, Literal, Union
 
 from fastapi import FastAPI, Header
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field, create_model
 
-from app.core.errors import PROBLEM_MEDIA_TYPE, problem_responses
+from app.core.errors import (
+    PROBLEM_MEDIA_TYPE,
+    DomainError,
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    Problem,
+    ServiceUnavailable,
+    Unauthenticated,
+    ValidationFailed,
+    problem_type,
+)
 
 SECURITY_SCHEME = "ApiKeyBearer"
+
+
+# --- problems ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemKind:
+    """A problem an operation can answer: its status, stable code, title, and the
+    fields it adds to RFC 9457's (a model, or None)."""
+
+    status: int
+    code: str
+    title: str
+    fields: type[BaseModel] | None = None
+
+    @staticmethod
+    def of(error: type[DomainError]) -> ProblemKind:
+        return ProblemKind(error.status, error.code, error.title, error.problem_fields)
+
+
+# Answered outside the domain errors (Starlette, the request-context middleware).
+METHOD_NOT_ALLOWED = ProblemKind(405, "method-not-allowed", "Method not allowed")
+PAYLOAD_TOO_LARGE = ProblemKind(413, "payload-too-large", "Payload too large")
+INTERNAL_ERROR = ProblemKind(500, "internal-error", "Internal server error")
+
+# The problem a bare status in `op(...)` means.
+BY_STATUS = {
+    401: ProblemKind.of(Unauthenticated),
+    403: ProblemKind.of(Forbidden),
+    404: ProblemKind.of(NotFound),
+    405: METHOD_NOT_ALLOWED,
+    409: ProblemKind.of(InvalidTransition),
+    412: ProblemKind.of(PreconditionFailed),
+    413: PAYLOAD_TOO_LARGE,
+    422: ProblemKind.of(ValidationFailed),
+    428: ProblemKind.of(PreconditionRequired),
+    500: INTERNAL_ERROR,
+    503: ProblemKind.of(ServiceUnavailable),
+}
+
+WHEN = {
+    401: "No API key, or an unknown or revoked one",
+    403: "The key's role may not do this",
+    404: "No such resource, or not visible to this key",
+    405: "The path does not answer this method (`Allow` lists those it does)",
+    409: "Conflicts with the current state",
+    412: "`If-Match` is not the current version",
+    413: "The body is larger than 1 MiB",
+    422: "The request is invalid",
+    428: "`If-Match` is missing",
+    500: "Unexpected error; quote `X-Request-ID` when reporting it",
+    503: "Too busy, or the database does not answer: retry (after `Retry-After` seconds "
+    "when given)",
+}
+
+
+def _camel(code: str) -> str:
+    return "".join(part.capitalize() for part in code.split("-"))
+
+
+@cache
+def problem_model(kind: ProblemKind) -> type[BaseModel]:
+    """The document's schema of one problem code: `Problem` with `type`, `status` and
+    `code` constant, and the fields the code adds (`violations`, `errors`)."""
+    bases = (Problem,) if kind.fields is None else (kind.fields, Problem)
+    # Constants made at run time: types to pydantic, values to mypy.
+    urn: Any = Literal[problem_type(kind.code)]
+    status: Any = Literal[kind.status]
+    code: Any = Literal[kind.code]
+    model: type[BaseModel] = create_model(
+        f"{_camel(kind.code)}Problem",
+        __base__=bases,
+        __doc__=f"{kind.title}: the `{kind.code}` problem ({kind.status}).",
+        type=(urn, Field(description="`urn:jointuse:problem:` and the code")),
+        status=(status, ...),
+        code=(code, ...),
+    )
+    return model
+
+
+def problem_responses(kinds: list[ProblemKind]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries: per status, its problem schema, or one of several
+    told apart by `code` (a discriminator)."""
+    by_status: dict[int, dict[str, ProblemKind]] = {}
+    for kind in kinds:
+        by_status.setdefault(kind.status, {})[kind.code] = kind
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in sorted(by_status):
+        codes = sorted(by_status[status])
+        models = [problem_model(by_status[status][code]) for code in codes]
+        model: Any = models[0]
+        if len(models) > 1:
+            model = Annotated[Union[tuple(models)], Field(discriminator="code")]  # noqa: UP007
+        listed = ", ".join(f"`{code}`" for code in codes)
+        headers = {name: {"$ref": f"#/components/headers/{name}"} for name in _HEADERS[status]}
+        # Declared as application/json here; `install_openapi` renames it.
+        out[status] = {"description": f"{WHEN[status]}: {listed}", "model": model}
+        if headers:
+            out[status]["headers"] = headers
+    return out
+
+
+# --- headers -----------------------------------------------------------------------
+
+HEADERS: dict[str, dict[str, Any]] = {
+    "X-Request-ID": {
+        "description": "The request's id (the one sent, if valid); quote it when reporting "
+        "a problem",
+        "required": True,
+        "schema": {"type": "string", "maxLength": 128},
+    },
+    "Location": {
+        "description": "The path of what was made",
+        "required": True,
+        "schema": {"type": "string"},
+    },
+    "ETag": {
+        "description": "The version answered; send it as `If-Match` to change it",
+        "required": True,
+        "schema": {"type": "string"},
+    },
+    "WWW-Authenticate": {
+        "description": "The scheme to authenticate with: `Bearer`",
+        "required": True,
+        "schema": {"type": "string"},
+    },
+    "Retry-After": {
+        "description": "Seconds to wait before asking again",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "Allow": {
+        "description": "The methods the path answers",
+        "required": True,
+        "schema": {"type": "string"},
+    },
+    "Content-Disposition": {
+        "description": "`attachment` with a file name (CSV answers)",
+        "schema": {"type": "string"},
+    },
+}
+# The headers a problem answer carries beyond `X-Request-ID`, by status.
+_HEADERS: dict[int, tuple[str, ...]] = {401: ("WWW-Authenticate",), 405: ("Allow",),
+                                        503: ("Retry-After",)}
+_HEADERS = {status: _HEADERS.get(status, ()) for status in BY_STATUS}
+
+
+def header(name: str) -> dict[str, str]:
+    assert name in HEADERS, name
+    return {"$ref": f"#/components/headers/{name}"}
+
+
+# --- operations --------------------------------------------------------------------
 
 # An operation that changes a version (`op(..., if_match=True)`) takes the header as this,
 # documented as required by `op`: read as optional, so that one without it is the
@@ -30,26 +200,43 @@ IF_MATCH_PARAMETER = {
 
 def op(
     summary: str,
-    *errors: int,
+    *errors: int | type[DomainError],
     public: bool = False,
     status_code: int | None = None,
     description: str | None = None,
     responses: dict[int | str, dict[str, Any]] | None = None,
     if_match: bool = False,
+    etag: bool = False,
+    database: bool = True,
 ) -> dict[str, Any]:
-    """Route keyword arguments: `errors` are the problem statuses beyond 422/500;
-    keyed operations also answer 401/403; `if_match`: the operation needs `If-Match`
-    (`IfMatchHeader`), 412/428. (A hot route's inputs are documented from its `@hot`
-    declaration.)"""
-    statuses = set(errors) if public else {401, 403, *errors}
+    """Route keyword arguments. `errors`: the problems it answers beyond those every
+    operation answers (413, 422 `validation-error`, 500, and 503 if it uses the
+    `database`), a status for its usual problem (`BY_STATUS`: 409 is
+    `invalid-transition`) or the domain error (`BookingConflict`); keyed operations also
+    answer 401 and 403. `if_match`: it needs `If-Match` (`IfMatchHeader`; 412, 428).
+    `etag`: its answer carries the resource's `ETag`; a 201 carries `Location`. (A hot
+    route's inputs are documented from its `@hot` declaration.)"""
+    kinds = [] if public else [BY_STATUS[401], BY_STATUS[403]]
+    kinds += [BY_STATUS[e] if isinstance(e, int) else ProblemKind.of(e) for e in errors]
     if if_match:
-        statuses |= {412, 428}
+        kinds += [BY_STATUS[412], BY_STATUS[428]]
+    kinds += [BY_STATUS[413], BY_STATUS[422], BY_STATUS[500]]
+    if database:
+        kinds.append(BY_STATUS[503])
+    answered = {**problem_responses(kinds), **(responses or {})}
+    success = status_code or 200
+    headers = {"Location": header("Location")} if success == 201 else {}
+    if etag:
+        headers["ETag"] = header("ETag")
+    if headers:
+        answer = answered.setdefault(success, {})
+        answer["headers"] = {**answer.get("headers", {}), **headers}
     # Public operations need no key and declare none (a key sent is not looked at), so
     # that generated clients call them with a plain client.
     security: list[dict[str, list[str]]] = [] if public else [{SECURITY_SCHEME: []}]
     kw: dict[str, Any] = {
         "summary": summary,
-        "responses": {**problem_responses(*sorted(statuses)), **(responses or {})},
+        "responses": answered,
         "openapi_extra": {"security": security},
     }
     if if_match:
@@ -107,6 +294,35 @@ def _integral_bounds(node: Any) -> None:
             _integral_bounds(value)
 
 
+CONVENTIONS = """
+Every answer carries `X-Request-ID`. A method that a path does not list answers 405
+`method-not-allowed`, a problem with `Allow` (`#/components/responses/MethodNotAllowed`);
+a body over 1 MiB, 413 `payload-too-large`, on any operation.
+"""
+
+
+def _conventions(schema: dict[str, Any]) -> None:
+    """What holds for every answer, stated once: the headers, and the 405 no operation
+    can list (it is the answer for the methods a path does not have)."""
+    components = schema.setdefault("components", {})
+    components["headers"] = HEADERS
+    model = problem_model(METHOD_NOT_ALLOWED)
+    components.setdefault("schemas", {})[model.__name__] = model.model_json_schema(
+        ref_template="#/components/schemas/{model}"
+    )
+    components["responses"] = {
+        "MethodNotAllowed": {
+            "description": WHEN[405],
+            "headers": {"Allow": header("Allow"), "X-Request-ID": header("X-Request-ID")},
+            "content": {
+                PROBLEM_MEDIA_TYPE: {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
+            },
+        }
+    }
+    info = schema["info"]
+    info["description"] = info.get("description", "") + CONVENTIONS
+
+
 def install_openapi(app: FastAPI) -> None:
     def custom_openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -133,6 +349,10 @@ def install_openapi(app: FastAPI) -> None:
                     # Problems are application/problem+json, not application/json.
                     if status[0] in "45" and "application/json" in content:
                         content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+                    response["headers"] = {
+                        "X-Request-ID": header("X-Request-ID"), **response.get("headers", {})
+                    }
+        _conventions(schema)
         _integral_bounds(schema)
         app.openapi_schema = schema
         return schema

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Header, Query, Response
 from pydantic import BeforeValidator
 
 from app.core.deps import DatabaseDep, PrincipalDep, SessionDep
+from app.core.errors import RentalFeeProhibited
 from app.core.heavy import HeavyReadsDep
 from app.core.ids import PathId, parse_id
 from app.core.openapi import op
@@ -85,7 +86,7 @@ ITEMS = "/v1/agreements/{agreement_id}/cost-items"
 
 @router.post(
     ITEMS,
-    **op("Record a shared cost", 404, status_code=201,
+    **op("Record a shared cost", 404, RentalFeeProhibited, status_code=201,
          description="Supplies, capital items and custodial adjustments, shared by the agreement's "
          "cost shares. Rent is refused with `rental-fee-prohibited`."),
 )

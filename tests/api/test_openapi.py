@@ -7,6 +7,8 @@ import re
 from collections import Counter
 from typing import Any
 
+import httpx
+import jsonschema_rs
 import pytest
 from fastapi import FastAPI
 
@@ -108,10 +110,17 @@ async def test_every_operation_has_a_declared_tag_and_a_summary(document):
         assert op.get("summary", "").strip(), (method, path)
 
 
+def problem_schemas(doc: dict[str, Any], response: dict[str, Any]) -> list[dict[str, Any]]:
+    """The problem schemas a response may be: one, or several told apart by `code`."""
+    schema = response["content"][PROBLEM]["schema"]
+    refs = [schema] if "$ref" in schema else schema["oneOf"]
+    return [resolve(doc, ref) for ref in refs]
+
+
 async def test_every_operation_documents_its_problem_responses(document):
     for method, path, op in operations(document):
         where = (method, path)
-        expected = {"422", "500"}
+        expected = {"413", "422", "500"}
         if needs_key(op):
             expected |= {"401", "403"}
         if "{" in path:
@@ -122,14 +131,118 @@ async def test_every_operation_documents_its_problem_responses(document):
             if status[0] in "45":
                 content = response.get("content", {})
                 assert list(content) == [PROBLEM], (where, status, list(content))
-                assert content[PROBLEM]["schema"]["$ref"].endswith("/Problem"), (where, status)
                 assert response["description"], (where, status)
+                schema = content[PROBLEM]["schema"]
+                if "oneOf" in schema:
+                    mapping = schema["discriminator"]["mapping"]
+                    assert schema["discriminator"]["propertyName"] == "code"
+                    assert sorted(mapping.values()) == sorted(r["$ref"] for r in schema["oneOf"])
+                for problem in problem_schemas(document, response):
+                    assert problem["properties"]["status"]["const"] == int(status), where
 
 
-async def test_the_problem_schema_has_the_rfc_9457_fields_and_a_code(document):
-    problem = document["components"]["schemas"]["Problem"]
-    assert {"type", "title", "status", "detail", "code"} <= set(problem["required"])
-    assert "errors" in problem["properties"]
+def test_a_problem_schema_is_rfc_9457_with_its_code_constant(spec):
+    problems = {n: s for n, s in spec["components"]["schemas"].items() if n.endswith("Problem")}
+    assert len(problems) >= 10
+    for name, schema in problems.items():
+        assert {"type", "title", "status", "detail", "code"} <= set(schema["required"]), name
+        code = schema["properties"]["code"]["const"]
+        assert schema["properties"]["type"]["const"] == f"urn:jointuse:problem:{code}", name
+        assert not allows_null(schema["properties"]["request_id"]), name
+
+
+def codes(doc: dict[str, Any], method: str, path: str, status: str) -> set[str]:
+    response = doc["paths"][path][method.lower()]["responses"][status]
+    return {p["properties"]["code"]["const"] for p in problem_schemas(doc, response)}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "expected"),
+    [
+        ("POST", "/v1/bookings", "409", {"booking-conflict"}),
+        ("POST", "/v1/bookings", "422", {"validation-error", "booking-rules-violated"}),
+        ("PATCH", "/v1/bookings/{booking_id}", "409", {"booking-conflict", "invalid-transition"}),
+        ("POST", "/v1/bookings/{booking_id}/approve", "409", {"invalid-transition"}),
+        ("POST", "/v1/booking-series", "422", {"validation-error", "booking-rules-violated"}),
+        ("POST", "/v1/agreements", "422", {"validation-error", "rental-fee-prohibited"}),
+        ("GET", "/v1/sites", "422", {"validation-error"}),
+        ("GET", "/v1/sites/{site_id}", "404", {"not-found"}),
+        ("GET", "/v1/parties", "401", {"unauthenticated"}),
+        ("GET", "/v1/reports/utilization", "503", {"service-unavailable"}),
+    ],
+)
+def test_a_problem_response_lists_the_codes_the_operation_answers(
+    spec, method, path, status, expected
+):
+    assert codes(spec, method, path, status) == expected
+
+
+# Contract section 4.
+RULES = {
+    "rental-fee-prohibited", "no-agreement", "agreement-kind", "outside-open-hours",
+    "owner-priority", "site-closed", "conflict", "notice-too-short", "too-far-ahead", "too-long",
+    "over-capacity",
+}
+
+
+def test_violations_are_typed_with_the_rules_of_section_4(spec):
+    for name in ("BookingConflictProblem", "BookingRulesViolatedProblem", "QuoteResult"):
+        violations = spec["components"]["schemas"][name]["properties"]["violations"]
+        violation = resolve(spec, violations["items"])
+        assert set(resolve(spec, violation["properties"]["rule"])["enum"]) == RULES, name
+    assert "violations" in spec["components"]["schemas"]["BookingConflictProblem"]["required"]
+    errors = spec["components"]["schemas"]["ValidationErrorProblem"]
+    assert "errors" in errors["required"]
+
+
+def conforms(doc: dict[str, Any], schema: dict[str, Any], instance: Any) -> None:
+    jsonschema_rs.validator_for({**schema, "components": doc["components"]}).validate(instance)
+
+
+def documented(
+    doc: dict[str, Any], method: str, path: str, r: httpx.Response
+) -> dict[str, Any]:
+    """The response as the document says this operation answers its status: the media
+    type's schema holds the body, and the documented headers are there."""
+    response = doc["paths"][path][method.lower()]["responses"][str(r.status_code)]
+    media = r.headers["content-type"].split(";")[0]
+    conforms(doc, response["content"][media]["schema"], r.json())
+    for name in response.get("headers", {}):
+        assert name.lower() in r.headers, (method, path, r.status_code, name)
+    return r.json()
+
+
+async def test_problems_answered_are_the_documented_ones(client, document):
+    w = await world(client)
+    day = next_weekday(1)
+    booking = await book(client, w.group_key, evening(w.gym["id"], day))
+    url = f"/v1/bookings/{booking['id']}"
+    group = w.group_key
+    conflict = await client.post("/v1/bookings", json=evening(w.gym["id"], day), headers=group)
+    assert documented(document, "POST", "/v1/bookings", conflict)["code"] == "booking-conflict"
+    rules = await client.post(
+        "/v1/bookings", json=evening(w.gym["id"], day, "23:00", "23:30"), headers=group
+    )
+    assert documented(document, "POST", "/v1/bookings", rules)["code"] == "booking-rules-violated"
+    bad = await client.post("/v1/bookings", json={"space_id": "gym"}, headers=ADMIN)
+    assert documented(document, "POST", "/v1/bookings", bad)["code"] == "validation-error"
+    keyless = await client.post("/v1/bookings", json={})
+    assert documented(document, "POST", "/v1/bookings", keyless)["code"] == "unauthenticated"
+    approve = await client.post(f"{url}/approve", headers=ADMIN)
+    path = "/v1/bookings/{booking_id}/approve"
+    assert documented(document, "POST", path, approve)["code"] == "invalid-transition"
+    missing = await client.patch(url, json={"attendance": 3}, headers=ADMIN)
+    path = "/v1/bookings/{booking_id}"
+    assert documented(document, "PATCH", path, missing)["code"] == "precondition-required"
+    gone = await client.get("/v1/bookings/987654321", headers=ADMIN)
+    assert documented(document, "GET", path, gone)["code"] == "not-found"
+    fee = await client.post(
+        "/v1/agreements",
+        json={"kind": "blanket", "name": "Fee", "party_ids": [w.city["id"], w.district["id"]],
+              "starts_on": "2027-01-01", "rental_fee_cents": 100},
+        headers=ADMIN,
+    )
+    assert documented(document, "POST", "/v1/agreements", fee)["code"] == "rental-fee-prohibited"
 
 
 async def test_every_operation_says_whether_it_needs_a_key(document):
@@ -377,3 +490,56 @@ async def test_a_booking_change_without_if_match_is_still_a_428_problem(client):
     assert_problem(await client.patch(url, json=change, headers=stale), 412, "precondition-failed")
     too_long = {**ADMIN, "If-Match": "x" * 201}
     assert_problem(await client.patch(url, json=change, headers=too_long), 422, "validation-error")
+
+
+# --- headers, 413, 405 -------------------------------------------------------------
+
+
+def test_every_answer_documents_its_headers(spec):
+    assert {"X-Request-ID", "Location", "ETag", "Retry-After", "Allow"} <= set(
+        spec["components"]["headers"]
+    )
+    for method, path, op in operations(spec):
+        for status, response in op["responses"].items():
+            headers = response.get("headers", {})
+            assert "X-Request-ID" in headers, (method, path, status)
+            if status == "201":
+                assert "Location" in headers, (method, path)
+            if status == "401":
+                assert "WWW-Authenticate" in headers, (method, path)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/v1/bookings"),
+        ("GET", "/v1/bookings/{booking_id}"),
+        ("PATCH", "/v1/bookings/{booking_id}"),
+        ("POST", "/v1/bookings/{booking_id}/cancel"),
+    ],
+)
+def test_a_booking_answer_documents_its_etag(spec, method, path):
+    op = spec["paths"][path][method.lower()]
+    success = next(s for s in op["responses"] if s.startswith("2"))
+    assert "ETag" in op["responses"][success]["headers"]
+
+
+def test_413_is_documented_everywhere_and_405_once(spec):
+    for method, path, _ in operations(spec):
+        assert codes(spec, method, path, "413") == {"payload-too-large"}, (method, path)
+    not_allowed = spec["components"]["responses"]["MethodNotAllowed"]
+    assert "Allow" in not_allowed["headers"]
+    assert "405" in spec["info"]["description"]
+
+
+async def test_a_body_over_1_mib_is_the_documented_413(client, document):
+    r = await client.post("/v1/parties", content=b"{" + b" " * (1 << 20) + b"}", headers=ADMIN)
+    assert documented(document, "POST", "/v1/parties", r)["code"] == "payload-too-large"
+
+
+async def test_a_method_a_path_does_not_list_is_the_documented_405(client, document):
+    r = await client.delete("/v1/bookings", headers=ADMIN)
+    assert r.status_code == 405
+    response = document["components"]["responses"]["MethodNotAllowed"]
+    conforms(document, response["content"][PROBLEM]["schema"], r.json())
+    assert "allow" in r.headers
