@@ -13,6 +13,7 @@ from app.bookings.router import availability_router, series_router
 from app.bookings.router import router as bookings_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database, create_engine, open_driver_pool
+from app.core.deps import authenticate_first
 from app.core.docs import install_docs
 from app.core.errors import install_error_handlers
 from app.core.heavy import HeavyReads
@@ -99,7 +100,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     if database is not None:
         app.state.db = database
-    install_error_handlers(app)
+    install_error_handlers(app, caller_first=authenticate_first)
     install_openapi(app)
     # Routes are matched in order: the hot ones (bookings, availability) come first.
     routers = (

@@ -12,8 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.auth import Authenticate, Principal, bearer_token, require_admin, require_key
 from app.core.db import Database
+from app.core.errors import Unauthenticated
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Contract section 2: anyone may read the public resources; every other operation, and
+# so every write, needs a key.
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# In the request's scope once its caller is known (`get_optional_principal`).
+_CALLER_KNOWN = "jointuse.caller_known"
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -49,7 +55,9 @@ async def get_optional_principal(
     if token is None:
         return None
     authenticate: Authenticate = request.app.state.authenticate  # the keys domain's (`create_app`)
-    return await authenticate(session, token, request.app.state.admin_key)
+    principal = await authenticate(session, token, request.app.state.admin_key)
+    request.scope[_CALLER_KNOWN] = True
+    return principal
 
 
 OptionalPrincipalDep = Annotated[Principal | None, Depends(get_optional_principal)]
@@ -64,9 +72,24 @@ async def _require_admin(principal: OptionalPrincipalDep) -> Principal:
 
 
 # Dependencies run before the body is validated, so a keyless request is a 401
-# whatever its body.
+# whatever its body (a body refused before they run: `authenticate_first`).
 PrincipalDep = Annotated[Principal, Depends(_require_key)]
 AdminDep = Annotated[Principal, Depends(_require_admin)]
+
+
+async def authenticate_first(request: Request) -> None:
+    """Before a write's input is refused: 401 if its key is missing or bad and nothing
+    has checked it yet. FastAPI refuses a body that is not JSON before it solves the
+    dependencies, and a hot route reads its body before its statement checks the key;
+    this runs only on that failing path (the error handlers, `create_app`)."""
+    if request.method not in WRITE_METHODS or _CALLER_KNOWN in request.scope:
+        return
+    token = bearer_token(request.headers.get("authorization"))
+    if token is None:
+        raise Unauthenticated("this operation needs an API key")
+    state = request.app.state
+    async with state.db.read_sessions() as session:
+        await state.authenticate(session, token, state.admin_key)
 
 
 async def json_body(request: Request, model: type[M]) -> M:

@@ -3,6 +3,7 @@ times in a site's IANA zone; instants are aware and stored in UTC."""
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -12,12 +13,14 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     AwareDatetime,
+    BeforeValidator,
     ConfigDict,
     Field,
     JsonValue,
     StringConstraints,
     with_config,
 )
+from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict
 
 from app.core import clock
@@ -78,6 +81,27 @@ TimeZoneName = Annotated[
 ]
 
 
+# The contract's only spellings (RFC 3339 section 5.6, `T` and `Z` in either case, ASCII
+# digits): pydantic alone also reads Unix-epoch numbers and numeric strings, a space for
+# `T`, `+0800`, a missing seconds field, and a date-time (at midnight) as a date.
+_RFC3339_DATE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+_FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _rfc3339_text(value: object) -> object:
+    # A datetime comes from Python code (the demo loader), never from JSON or a query.
+    if isinstance(value, datetime) or (
+        isinstance(value, str) and _RFC3339_DATE_TIME.fullmatch(value)
+    ):
+        return value
+    raise PydanticCustomError(
+        "datetime_parsing",
+        "must be an RFC 3339 date-time with an offset, e.g. 2027-01-12T18:00:00Z",
+    )
+
+
 def _check_instant(value: datetime) -> datetime:
     if not (EARLIEST <= value < LATEST):
         raise ValueError("instant must be between 1970 and 2200")
@@ -86,13 +110,23 @@ def _check_instant(value: datetime) -> datetime:
 
 Instant = Annotated[
     AwareDatetime,
+    BeforeValidator(_rfc3339_text),
     AfterValidator(_check_instant),
     Field(description="RFC 3339 instant with an offset", examples=["2027-01-12T18:00:00-08:00"]),
 ]
 
 
+def _full_date_text(value: object) -> object:
+    if (isinstance(value, date) and not isinstance(value, datetime)) or (
+        isinstance(value, str) and _FULL_DATE.fullmatch(value)
+    ):
+        return value
+    raise PydanticCustomError("date_parsing", "must be a date, YYYY-MM-DD")
+
+
 LocalDate = Annotated[
     date,
+    BeforeValidator(_full_date_text),
     Field(ge=date(1970, 1, 1), le=date(2199, 12, 31), description="YYYY-MM-DD, site-local"),
 ]
 

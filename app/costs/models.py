@@ -45,11 +45,13 @@ class CustodialCharge(Base):
 
 class CostItem(Base):
     """Supplies, a capital item or a custodial adjustment, shared by the agreement's
-    cost shares (as they stood when the item was recorded)."""
+    cost shares (as they stood when the item was recorded). A wrong item is never
+    edited or deleted but voided (when, by which key, why): statements leave it out."""
 
     __tablename__ = "cost_items"
     __table_args__ = (
         CheckConstraint("amount_cents > 0", name="amount_positive"),
+        CheckConstraint("(voided_at IS NULL) = (void_reason IS NULL)", name="void_has_reason"),
         Index("ix_cost_items_agreement_date", "agreement_id", "incurred_on"),
     )
 
@@ -64,6 +66,10 @@ class CostItem(Base):
     shares_cents: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    # The bootstrap admin key has no id: voided with `voided_by_key_id` null.
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    voided_by_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    void_reason: Mapped[str | None] = mapped_column(String(500))
 
 
 class PendingSiteDate(Base):

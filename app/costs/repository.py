@@ -201,13 +201,14 @@ async def statement_charges(
 async def statement_items(
     session: AsyncSession, *, agreement_id: int, from_date: date, to_date: date
 ) -> Sequence[CostItem]:
-    """The agreement's cost items incurred over [from, to], by date and id."""
+    """The agreement's cost items incurred over [from, to] and not void, by date and id."""
     items = await session.scalars(
         select(CostItem)
         .where(
             CostItem.agreement_id == agreement_id,
             CostItem.incurred_on >= from_date,
             CostItem.incurred_on <= to_date,
+            CostItem.voided_at.is_(None),
         )
         .order_by(CostItem.incurred_on, CostItem.id)
     )

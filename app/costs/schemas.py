@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -9,7 +8,7 @@ from pydantic import Field, model_validator
 from app.agreements.rules import strip_rental_charges
 from app.core.errors import RentalFeeProhibited
 from app.core.schemas import IdRef, LongText, RequestModel, ResponseModel, StrictInt
-from app.core.time import LocalDate
+from app.core.time import Instant, LocalDate
 
 
 class CostCategory(StrEnum):
@@ -42,11 +41,19 @@ class CostItemRead(ResponseModel):
     category: CostCategory
     amount_cents: int
     incurred_by_party_id: int
-    incurred_on: date
+    incurred_on: LocalDate
     site_id: int | None
     description: str
     shares_cents: dict[str, int]
-    created_at: datetime
+    created_at: Instant
+    voided_at: Instant | None = Field(
+        description="When the item was voided (null: it counts); statements leave it out"
+    )
+    void_reason: str | None
+
+
+class CostItemVoid(RequestModel):
+    reason: Annotated[LongText, Field(min_length=1, max_length=500, description="Why it is void")]
 
 
 class LineKind(StrEnum):
@@ -57,7 +64,7 @@ class LineKind(StrEnum):
 
 
 class StatementLine(ResponseModel):
-    date: date
+    date: LocalDate
     kind: LineKind
     site_id: int | None
     booking_id: int | None
@@ -82,8 +89,8 @@ class Settlement(ResponseModel):
 
 class Statement(ResponseModel):
     agreement_id: int
-    from_: date = Field(serialization_alias="from")
-    to: date
+    from_: LocalDate = Field(serialization_alias="from")
+    to: LocalDate
     custodial_minutes: int
     custodial_cost_cents: int
     items_cost_cents: int

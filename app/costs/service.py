@@ -6,16 +6,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import Row, select
+from sqlalchemy import CursorResult, Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.agreements.models import Agreement
 from app.agreements.terms import Terms
 from app.core.auth import Principal, Role, acts_for, require_party_manager
-from app.core.errors import Forbidden, NotFound, ValidationFailed
+from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.core.money import largest_remainder
 from app.core.pagination import as_int, keyset, page_of
 from app.core.time import utcnow, weekly_minutes, zone
@@ -139,8 +139,12 @@ async def create_cost_item(
         )
     # A manager records what its own party spent; an admin records for either.
     require_party_manager(principal, data.incurred_by_party_id)
-    if data.site_id is not None and await session.get(Site, data.site_id) is None:
-        raise ValidationFailed(["body", "site_id"], f"no site with id {data.site_id}")
+    if data.site_id is not None:
+        site = await session.get(Site, data.site_id)
+        if site is None or site.owner_party_id not in agreement.party_ids:
+            raise ValidationFailed(
+                ["body", "site_id"], "must be a site of one of the agreement's parties"
+            )
     shares = largest_remainder(data.amount_cents, list(agreement.cost_shares.items()))
     item = CostItem(
         agreement_id=agreement.id,
@@ -165,6 +169,34 @@ async def get_cost_item(
     item = await session.get(CostItem, item_id)
     if item is None or item.agreement_id != agreement_id:
         raise NotFound("no such cost item")
+    return item
+
+
+async def void_cost_item(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    agreement_id: int,
+    item_id: int,
+    reason: str,
+    now: datetime,
+) -> CostItem:
+    """A wrong item is voided, never edited: by an admin or a manager of the party that
+    recorded it (its incurring party), once; statements leave it out from then on."""
+    item = await get_cost_item(
+        session, principal=principal, agreement_id=agreement_id, item_id=item_id
+    )
+    require_party_manager(principal, item.incurred_by_party_id)
+    # Conditional, so that of two voids at once one wins and the other is a 409.
+    voided = await session.execute(
+        update(CostItem)
+        .where(CostItem.id == item.id, CostItem.voided_at.is_(None))
+        .values(voided_at=now, voided_by_key_id=principal.key_id, void_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    if cast(CursorResult[Any], voided).rowcount != 1:
+        raise InvalidTransition("the cost item is already void")
+    await session.refresh(item)
     return item
 
 

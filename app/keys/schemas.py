@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import Field
 
 from app.core.auth import Role
 from app.core.schemas import IdRef, Name, RequestModel, ResponseModel
+from app.core.time import Instant
 
 
 class ApiKeyCreate(RequestModel):
@@ -21,8 +20,8 @@ class ApiKeyRead(ResponseModel):
     party_id: int | None
     role: Role
     name: str
-    created_at: datetime
-    revoked_at: datetime | None
+    created_at: Instant
+    revoked_at: Instant | None
 
 
 class ApiKeyCreated(ApiKeyRead):

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 
 from pydantic import Field
 
 from app.core.schemas import ResponseModel
+from app.core.time import LocalDate
 
 
 class GroupBy(StrEnum):
@@ -25,7 +25,7 @@ class UtilizationRow(ResponseModel):
 
 
 class Utilization(ResponseModel):
-    from_: date = Field(serialization_alias="from")
-    to: date
+    from_: LocalDate = Field(serialization_alias="from")
+    to: LocalDate
     group_by: GroupBy
     rows: list[UtilizationRow]

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -10,6 +9,7 @@ from app.core.ids import PathId, parse_id
 from app.core.openapi import op
 from app.core.pagination import CursorQuery, LimitQuery, Page
 from app.core.schemas import MAX_ID
+from app.core.time import LocalDate
 from app.sites import flows, service
 from app.sites.schemas import (
     CalendarExceptionCreate,
@@ -171,9 +171,9 @@ async def list_calendar_exceptions(
     session: SessionDep,
     kind: CalendarExceptionKind | None = None,
     from_: Annotated[
-        date | None, Query(alias="from", description="Overlapping on or after")
+        LocalDate | None, Query(alias="from", description="Overlapping on or after")
     ] = None,
-    to: Annotated[date | None, Query(description="Overlapping on or before")] = None,
+    to: Annotated[LocalDate | None, Query(description="Overlapping on or before")] = None,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[CalendarExceptionRead]:
