@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from app.core.logs import request_id_var
 from app.core.schemas import Omittable
@@ -173,15 +174,49 @@ def internal_error_response(method: str, path: str, exc: BaseException) -> JSONR
     )
 
 
-def install_error_handlers(app: FastAPI) -> None:
+_PROBED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method the app answers at the request's path: Starlette's 405 names only
+    the methods of the first route whose path matches."""
+    scope = request.scope
+    allowed = []
+    for method in _PROBED_METHODS:
+        probe = {"type": "http", "path": scope["path"], "root_path": scope.get("root_path", ""),
+                 "method": method, "headers": []}
+        if any(route.matches(probe)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+            if method == "GET":
+                allowed.append("HEAD")  # answered for every GET (`core.middleware`)
+    return ", ".join(allowed)
+
+
+# Runs before a request's input is refused (`deps.authenticate_first`): a bad or
+# missing key is a 401 first, whatever the body.
+CallerFirst = Callable[[Request], Awaitable[None]]
+
+
+def install_error_handlers(app: FastAPI, *, caller_first: CallerFirst | None = None) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_req: Request, exc: DomainError) -> JSONResponse:
         return problem_response(
             exc.status, exc.code, exc.title, exc.detail, headers=exc.headers, **exc.body()
         )
 
+    async def _refused_caller(req: Request) -> JSONResponse | None:
+        if caller_first is None:
+            return None
+        try:
+            await caller_first(req)
+        except DomainError as refused:
+            return await _domain(req, refused)
+        return None
+
     @app.exception_handler(RequestValidationError)
-    async def _validation(_req: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(req: Request, exc: RequestValidationError) -> JSONResponse:
+        if (refused := await _refused_caller(req)) is not None:
+            return refused
         errors = _validation_errors(exc)
         detail = "; ".join(f"{e['path']}: {e['message']}" for e in errors[:5]) or "invalid request"
         return problem_response(
@@ -189,11 +224,13 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(req: Request, exc: StarletteHTTPException) -> JSONResponse:
         status = exc.status_code
         if status == 400:
             # Starlette's "error parsing the body" (e.g. bytes that are not UTF-8):
             # for clients this is the same as malformed JSON.
+            if (refused := await _refused_caller(req)) is not None:
+                return refused
             return problem_response(
                 422, "validation-error", "Request validation failed",
                 "request body is not valid JSON",
@@ -201,9 +238,12 @@ def install_error_handlers(app: FastAPI) -> None:
             )
         code, title = _HTTP_CODES.get(status, ("http-error", "HTTP error"))
         detail = exc.detail if isinstance(exc.detail, str) else title
+        headers = exc.headers
         if status == 404:
             detail = "no such resource"
-        return problem_response(status, code, title, detail, headers=exc.headers)
+        elif status == 405:
+            headers = {**(headers or {}), "Allow": allowed_methods(req)}
+        return problem_response(status, code, title, detail, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(req: Request, exc: Exception) -> JSONResponse:

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
-from pydantic import BeforeValidator
 
 from app.core.deps import DatabaseDep, PrincipalDep, SessionDep
 from app.core.errors import RentalFeeProhibited
@@ -17,10 +15,12 @@ from app.core.heavy import HeavyReadsDep
 from app.core.ids import PathId, parse_id
 from app.core.openapi import op
 from app.core.pagination import CursorQuery, LimitQuery, Page
+from app.core.time import LocalDate, utcnow
 from app.costs import flows, service
 from app.costs.schemas import (
     CostItemCreate,
     CostItemRead,
+    CostItemVoid,
     PartyBalance,
     Settlement,
     Statement,
@@ -30,18 +30,10 @@ from app.costs.schemas import (
 router = APIRouter(tags=["costs"])
 
 
-def _plain_date(value: object) -> object:
-    # The contract's dates are YYYY-MM-DD; "2027-03-01T00:00:00Z" is an instant, not a date.
-    if isinstance(value, str) and (len(value) != 10 or value[4] != "-" or value[7] != "-"):
-        raise ValueError("a date is YYYY-MM-DD")
-    return value
-
-
-PlainDate = Annotated[date, BeforeValidator(_plain_date)]
 DateQuery = Annotated[
-    PlainDate, Query(description="YYYY-MM-DD, inclusive, in each site's local calendar")
+    LocalDate, Query(description="YYYY-MM-DD, inclusive, in each site's local calendar")
 ]
-FromDateQuery = Annotated[PlainDate, Query(alias="from", description="YYYY-MM-DD, inclusive")]
+FromDateQuery = Annotated[LocalDate, Query(alias="from", description="YYYY-MM-DD, inclusive")]
 CSV_MEDIA_TYPE = "text/csv"
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}},
@@ -122,6 +114,28 @@ async def get_cost_item(
     item = await service.get_cost_item(
         session, principal=principal, agreement_id=parse_id(agreement_id, "agreement"),
         item_id=parse_id(item_id, "cost item"),
+    )
+    return CostItemRead.model_validate(item)
+
+
+@router.post(
+    ITEMS + "/{item_id}/void",
+    **op("Void a wrong cost item", 404, 409,
+         description="A cost item is never edited or deleted: a wrong one is voided, with a "
+         "reason, by an admin or a manager of the party that recorded it. Statements leave it "
+         "out from then on; it stays listed, with `voided_at` and `void_reason`. Voiding it "
+         "again is a 409 `invalid-transition`."),
+)
+async def void_cost_item(
+    agreement_id: PathId,
+    item_id: PathId,
+    data: CostItemVoid,
+    session: SessionDep,
+    principal: PrincipalDep,
+) -> CostItemRead:
+    item = await service.void_cost_item(
+        session, principal=principal, agreement_id=parse_id(agreement_id, "agreement"),
+        item_id=parse_id(item_id, "cost item"), reason=data.reason, now=utcnow(),
     )
     return CostItemRead.model_validate(item)
 
