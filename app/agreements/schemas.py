@@ -7,7 +7,15 @@ from pydantic import Field, StrictBool, model_validator
 
 from app.agreements.rules import strip_rental_charges
 from app.agreements.terms import DEFAULT_TERMS as D
-from app.core.schemas import IdRef, Name, Omittable, RequestModel, ResponseModel, StrictInt
+from app.core.schemas import (
+    IdMap,
+    IdRef,
+    Name,
+    Omittable,
+    RequestModel,
+    ResponseModel,
+    StrictInt,
+)
 from app.core.time import LocalDate
 
 
@@ -46,15 +54,23 @@ class _NoRentalFees(RequestModel):
 
 
 CostShares = Annotated[
-    dict[str, Annotated[StrictInt, Field(ge=0, le=100)]],
-    Field(description="{party_id: percent} over the two parties, summing to 100"),
+    IdMap[Annotated[StrictInt, Field(ge=0, le=100)]],
+    Field(
+        min_length=2,
+        max_length=2,
+        description="{party_id: percent} over the two parties, summing to 100",
+    ),
 ]
 
 
 class AgreementCreate(_NoRentalFees):
     kind: AgreementKind
     name: Name
-    party_ids: Annotated[list[IdRef], Field(min_length=2, max_length=2)]
+    party_ids: Annotated[
+        list[IdRef],
+        # `_consistent` refuses the same party twice.
+        Field(min_length=2, max_length=2, json_schema_extra={"uniqueItems": True}),
+    ]
     direct_partner_ids: Annotated[list[IdRef], Field(max_length=1000)] = []
     starts_on: LocalDate
     ends_on: LocalDate | None = None
@@ -96,4 +112,4 @@ class AgreementRead(ResponseModel):
     ends_on: LocalDate | None
     status: AgreementStatus
     terms: Terms
-    cost_shares: dict[str, int]
+    cost_shares: IdMap[int]

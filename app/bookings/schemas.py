@@ -6,7 +6,15 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.core.schemas import IdRef, LongText, Omittable, RequestModel, ResponseModel, StrictInt
+from app.core.schemas import (
+    IdMap,
+    IdRef,
+    LongText,
+    Omittable,
+    RequestModel,
+    ResponseModel,
+    StrictInt,
+)
 from app.core.time import Instant
 
 Minutes = Annotated[StrictInt, Field(ge=0, le=240, description="Integer minutes")]
@@ -75,7 +83,7 @@ class Quote(ResponseModel):
     rental_fee_waived_cents: int
     custodial_minutes: int
     custodial_cost_cents: int
-    cost_shares_cents: dict[str, int]
+    cost_shares_cents: IdMap[int] = Field(description="{party_id: cents}")
 
 
 class BookingRead(ResponseModel):

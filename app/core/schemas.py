@@ -10,13 +10,16 @@ from pydantic import (
     ConfigDict,
     Field,
     GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     Strict,
     StringConstraints,
 )
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 MAX_ID = 2**31 - 1
 T = TypeVar("T")
+V = TypeVar("V")
 
 
 def _storable(text: str) -> str:
@@ -40,6 +43,29 @@ LongText = Annotated[
 ]
 # Strict: `true` would otherwise be read as id 1.
 IdRef = Annotated[int, Strict(), Field(ge=1, le=MAX_ID, description="Id of an existing resource")]
+# A JSON object's key naming a resource by id ({party_id: percent}): the id as text.
+IdKey = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{0,9}$")]
+
+
+class _KeyNames:
+    """Documents a map's key pattern as `propertyNames`, values as `additionalProperties`
+    (pydantic writes `patternProperties`, which allows any other key and which
+    generators read as an object with no properties)."""
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        patterns = json_schema.pop("patternProperties", None)
+        if patterns:
+            ((pattern, values),) = patterns.items()
+            json_schema["propertyNames"] = {"pattern": pattern}
+            json_schema["additionalProperties"] = values
+        return json_schema
+
+
+# {id: value}, e.g. `IdMap[int]` for {party_id: cents}.
+IdMap = Annotated[dict[IdKey, V], _KeyNames()]
 Cents = Annotated[int, Strict(), Field(ge=0, le=10**11, description="Integer cents")]
 RateCents = Annotated[int, Strict(), Field(ge=0, le=10**8, description="Integer cents per hour")]
 

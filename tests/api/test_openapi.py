@@ -13,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 
 from app.core.openapi import without_null
+from app.core.time import END_PATTERN, START_PATTERN
 from app.main import create_app
 from tests.api.support import PROBLEM, assert_problem, error_paths
 from tests.bookings.helpers import book, evening, make_agreement, next_weekday, world
@@ -543,3 +544,42 @@ async def test_a_method_a_path_does_not_list_is_the_documented_405(client, docum
     response = document["components"]["responses"]["MethodNotAllowed"]
     conforms(document, response["content"][PROBLEM]["schema"], r.json())
     assert "allow" in r.headers
+
+
+# --- constraints the server enforces -----------------------------------------------
+
+
+def test_the_documented_constraints_are_the_enforced_ones(spec):
+    schemas = spec["components"]["schemas"]
+    party_ids = schemas["AgreementCreate"]["properties"]["party_ids"]
+    assert party_ids["uniqueItems"] is True and party_ids["minItems"] == party_ids["maxItems"] == 2
+    for model in ("AgreementCreate", "AgreementUpdate"):
+        shares = without_null(schemas[model]["properties"]["cost_shares"])
+        assert shares["propertyNames"] == {"pattern": "^[1-9][0-9]{0,9}$"}, model
+        assert shares["minProperties"] == shares["maxProperties"] == 2, model
+    window = schemas["WeeklyHours"]["properties"]["mon"]["items"]["prefixItems"]
+    assert [w["pattern"] for w in window] == [START_PATTERN, END_PATTERN]
+    limit = next(
+        p for p in spec["paths"]["/v1/sites"]["get"]["parameters"] if p["name"] == "limit"
+    )
+    assert (limit["schema"]["minimum"], limit["schema"]["maximum"]) == (1, 200)
+
+
+@pytest.mark.parametrize(
+    "shares",
+    [{"1": 50}, {"one": 50, "two": 50}, {"0": 50, "01": 50}],
+)
+async def test_cost_shares_outside_their_schema_are_refused(client, shares):
+    w = await world(client)
+    body = {"kind": "blanket", "name": "Shares", "party_ids": [w.city["id"], w.district["id"]],
+            "starts_on": "2027-01-01", "cost_shares": shares}
+    assert_problem(await client.post("/v1/agreements", json=body, headers=ADMIN), 422,
+                   "validation-error")
+
+
+async def test_the_same_party_twice_is_refused(client):
+    w = await world(client)
+    body = {"kind": "blanket", "name": "Twice", "party_ids": [w.city["id"], w.city["id"]],
+            "starts_on": "2027-01-01"}
+    assert_problem(await client.post("/v1/agreements", json=body, headers=ADMIN), 422,
+                   "validation-error")
