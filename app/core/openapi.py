@@ -229,8 +229,8 @@ def op(
     if etag:
         headers["ETag"] = header("ETag")
     if headers:
-        answer = answered.setdefault(success, {})
-        answer["headers"] = {**answer.get("headers", {}), **headers}
+        answer = answered.get(success, {})
+        answered[success] = {**answer, "headers": {**answer.get("headers", {}), **headers}}
     # Public operations need no key and declare none (a key sent is not looked at), so
     # that generated clients call them with a plain client.
     security: list[dict[str, list[str]]] = [] if public else [{SECURITY_SCHEME: []}]

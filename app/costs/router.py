@@ -13,7 +13,7 @@ from app.core.deps import DatabaseDep, PrincipalDep, SessionDep
 from app.core.errors import RentalFeeProhibited
 from app.core.heavy import HeavyReadsDep
 from app.core.ids import PathId, parse_id
-from app.core.openapi import op
+from app.core.openapi import header, op
 from app.core.pagination import CursorQuery, LimitQuery, Page
 from app.core.time import LocalDate, utcnow
 from app.costs import flows, service
@@ -37,6 +37,7 @@ FromDateQuery = Annotated[LocalDate, Query(alias="from", description="YYYY-MM-DD
 CSV_MEDIA_TYPE = "text/csv"
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}},
+          "headers": {"Content-Disposition": header("Content-Disposition")},
           "description": "JSON, or CSV (RFC 4180, header row first) with `Accept: text/csv`"}
 }
 

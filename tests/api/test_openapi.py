@@ -583,3 +583,33 @@ async def test_the_same_party_twice_is_refused(client):
             "starts_on": "2027-01-01"}
     assert_problem(await client.post("/v1/agreements", json=body, headers=ADMIN), 422,
                    "validation-error")
+
+
+# --- CSV answers -------------------------------------------------------------------
+
+CSV_OPERATIONS = [
+    ("/v1/agreements/{agreement_id}/statement", "date,kind,site_id,booking_id"),
+    ("/v1/reports/utilization", "key,name,booked_minutes"),
+]
+
+
+@pytest.mark.parametrize(("path", "header_row"), CSV_OPERATIONS)
+def test_the_csv_answers_are_in_the_document(spec, path, header_row):
+    ok = spec["paths"][path]["get"]["responses"]["200"]
+    assert set(ok["content"]) == {"application/json", "text/csv"}
+    assert ok["content"]["text/csv"]["schema"] == {"type": "string"}
+    assert "Content-Disposition" in ok["headers"]
+
+
+@pytest.mark.parametrize(("path", "header_row"), CSV_OPERATIONS)
+async def test_accept_text_csv_is_answered_as_documented(client, path, header_row):
+    w = await world(client)
+    url = path.replace("{agreement_id}", str(w.agreement["id"]))
+    r = await client.get(
+        url, params={"from": "2027-01-01", "to": "2027-01-31"},
+        headers={**ADMIN, "Accept": "text/csv"},
+    )
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].split(";")[0] == "text/csv"
+    assert r.headers["content-disposition"].startswith("attachment")
+    assert r.text.startswith(header_row)
