@@ -91,7 +91,9 @@ class AgreementUpdate(_NoRentalFees):
     name: Omittable[Name] = None
     status: Omittable[AgreementStatus] = None
     ends_on: LocalDate | None = Field(None, description="null: no end")
-    terms: Omittable[dict[str, Any]] = Field(
+    # The terms' own schema (their limits): only those given change, the others keep
+    # their values (not the defaults).
+    terms: Omittable[Terms] = Field(
         None, description="Terms to change; the others keep their values"
     )
     direct_partner_ids: Omittable[Annotated[list[IdRef], Field(max_length=1000)]] = None

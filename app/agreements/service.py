@@ -235,7 +235,8 @@ async def update_agreement(
         agreement.ends_on = ends_on
     if data.terms is not None:
         try:
-            agreement.terms = Terms(**{**agreement.terms, **data.terms}).model_dump()
+            changed = data.terms.model_dump(exclude_unset=True)
+            agreement.terms = Terms(**{**agreement.terms, **changed}).model_dump()
         except ValidationError as exc:
             err = exc.errors()[0]
             raise ValidationFailed(["body", "terms", *err["loc"]], err["msg"]) from None

@@ -96,6 +96,20 @@ def _no_null_default(schema: dict[str, Any]) -> None:
         del schema["default"]
 
 
+class Documented:
+    """JSON-schema keywords a type enforces by its own validators (a pattern, a range),
+    added to its schema. Not `Field(json_schema_extra=...)`: pydantic drops a callable
+    extra (`Omittable`'s) when it meets a dict one on the same field."""
+
+    def __init__(self, **keywords: Any) -> None:
+        self.keywords = keywords
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {**handler(schema), **self.keywords}
+
+
 # A field a request may leave out but not send as null (most PATCH fields): `None` in
 # Python means "not given"; the schema says `T`, optional, with no null and no default.
 # A field where null means something (clearing a site's `address`) is `T | None = None`.

@@ -24,6 +24,7 @@ from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict
 
 from app.core import clock
+from app.core.schemas import Documented
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -37,6 +38,7 @@ MINUTES_PER_DAY = 24 * 60
 # conversion to UTC would overflow.
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+FIRST_DATE, LAST_DATE = date(1970, 1, 1), date(2199, 12, 31)
 
 
 # The IANA database's regions (its `Area/Location` names) and UTC. Not `localtime` (the
@@ -112,7 +114,11 @@ Instant = Annotated[
     AwareDatetime,
     BeforeValidator(_rfc3339_text),
     AfterValidator(_check_instant),
-    Field(description="RFC 3339 instant with an offset", examples=["2027-01-12T18:00:00-08:00"]),
+    Documented(pattern=f"^{_RFC3339_DATE_TIME.pattern}$"),
+    Field(
+        description="RFC 3339 instant with an offset, from 1970 to before 2200",
+        examples=["2027-01-12T18:00:00-08:00"],
+    ),
 ]
 
 
@@ -124,10 +130,21 @@ def _full_date_text(value: object) -> object:
     raise PydanticCustomError("date_parsing", "must be a date, YYYY-MM-DD")
 
 
+def _check_date(value: date) -> date:
+    if not (FIRST_DATE <= value <= LAST_DATE):
+        raise ValueError(f"date must be from {FIRST_DATE} to {LAST_DATE}")
+    return value
+
+
 LocalDate = Annotated[
     date,
     BeforeValidator(_full_date_text),
-    Field(ge=date(1970, 1, 1), le=date(2199, 12, 31), description="YYYY-MM-DD, site-local"),
+    AfterValidator(_check_date),
+    Documented(pattern=f"^{_FULL_DATE.pattern}$"),
+    Field(
+        description=f"YYYY-MM-DD, site-local, {FIRST_DATE} to {LAST_DATE}",
+        examples=["2027-01-12"],
+    ),
 ]
 
 
@@ -176,8 +193,8 @@ def _check_day(windows: list[tuple[str, str]]) -> list[tuple[str, str]]:
 START_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 END_PATTERN = r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
 _FIVE = StringConstraints(min_length=5, max_length=5)
-StartHHMM = Annotated[str, _FIVE, Field(json_schema_extra={"pattern": START_PATTERN})]
-EndHHMM = Annotated[str, _FIVE, Field(json_schema_extra={"pattern": END_PATTERN})]
+StartHHMM = Annotated[str, _FIVE, Documented(pattern=START_PATTERN)]
+EndHHMM = Annotated[str, _FIVE, Documented(pattern=END_PATTERN)]
 DayWindows = Annotated[
     list[tuple[StartHHMM, EndHHMM]],
     Field(

@@ -4,6 +4,7 @@ security it declares is the one the service enforces."""
 from __future__ import annotations
 
 import re
+import warnings
 from collections import Counter
 from typing import Any
 
@@ -613,3 +614,39 @@ async def test_accept_text_csv_is_answered_as_documented(client, path, header_ro
     assert r.headers["content-type"].split(";")[0] == "text/csv"
     assert r.headers["content-disposition"].startswith("attachment")
     assert r.text.startswith(header_row)
+
+
+def test_instants_dates_and_terms_document_their_limits(spec):
+    schemas = spec["components"]["schemas"]
+    start = schemas["BookingCreate"]["properties"]["start"]
+    assert start["format"] == "date-time" and start["pattern"].startswith("^[0-9]{4}-")
+    assert "1970" in start["description"] and "2200" in start["description"]
+    starts_on = schemas["AgreementCreate"]["properties"]["starts_on"]
+    assert starts_on["pattern"] == "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+    assert "1970-01-01 to 2199-12-31" in starts_on["description"]
+    assert not {"ge", "le"} & set(starts_on)  # not JSON Schema keywords
+    # A change's terms have the terms' own limits.
+    terms = schemas["AgreementUpdate"]["properties"]["terms"]
+    assert terms["$ref"] == "#/components/schemas/Terms"
+    notice = schemas["Terms"]["properties"]["min_notice_hours"]
+    assert (notice["minimum"], notice["maximum"]) == (0, 24 * 365)
+
+
+def test_the_document_is_made_without_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        create_app(settings_for("sqlite:///never-opened.db")).openapi()
+
+
+async def test_a_terms_change_beyond_its_limits_is_refused_and_one_within_keeps_the_others(
+    client,
+):
+    w = await world(client, terms={"min_notice_hours": 24})
+    url = f"/v1/agreements/{w.agreement['id']}"
+    too_far = await client.patch(url, json={"terms": {"max_advance_days": -1}}, headers=ADMIN)
+    problem = assert_problem(too_far, 422, "validation-error")
+    assert error_paths(problem) == ["body.terms.max_advance_days"]
+    r = await client.patch(url, json={"terms": {"late_cancel_hours": 12}}, headers=ADMIN)
+    assert r.status_code == 200, r.text
+    assert r.json()["terms"]["min_notice_hours"] == 24
+    assert r.json()["terms"]["late_cancel_hours"] == 12
