@@ -15,6 +15,7 @@ from app.core.schemas import (
     RequestModel,
     ResponseModel,
     StrictInt,
+    examples,
 )
 from app.core.time import LocalDate
 
@@ -64,6 +65,20 @@ CostShares = Annotated[
 
 
 class AgreementCreate(_NoRentalFees):
+    model_config = examples(
+        {
+            "kind": "blanket",
+            "name": "Citywide blanket joint use agreement",
+            "party_ids": [1, 2],
+            "direct_partner_ids": [3],
+            "starts_on": "2027-01-01",
+            "ends_on": "2027-12-31",
+            "status": "active",
+            "terms": {"auto_confirm": False, "min_notice_hours": 72},
+            "cost_shares": {"1": 50, "2": 50},
+        }
+    )
+
     kind: AgreementKind
     name: Name
     party_ids: Annotated[
@@ -88,6 +103,14 @@ class AgreementCreate(_NoRentalFees):
 
 
 class AgreementUpdate(_NoRentalFees):
+    model_config = examples(
+        {
+            "ends_on": "2028-06-30",
+            "terms": {"late_cancel_hours": 24},
+            "cost_shares": {"1": 60, "2": 40},
+        }
+    )
+
     name: Omittable[Name] = None
     status: Omittable[AgreementStatus] = None
     ends_on: LocalDate | None = Field(None, description="null: no end")
@@ -101,10 +124,35 @@ class AgreementUpdate(_NoRentalFees):
 
 
 class DirectPartnerAdd(RequestModel):
+    model_config = examples({"party_id": 4})
+
     party_id: IdRef
 
 
 class AgreementRead(ResponseModel):
+    model_config = examples(
+        {
+            "id": 1,
+            "kind": "blanket",
+            "name": "Citywide blanket joint use agreement",
+            "party_ids": [1, 2],
+            "direct_partner_ids": [3],
+            "starts_on": "2027-01-01",
+            "ends_on": "2027-12-31",
+            "status": "active",
+            "terms": {
+                "min_notice_hours": 72,
+                "max_advance_days": 365,
+                "max_occurrence_minutes": 720,
+                "max_series_days": 90,
+                "auto_confirm": False,
+                "late_cancel_hours": 48,
+                "min_callout_minutes": 120,
+            },
+            "cost_shares": {"1": 50, "2": 50},
+        }
+    )
+
     id: int
     kind: AgreementKind
     name: str

@@ -14,6 +14,7 @@ from app.core.schemas import (
     RequestModel,
     ResponseModel,
     StrictInt,
+    examples,
 )
 from app.core.time import Instant
 
@@ -51,6 +52,19 @@ class _Window(RequestModel):
 
 
 class BookingCreate(_Window):
+    model_config = examples(
+        {
+            "space_id": 1,
+            "party_id": 3,
+            "start": "2027-01-12T18:00:00-08:00",
+            "end": "2027-01-12T20:00:00-08:00",
+            "setup_minutes": 15,
+            "cleanup_minutes": 15,
+            "purpose": "Youth basketball practice",
+            "attendance": 30,
+        }
+    )
+
     space_id: IdRef
     party_id: IdRef | None = Field(
         None, description="Defaults to the key's party; admin may book for any"
@@ -64,6 +78,8 @@ class BookingCreate(_Window):
 
 
 class BookingUpdate(RequestModel):
+    model_config = examples({"end": "2027-01-12T20:30:00-08:00", "attendance": 40})
+
     start: Omittable[Instant] = None
     end: Omittable[Instant] = None
     setup_minutes: Omittable[Minutes] = None
@@ -73,6 +89,8 @@ class BookingUpdate(RequestModel):
 
 
 class ActionBody(RequestModel):
+    model_config = examples({"reason": "Confirmed with the principal"})
+
     reason: Annotated[LongText, Field(max_length=500)] | None = None
 
 
@@ -87,6 +105,33 @@ class Quote(ResponseModel):
 
 
 class BookingRead(ResponseModel):
+    model_config = examples(
+        {
+            "id": 101,
+            "status": "requested",
+            "space_id": 1,
+            "site_id": 1,
+            "party_id": 3,
+            "agreement_id": 1,
+            "series_id": None,
+            "start": "2027-01-13T02:00:00Z",
+            "end": "2027-01-13T04:00:00Z",
+            "setup_minutes": 15,
+            "cleanup_minutes": 15,
+            "purpose": "Youth basketball practice",
+            "attendance": 30,
+            "created_at": "2027-01-04T17:00:00Z",
+            "updated_at": "2027-01-04T17:00:00Z",
+            "quote": {
+                "rental_fee_cents": 0,
+                "rental_fee_waived_cents": 15000,
+                "custodial_minutes": 135,
+                "custodial_cost_cents": 9450,
+                "cost_shares_cents": {"1": 4725, "2": 4725},
+            },
+        }
+    )
+
     id: int
     status: BookingStatus
     space_id: int
@@ -134,6 +179,22 @@ class Violations(BaseModel):
 
 
 class QuoteResult(ResponseModel):
+    model_config = examples(
+        {
+            "ok": True,
+            "violations": [],
+            "quote": {
+                "rental_fee_cents": 0,
+                "rental_fee_waived_cents": 15000,
+                "custodial_minutes": 135,
+                "custodial_cost_cents": 9450,
+                "cost_shares_cents": {"1": 4725, "2": 4725},
+            },
+            "status": "requested",
+            "agreement_id": 1,
+        }
+    )
+
     ok: bool
     violations: list[ViolationRead]
     quote: Quote | None
@@ -155,6 +216,18 @@ class BookingEventRead(ResponseModel):
 
 
 class SeriesCreate(_Window):
+    model_config = examples(
+        {
+            "space_id": 1,
+            "party_id": 3,
+            "start": "2027-01-19T18:00:00-08:00",
+            "end": "2027-01-19T19:30:00-08:00",
+            "rrule": "FREQ=WEEKLY;BYDAY=TU,TH;COUNT=8",
+            "purpose": "After-school chess club",
+            "attendance": 24,
+        }
+    )
+
     space_id: IdRef
     party_id: IdRef | None = None
     rrule: Annotated[
@@ -178,6 +251,27 @@ class SeriesStatus(StrEnum):
 
 
 class SeriesRead(ResponseModel):
+    model_config = examples(
+        {
+            "id": 7,
+            "status": "active",
+            "space_id": 1,
+            "site_id": 1,
+            "party_id": 3,
+            "agreement_id": 1,
+            "rrule": "FREQ=WEEKLY;BYDAY=TU,TH;COUNT=8",
+            "exdates": [],
+            "start": "2027-01-20T02:00:00Z",
+            "end": "2027-01-20T03:30:00Z",
+            "setup_minutes": 0,
+            "cleanup_minutes": 0,
+            "purpose": "After-school chess club",
+            "attendance": 24,
+            "booking_ids": [201, 202, 203, 204, 205, 206, 207, 208],
+            "created_at": "2027-01-04T17:05:00Z",
+        }
+    )
+
     id: int
     status: SeriesStatus
     space_id: int
@@ -215,6 +309,29 @@ class BusyBlock(ResponseModel):
 
 
 class Availability(ResponseModel):
+    model_config = examples(
+        {
+            "space_id": 1,
+            "from": "2027-01-12T08:00:00Z",
+            "to": "2027-01-13T08:00:00Z",
+            "free": [
+                {"start": "2027-01-12T14:00:00Z", "end": "2027-01-12T16:00:00Z"},
+                {"start": "2027-01-12T23:00:00Z", "end": "2027-01-13T01:45:00Z"},
+                {"start": "2027-01-13T04:15:00Z", "end": "2027-01-13T06:00:00Z"},
+            ],
+            "busy": [
+                {"start": "2027-01-12T08:00:00Z", "end": "2027-01-12T14:00:00Z",
+                 "reason": "closed"},
+                {"start": "2027-01-12T16:00:00Z", "end": "2027-01-12T23:00:00Z",
+                 "reason": "reserved"},
+                {"start": "2027-01-13T01:45:00Z", "end": "2027-01-13T04:15:00Z",
+                 "reason": "booking"},
+                {"start": "2027-01-13T06:00:00Z", "end": "2027-01-13T08:00:00Z",
+                 "reason": "closed"},
+            ],
+        }
+    )
+
     space_id: int
     from_: Instant = Field(serialization_alias="from")
     to: Instant

@@ -27,6 +27,7 @@ from app.core.errors import (
     ValidationFailed,
     problem_type,
 )
+from app.core.schemas import EXAMPLES
 
 SECURITY_SCHEME = "ApiKeyBearer"
 
@@ -321,6 +322,11 @@ def _conventions(schema: dict[str, Any]) -> None:
     }
     info = schema["info"]
     info["description"] = info.get("description", "") + CONVENTIONS
+    # Whole examples, nulls included (FastAPI writes the document without None values).
+    for name, component in components["schemas"].items():
+        model = name.removesuffix("-Input").removesuffix("-Output")
+        if model in EXAMPLES and "examples" in component:
+            component["examples"] = EXAMPLES[model]
 
 
 def install_openapi(app: FastAPI) -> None:

@@ -14,6 +14,7 @@ from pydantic import (
     Strict,
     StringConstraints,
 )
+from pydantic.config import JsonDict
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
@@ -68,6 +69,22 @@ class _KeyNames:
 IdMap = Annotated[dict[IdKey, V], _KeyNames()]
 Cents = Annotated[int, Strict(), Field(ge=0, le=10**11, description="Integer cents")]
 RateCents = Annotated[int, Strict(), Field(ge=0, le=10**8, description="Integer cents per hour")]
+
+
+# Model name -> its examples, for the document (FastAPI drops their nulls on the way:
+# `core.openapi` puts them back whole).
+EXAMPLES: dict[str, list[JsonDict]] = {}
+
+
+def examples(*bodies: JsonDict) -> ConfigDict:
+    """A model's whole examples, as the document shows them (OpenAPI `examples`): valid
+    bodies in one world, with ids that tests/api/test_examples.py sets up and sends."""
+
+    def extra(schema: JsonDict, model: type[Any]) -> None:
+        schema["examples"] = list(bodies)
+        EXAMPLES[model.__name__] = list(bodies)
+
+    return ConfigDict(json_schema_extra=extra)
 
 
 class RequestModel(BaseModel):

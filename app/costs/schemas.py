@@ -7,7 +7,7 @@ from pydantic import Field, model_validator
 
 from app.agreements.rules import strip_rental_charges
 from app.core.errors import RentalFeeProhibited
-from app.core.schemas import IdRef, LongText, RequestModel, ResponseModel, StrictInt
+from app.core.schemas import IdRef, LongText, RequestModel, ResponseModel, StrictInt, examples
 from app.core.time import Instant, LocalDate
 
 
@@ -18,6 +18,17 @@ class CostCategory(StrEnum):
 
 
 class CostItemCreate(RequestModel):
+    model_config = examples(
+        {
+            "category": "supplies",
+            "amount_cents": 12500,
+            "incurred_by_party_id": 2,
+            "incurred_on": "2027-01-12",
+            "description": "Gym floor tape and cones",
+            "site_id": 1,
+        }
+    )
+
     category: CostCategory
     amount_cents: Annotated[StrictInt, Field(ge=1, le=10**11, description="Integer cents")]
     incurred_by_party_id: IdRef
@@ -53,6 +64,8 @@ class CostItemRead(ResponseModel):
 
 
 class CostItemVoid(RequestModel):
+    model_config = examples({"reason": "Entered twice"})
+
     reason: Annotated[LongText, Field(min_length=1, max_length=500, description="Why it is void")]
 
 
@@ -88,6 +101,31 @@ class Settlement(ResponseModel):
 
 
 class Statement(ResponseModel):
+    model_config = examples(
+        {
+            "agreement_id": 1,
+            "from": "2027-01-01",
+            "to": "2027-01-31",
+            "custodial_minutes": 135,
+            "custodial_cost_cents": 9450,
+            "items_cost_cents": 12500,
+            "parties": [
+                {"party_id": 1, "incurred_cents": 0, "share_cents": 10975, "balance_cents": 10975},
+                {"party_id": 2, "incurred_cents": 21950, "share_cents": 10975,
+                 "balance_cents": -10975},
+            ],
+            "settlement": {"from_party_id": 1, "to_party_id": 2, "amount_cents": 10975},
+            "lines": [
+                {"date": "2027-01-12", "kind": "custodial", "site_id": 1, "booking_id": 101,
+                 "cost_item_id": None, "minutes": 135, "amount_cents": 9450,
+                 "shares_cents": {"1": 4725, "2": 4725}},
+                {"date": "2027-01-12", "kind": "supplies", "site_id": 1, "booking_id": None,
+                 "cost_item_id": 5, "minutes": None, "amount_cents": 12500,
+                 "shares_cents": {"1": 6250, "2": 6250}},
+            ],
+        }
+    )
+
     agreement_id: int
     from_: LocalDate = Field(serialization_alias="from")
     to: LocalDate

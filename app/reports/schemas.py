@@ -4,7 +4,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from app.core.schemas import ResponseModel
+from app.core.schemas import ResponseModel, examples
 from app.core.time import LocalDate
 
 
@@ -25,6 +25,25 @@ class UtilizationRow(ResponseModel):
 
 
 class Utilization(ResponseModel):
+    model_config = examples(
+        {
+            "from": "2027-01-01",
+            "to": "2027-01-31",
+            "group_by": "site",
+            "rows": [
+                {
+                    "key": 1,
+                    "name": "Washington Elementary",
+                    "booked_minutes": 1440,
+                    "bookings": 9,
+                    "community_minutes": 1440,
+                    "rental_fee_waived_cents": 165000,
+                    "custodial_cost_cents": 9450,
+                }
+            ],
+        }
+    )
+
     from_: LocalDate = Field(serialization_alias="from")
     to: LocalDate
     group_by: GroupBy

@@ -5,6 +5,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import Field, Strict, ValidationInfo, field_validator
+from pydantic.config import JsonDict
 
 from app.core.schemas import (
     IdRef,
@@ -14,6 +15,7 @@ from app.core.schemas import (
     RateCents,
     RequestModel,
     ResponseModel,
+    examples,
 )
 from app.core.time import (
     DEFAULT_TIMEZONE,
@@ -28,6 +30,17 @@ ALL_WEEK: WeeklyHours = {
     "mon": _ALL_DAY, "tue": _ALL_DAY, "wed": _ALL_DAY, "thu": _ALL_DAY, "fri": _ALL_DAY,
     "sat": _ALL_DAY, "sun": _ALL_DAY,
 }
+
+_SCHOOL_DAYS = ("mon", "tue", "wed", "thu", "fri")
+
+
+def _on_school_days(start: str, end: str) -> JsonDict:
+    return {day: [[start, end]] for day in _SCHOOL_DAYS}
+
+
+# The examples' school site: open every weekday evening and Saturdays, instruction
+# 08:00-15:00, custodians 06:00-18:00 on school days.
+_OPEN: JsonDict = {**_on_school_days("06:00", "22:00"), "sat": [["08:00", "18:00"]]}
 
 # A head count is a JSON integer: "200", 200.0 and true are refused.
 Capacity = Annotated[int, Strict(), Field(ge=0, le=1_000_000)]
@@ -68,6 +81,20 @@ class _SiteFields(RequestModel):
 
 
 class SiteCreate(_SiteFields):
+    model_config = examples(
+        {
+            "name": "Washington Elementary",
+            "kind": "school",
+            "owner_party_id": 2,
+            "timezone": "America/Los_Angeles",
+            "address": "520 18th St, Sacramento, CA 95811",
+            "open_hours": _OPEN,
+            "reserved_hours": _on_school_days("08:00", "15:00"),
+            "custodial_hours": _on_school_days("06:00", "18:00"),
+            "custodial_rate_cents_per_hour": 4200,
+        }
+    )
+
     name: Name
     kind: SiteKind
     owner_party_id: IdRef
@@ -94,6 +121,16 @@ class SiteCreate(_SiteFields):
 
 
 class SiteUpdate(_SiteFields):
+    model_config = examples(
+        {
+            "custodial_hours": {
+                **_on_school_days("06:00", "18:00"),
+                "fri": [["06:00", "20:00"]],
+            },
+            "custodial_rate_cents_per_hour": 4500,
+        }
+    )
+
     name: Omittable[Name] = None
     kind: Omittable[SiteKind] = None
     owner_party_id: Omittable[IdRef] = None
@@ -106,6 +143,21 @@ class SiteUpdate(_SiteFields):
 
 
 class SiteRead(ResponseModel):
+    model_config = examples(
+        {
+            "id": 1,
+            "name": "Washington Elementary",
+            "kind": "school",
+            "owner_party_id": 2,
+            "timezone": "America/Los_Angeles",
+            "address": "520 18th St, Sacramento, CA 95811",
+            "open_hours": _OPEN,
+            "reserved_hours": _on_school_days("08:00", "15:00"),
+            "custodial_hours": _on_school_days("06:00", "18:00"),
+            "custodial_rate_cents_per_hour": 4200,
+        }
+    )
+
     id: int
     name: str
     kind: SiteKind
@@ -119,6 +171,10 @@ class SiteRead(ResponseModel):
 
 
 class SpaceCreate(RequestModel):
+    model_config = examples(
+        {"name": "Gym", "kind": "gym", "capacity": 200, "standard_rental_rate_cents_per_hour": 7500}
+    )
+
     name: Name
     kind: SpaceKind
     capacity: Capacity
@@ -126,6 +182,8 @@ class SpaceCreate(RequestModel):
 
 
 class SpaceUpdate(RequestModel):
+    model_config = examples({"name": "Main gym", "capacity": 180})
+
     name: Omittable[Name] = None
     kind: Omittable[SpaceKind] = None
     capacity: Omittable[Capacity] = None
@@ -133,6 +191,17 @@ class SpaceUpdate(RequestModel):
 
 
 class SpaceRead(ResponseModel):
+    model_config = examples(
+        {
+            "id": 1,
+            "site_id": 1,
+            "name": "Gym",
+            "kind": "gym",
+            "capacity": 200,
+            "standard_rental_rate_cents_per_hour": 7500,
+        }
+    )
+
     id: int
     site_id: int
     name: str
@@ -142,6 +211,15 @@ class SpaceRead(ResponseModel):
 
 
 class CalendarExceptionCreate(RequestModel):
+    model_config = examples(
+        {
+            "kind": "recess",
+            "start_date": "2027-03-29",
+            "end_date": "2027-04-02",
+            "reason": "Spring recess",
+        }
+    )
+
     kind: CalendarExceptionKind
     start_date: LocalDate
     end_date: LocalDate
@@ -158,6 +236,8 @@ class CalendarExceptionCreate(RequestModel):
 
 
 class CalendarExceptionUpdate(RequestModel):
+    model_config = examples({"end_date": "2027-04-05", "reason": "Spring recess, Cesar Chavez Day"})
+
     kind: Omittable[CalendarExceptionKind] = None
     start_date: Omittable[LocalDate] = None
     end_date: Omittable[LocalDate] = None
@@ -165,6 +245,17 @@ class CalendarExceptionUpdate(RequestModel):
 
 
 class CalendarExceptionRead(ResponseModel):
+    model_config = examples(
+        {
+            "id": 3,
+            "site_id": 1,
+            "kind": "recess",
+            "start_date": "2027-03-29",
+            "end_date": "2027-04-02",
+            "reason": "Spring recess",
+        }
+    )
+
     id: int
     site_id: int
     kind: CalendarExceptionKind

@@ -8,19 +8,23 @@ import warnings
 from collections import Counter
 from typing import Any
 
-import httpx
-import jsonschema_rs
 import pytest
 from fastapi import FastAPI
 
 from app.core.openapi import without_null
 from app.core.time import END_PATTERN, START_PATTERN
 from app.main import create_app
+from tests.api.openapi_support import (
+    allows_null,
+    body_schema,
+    conforms,
+    documented,
+    operations,
+    resolve,
+)
 from tests.api.support import PROBLEM, assert_problem, error_paths
 from tests.bookings.helpers import book, evening, make_agreement, next_weekday, world
 from tests.conftest import ADMIN, settings_for
-
-HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
 
 @pytest.fixture
@@ -37,33 +41,6 @@ def spec() -> dict[str, Any]:
     """The document alone (no database): for properties that do not depend on one."""
     app: FastAPI = create_app(settings_for("sqlite:///never-opened.db"))
     return app.openapi()
-
-
-def resolve(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema:
-        schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
-    return schema
-
-
-def allows_null(schema: dict[str, Any]) -> bool:
-    kinds = schema.get("type")
-    return kinds == "null" or (isinstance(kinds, list) and "null" in kinds) or any(
-        allows_null(s) for s in schema.get("anyOf", []) + schema.get("oneOf", [])
-    )
-
-
-def body_schema(doc: dict[str, Any], op: dict[str, Any]) -> dict[str, Any] | None:
-    body = op.get("requestBody")
-    return resolve(doc, body["content"]["application/json"]["schema"]) if body else None
-
-
-def operations(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    return [
-        (method.upper(), path, op)
-        for path, item in doc["paths"].items()
-        for method, op in item.items()
-        if method in HTTP_METHODS
-    ]
 
 
 def needs_key(op: dict[str, Any]) -> bool:
@@ -195,23 +172,6 @@ def test_violations_are_typed_with_the_rules_of_section_4(spec):
     assert "violations" in spec["components"]["schemas"]["BookingConflictProblem"]["required"]
     errors = spec["components"]["schemas"]["ValidationErrorProblem"]
     assert "errors" in errors["required"]
-
-
-def conforms(doc: dict[str, Any], schema: dict[str, Any], instance: Any) -> None:
-    jsonschema_rs.validator_for({**schema, "components": doc["components"]}).validate(instance)
-
-
-def documented(
-    doc: dict[str, Any], method: str, path: str, r: httpx.Response
-) -> dict[str, Any]:
-    """The response as the document says this operation answers its status: the media
-    type's schema holds the body, and the documented headers are there."""
-    response = doc["paths"][path][method.lower()]["responses"][str(r.status_code)]
-    media = r.headers["content-type"].split(";")[0]
-    conforms(doc, response["content"][media]["schema"], r.json())
-    for name in response.get("headers", {}):
-        assert name.lower() in r.headers, (method, path, r.status_code, name)
-    return r.json()
 
 
 async def test_problems_answered_are_the_documented_ones(client, document):
@@ -620,7 +580,9 @@ def test_instants_dates_and_terms_document_their_limits(spec):
     schemas = spec["components"]["schemas"]
     start = schemas["BookingCreate"]["properties"]["start"]
     assert start["format"] == "date-time" and start["pattern"].startswith("^[0-9]{4}-")
-    assert "1970" in start["description"] and "2200" in start["description"]
+    occurred = schemas["BookingEventRead"]["properties"]["occurred_at"]
+    assert occurred["pattern"] == start["pattern"]
+    assert "1970" in occurred["description"] and "2200" in occurred["description"]
     starts_on = schemas["AgreementCreate"]["properties"]["starts_on"]
     assert starts_on["pattern"] == "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
     assert "1970-01-01 to 2199-12-31" in starts_on["description"]
