@@ -34,10 +34,8 @@ WEEKLY_EXAMPLE: dict[str, JsonValue] = {
 }
 MINUTES_PER_DAY = 24 * 60
 
-# Instants outside this range are not bookings, and near datetime's limits a
+# Instants and dates outside these years are not bookings, and near datetime's limits a
 # conversion to UTC would overflow.
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 FIRST_DATE, LAST_DATE = date(1970, 1, 1), date(2199, 12, 31)
 
 
@@ -92,6 +90,21 @@ _RFC3339_DATE_TIME = re.compile(
 _FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
+# What the document says of them (`Documented`): the same spellings, each field in its
+# range, the years the server takes (1970-2199, as written). Not said: that 29 February
+# exists only in leap years.
+_YEAR = "(19[7-9][0-9]|2[01][0-9]{2})"
+_MONTH_DAY = (
+    "((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)"
+    "|02-(0[1-9]|1[0-9]|2[0-9]))"
+)
+DATE_PATTERN = f"^{_YEAR}-{_MONTH_DAY}$"
+INSTANT_PATTERN = (
+    f"^{_YEAR}-{_MONTH_DAY}[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?"
+    "([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+
+
 def _rfc3339_text(value: object) -> object:
     # A datetime comes from Python code (the demo loader), never from JSON or a query.
     if isinstance(value, datetime) or (
@@ -105,8 +118,9 @@ def _rfc3339_text(value: object) -> object:
 
 
 def _check_instant(value: datetime) -> datetime:
-    if not (EARLIEST <= value < LATEST):
-        raise ValueError("instant must be between 1970 and 2200")
+    # The year as written (what a pattern can say); far from datetime's limits either way.
+    if not (FIRST_DATE.year <= value.year <= LAST_DATE.year):
+        raise ValueError(f"an instant's year is {FIRST_DATE.year} to {LAST_DATE.year}")
     return value.astimezone(UTC)
 
 
@@ -114,9 +128,9 @@ Instant = Annotated[
     AwareDatetime,
     BeforeValidator(_rfc3339_text),
     AfterValidator(_check_instant),
-    Documented(pattern=f"^{_RFC3339_DATE_TIME.pattern}$"),
+    Documented(pattern=INSTANT_PATTERN),
     Field(
-        description="RFC 3339 instant with an offset, from 1970 to before 2200",
+        description="RFC 3339 instant with an offset, in the years 1970 to 2199",
         examples=["2027-01-12T18:00:00-08:00"],
     ),
 ]
@@ -140,7 +154,7 @@ LocalDate = Annotated[
     date,
     BeforeValidator(_full_date_text),
     AfterValidator(_check_date),
-    Documented(pattern=f"^{_FULL_DATE.pattern}$"),
+    Documented(pattern=DATE_PATTERN),
     Field(
         description=f"YYYY-MM-DD, site-local, {FIRST_DATE} to {LAST_DATE}",
         examples=["2027-01-12"],

@@ -6,12 +6,17 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
 from app.core.time import (
+    DATE_PATTERN,
     END_PATTERN,
+    INSTANT_PATTERN,
     START_PATTERN,
     Instant,
+    LocalDate,
     TimeZoneName,
     WeeklyHours,
     normalize_weekly,
@@ -198,3 +203,53 @@ def test_the_documented_hh_mm_patterns_are_what_is_enforced():
     for pattern, is_end in ((START_PATTERN, False), (END_PATTERN, True)):
         for text in candidates:
             assert bool(re.fullmatch(pattern, text)) == _parses(text, is_end=is_end), text
+
+
+local_date = TypeAdapter(LocalDate)
+
+
+def _accepted(adapter: TypeAdapter[object], text: str) -> bool:
+    try:
+        adapter.validate_python(text)
+    except ValidationError:
+        return False
+    return True
+
+
+def _leap_day_of_a_common_year(text: str) -> bool:
+    """The one thing the patterns do not say: 29 February exists in leap years only."""
+    year = int(text[:4])
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return text[4:10] == "-02-29" and not leap
+
+
+@given(st.from_regex(INSTANT_PATTERN, fullmatch=True))
+def test_an_instant_the_document_allows_is_accepted(text):
+    assert _accepted(instant, text) or _leap_day_of_a_common_year(text), text
+
+
+@given(st.from_regex(DATE_PATTERN, fullmatch=True))
+def test_a_date_the_document_allows_is_accepted(text):
+    assert _accepted(local_date, text) or _leap_day_of_a_common_year(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1969-12-31T23:59:59Z", "2200-01-01T00:00:00Z", "0600-03-04T14:44:33+16:57",
+        "2027-02-30T18:00:00Z", "2027-01-12T24:00:00Z", "2027-01-12T18:00:60Z",
+        "2027-01-12T18:00:00+24:00", "2027-01-12T18:00Z", "2027-01-12 18:00:00Z",
+        "2027-01-12T18:00:00", "1800000000",
+    ],
+)
+def test_an_instant_the_document_refuses_is_refused(text):
+    assert not re.fullmatch(INSTANT_PATTERN, text)
+    assert not _accepted(instant, text)
+
+
+@pytest.mark.parametrize(
+    "text", ["1969-12-31", "2200-01-01", "0512-04-15", "2027-04-31", "2027-13-01", "20270112"]
+)
+def test_a_date_the_document_refuses_is_refused(text):
+    assert not re.fullmatch(DATE_PATTERN, text)
+    assert not _accepted(local_date, text)
