@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 HOST ?= 0.0.0.0
 PORT ?= 8000
 
-.PHONY: install run migrate demo-data test test-dates lint bench clean
+.PHONY: install run migrate demo-data test test-dates lint fuzz bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "jointuse needs Python 3.11 or newer")'
@@ -60,6 +60,17 @@ test-dates: $(STAMP)
 		echo "== $$now: $$(( $$(date +%s) - started )) s"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "date-sensitive tests failed on:$$failed"; exit 1; fi
+
+# schemathesis, every check and phase, over the whole API on both databases for a long
+# while (docs/fuzzing.md); `make test` runs the same test bounded. A new seed each run
+# (printed); `make fuzz FUZZ_SEED=...` repeats one.
+FUZZ_EXAMPLES ?= 200
+FUZZ_STEPS ?= 50
+FUZZ_SEED ?= $(shell date +%s)
+
+fuzz: $(STAMP)
+	JOINTUSE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) JOINTUSE_FUZZ_STEPS=$(FUZZ_STEPS) \
+		JOINTUSE_FUZZ_SEED=$(FUZZ_SEED) $(BIN)/python -m pytest tests/fuzz -s $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
