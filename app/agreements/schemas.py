@@ -7,6 +7,7 @@ from pydantic import Field, StrictBool, model_validator
 
 from app.agreements.rules import strip_rental_charges
 from app.agreements.terms import DEFAULT_TERMS as D
+from app.agreements.terms import LONGEST_ADVANCE_DAYS
 from app.core.schemas import (
     IdMap,
     IdRef,
@@ -38,7 +39,9 @@ class Terms(RequestModel):
 
     # The defaults are the domain's (`agreements.terms.Terms`): one place.
     min_notice_hours: Annotated[StrictInt, Field(ge=0, le=24 * 365)] = D.min_notice_hours
-    max_advance_days: Annotated[StrictInt, Field(ge=0, le=3650)] = D.max_advance_days
+    max_advance_days: Annotated[StrictInt, Field(ge=0, le=LONGEST_ADVANCE_DAYS)] = (
+        D.max_advance_days
+    )
     max_occurrence_minutes: Annotated[StrictInt, Field(ge=1, le=24 * 60)] = D.max_occurrence_minutes
     max_series_days: Annotated[StrictInt, Field(ge=1, le=3650)] = D.max_series_days
     auto_confirm: StrictBool = D.auto_confirm

@@ -8,6 +8,10 @@ from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 from typing import Any
 
+# The largest `max_advance_days` an agreement may have: no booking starts later than
+# this many days ahead, whatever its agreement (a series' expansion stops there).
+LONGEST_ADVANCE_DAYS = 3650
+
 
 @dataclass(frozen=True, slots=True)
 class Terms:

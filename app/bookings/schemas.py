@@ -4,9 +4,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from app.core.schemas import (
+    Documented,
     IdMap,
     IdRef,
     LongText,
@@ -16,7 +17,7 @@ from app.core.schemas import (
     StrictInt,
     examples,
 )
-from app.core.time import Instant
+from app.core.time import INSTANT_PATTERN, Instant
 
 Minutes = Annotated[StrictInt, Field(ge=0, le=240, description="Integer minutes")]
 Attendance = Annotated[StrictInt, Field(ge=0, le=1_000_000)]
@@ -30,22 +31,38 @@ class BookingStatus(StrEnum):
     cancelled = "cancelled"
 
 
+# `core.time.Instant`'s grammar, its seconds (and any fraction) zero.
+_ANY_SECOND = ":[0-5][0-9](\\.[0-9]+)?"
+assert _ANY_SECOND in INSTANT_PATTERN
+WHOLE_MINUTE_PATTERN = INSTANT_PATTERN.replace(_ANY_SECOND, ":00(\\.0+)?")
+
+
 def _whole_minute(value: datetime) -> datetime:
     if value.second or value.microsecond:
         raise ValueError("bookings start and end on whole minutes")
     return value
 
 
+# A booking's (or series') `start` or `end`, made or changed: seconds zero (section 1).
+BookingInstant = Annotated[
+    Instant,
+    AfterValidator(_whole_minute),
+    Documented(pattern=WHOLE_MINUTE_PATTERN),
+    Field(
+        description="RFC 3339 instant with an offset, in the years 1970 to 2199, on a whole "
+        "minute (seconds zero)"
+    ),
+]
+
+
 class _Window(RequestModel):
-    start: Instant
-    end: Instant
+    start: BookingInstant
+    end: BookingInstant
     setup_minutes: Minutes = 0
     cleanup_minutes: Minutes = 0
 
     @model_validator(mode="after")
     def _ordered(self) -> _Window:
-        _whole_minute(self.start)
-        _whole_minute(self.end)
         if self.end <= self.start:
             raise ValueError("end must be after start")
         return self
@@ -80,8 +97,8 @@ class BookingCreate(_Window):
 class BookingUpdate(RequestModel):
     model_config = examples({"end": "2027-01-12T20:30:00-08:00", "attendance": 40})
 
-    start: Omittable[Instant] = None
-    end: Omittable[Instant] = None
+    start: Omittable[BookingInstant] = None
+    end: Omittable[BookingInstant] = None
     setup_minutes: Omittable[Minutes] = None
     cleanup_minutes: Omittable[Minutes] = None
     purpose: Omittable[Purpose] = None

@@ -3,12 +3,14 @@ whatever their number) and written all-or-nothing."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.agreements.terms import LONGEST_ADVANCE_DAYS
 from app.bookings import repository as repo
 from app.bookings.access import can_see_booking, require_may_change_booking
 from app.bookings.errors import BookingConflict
@@ -41,19 +43,57 @@ class _NotAllWritten(Exception):
     """Some occurrence's guard failed: the series is judged again on fresh facts."""
 
 
-async def create_series(
-    session: AsyncSession, *, principal: Principal, data: SeriesCreate, now: datetime
-) -> tuple[BookingSeries, list[int]]:
-    """The series and every occurrence, through the booking pipeline, all or nothing."""
+@dataclass(frozen=True, slots=True)
+class Occurrences:
+    """A series' occurrences as UTC (start, end) windows, and its site's time zone."""
+
+    tz: ZoneInfo
+    windows: list[tuple[datetime, datetime]]
+
+
+async def occurrences(session: AsyncSession, *, data: SeriesCreate, now: datetime) -> Occurrences:
+    """The series' occurrences, expanded in its site's time zone: bounded work, done
+    before the series is judged and written (and, on SQLite, before the write lock is
+    taken: `bookings.flows.create_series`). No occurrence may start later than the
+    longest `max_advance_days` any agreement has; the agreement's own is checked once
+    it is known (`write_series`)."""
     tz = await series_zone(session, data.space_id)
     try:
         windows = expand(
-            data.rrule, first_start=data.start, first_end=data.end, tz=tz, exdates=data.exdates
+            data.rrule,
+            first_start=data.start,
+            first_end=data.end,
+            tz=tz,
+            latest=now + timedelta(days=LONGEST_ADVANCE_DAYS),
+            exdates=data.exdates,
         )
     except RecurrenceError as exc:
         raise ValidationFailed(["body", "rrule"], str(exc)) from None
-    first_day = windows[0][0].astimezone(tz).date()
-    last_day = windows[-1][0].astimezone(tz).date()
+    return Occurrences(tz, windows)
+
+
+async def create_series(
+    session: AsyncSession, *, principal: Principal, data: SeriesCreate, now: datetime
+) -> tuple[BookingSeries, list[int]]:
+    """The series expanded and written in one session (the demo loader, benchmarks;
+    the API expands before it takes a write lock: `bookings.flows.create_series`)."""
+    planned = await occurrences(session, data=data, now=now)
+    return await write_series(session, principal=principal, data=data, planned=planned, now=now)
+
+
+async def write_series(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    data: SeriesCreate,
+    planned: Occurrences,
+    now: datetime,
+) -> tuple[BookingSeries, list[int]]:
+    """The series and every occurrence (`occurrences`), through the booking pipeline,
+    all or nothing."""
+    windows = planned.windows
+    first_day = windows[0][0].astimezone(planned.tz).date()
+    last_day = windows[-1][0].astimezone(planned.tz).date()
     ask = Ask(
         data.space_id,
         data.party_id,
@@ -70,6 +110,7 @@ async def create_series(
     for _ in range(WRITE_ATTEMPTS):
         facts = await read(runner, caller=principal, ask=ask, now=now)
         ev = judge(facts, ask, now)
+        _refuse_too_far_ahead(ev)
         raise_for(ev.violations)
         try:
             async with session.begin_nested():  # undone unless every occurrence is written
@@ -85,6 +126,17 @@ async def create_series(
             continue
         return series, [i for i in ids if i is not None]
     raise BookingConflict([{"rule": "conflict", "detail": STILL_CHANGING, "start": None}])
+
+
+def _refuse_too_far_ahead(ev: Evaluation) -> None:
+    """Contract section 3: a rule's occurrences are all within `max_advance_days` (of
+    the agreement, known once the facts are read), else a 422 `validation-error`."""
+    far = next((v for v in ev.violations if v.rule == "too-far-ahead"), None)
+    if far is not None and far.start is not None:
+        day = far.start.astimezone(ev.ctx.tz).date().isoformat()
+        raise ValidationFailed(
+            ["body", "rrule"], f"the occurrence of {day} is too far ahead: {far.detail}"
+        )
 
 
 def _series_of(

@@ -681,6 +681,19 @@ def etag(booking: Booking) -> str:
 
 
 CHANGEABLE = ("start", "end", "setup_minutes", "cleanup_minutes", "purpose", "attendance")
+# What the site's owner approved besides the number of people (contract section 8).
+APPROVED = ("start", "end", "setup_minutes", "cleanup_minutes")
+
+
+def approval_lapses(booking: Booking, changes: dict[str, Any], terms: Terms) -> bool:
+    """Contract section 8: under an agreement without `auto_confirm`, a confirmed
+    booking whose times, setup, cleanup change, or whose attendance grows, is
+    `requested` again: the owner approves what will happen, not what was asked first.
+    (Whoever changes it; an owner's own booking has no agreement.)"""
+    if booking.status != "confirmed" or booking.agreement_id is None or terms.auto_confirm:
+        return False
+    grows = changes.get("attendance", booking.attendance) > booking.attendance
+    return grows or any(name in changes for name in APPROVED)
 
 
 async def change_booking(
@@ -738,6 +751,9 @@ async def change_booking(
     raise_for(ev.violations)
     quote = ev.quotes[0]
     dates_before = {booking.local_date} if counts_in_coverage(booking) else set()
+    terms = ask.terms or (ev.agreement.terms if ev.agreement else DEFAULT_TERMS)
+    if approval_lapses(booking, changes, terms):
+        old["status"], changes["status"] = booking.status, "requested"
     for k, v in changes.items():
         setattr(booking, k, v)
     held = occ.held

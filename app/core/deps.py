@@ -37,6 +37,21 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A read transaction, whatever the method: for a write whose slow part comes
+    before it writes (a series' expansion), which then opens its write unit of work
+    itself (`DatabaseDep`), so that no write lock is held meanwhile (on SQLite a write
+    session's first statement takes the database's one write lock, `BEGIN IMMEDIATE`)."""
+    db: Database = request.app.state.db
+    async with db.read_sessions() as session:
+        yield session
+        if session.in_transaction():
+            await session.commit()
+
+
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
+
+
 def get_database(request: Request) -> Database:
     return request.app.state.db  # type: ignore[no-any-return]
 
@@ -71,10 +86,18 @@ async def _require_admin(principal: OptionalPrincipalDep) -> Principal:
     return require_admin(principal)
 
 
+async def _require_key_reading(
+    request: Request, session: ReadSessionDep, authorization: AuthorizationHeader = None
+) -> Principal:
+    return require_key(await get_optional_principal(request, session, authorization))
+
+
 # Dependencies run before the body is validated, so a keyless request is a 401
 # whatever its body (a body refused before they run: `authenticate_first`).
 PrincipalDep = Annotated[Principal, Depends(_require_key)]
 AdminDep = Annotated[Principal, Depends(_require_admin)]
+# The caller of a write that opens its own write unit, checked in `ReadSessionDep`.
+ReadPrincipalDep = Annotated[Principal, Depends(_require_key_reading)]
 
 
 async def authenticate_first(request: Request) -> None:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from app.core.db import is_database_busy
 from app.core.logs import request_id_var
 from app.core.schemas import Omittable
 
@@ -110,6 +111,16 @@ class ServiceUnavailable(DomainError):
     status, code, title = 503, "service-unavailable", "Service unavailable"
 
 
+class DatabaseBusy(ServiceUnavailable):
+    """Contract section 7: the database too busy to answer in time (SQLite's write lock
+    held by another writer for the whole busy timeout). Nothing was written."""
+
+    headers: ClassVar[dict[str, str] | None] = {"Retry-After": "1"}
+
+    def __init__(self) -> None:
+        super().__init__("the database is busy with other writes; try again")
+
+
 def _dotted(loc: Sequence[str | int]) -> str:
     out = ""
     for part in loc:
@@ -166,7 +177,13 @@ _HTTP_CODES = {
 
 
 def internal_error_response(method: str, path: str, exc: BaseException) -> JSONResponse:
-    """An unexpected exception: logged in full, answered with no internals."""
+    """An unexpected exception: logged in full, answered with no internals; but a
+    database too busy to answer in time (whatever statement noticed it) is a 503."""
+    if is_database_busy(exc):
+        busy = DatabaseBusy()
+        return problem_response(
+            busy.status, busy.code, busy.title, busy.detail, headers=busy.headers
+        )
     log.error("unhandled error", exc_info=exc, extra={"method": method, "path": path})
     return problem_response(
         500, "internal-error", "Internal server error",

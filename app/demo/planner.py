@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from app.agreements.rules import binds, choose_agreement
-from app.agreements.terms import Terms
+from app.agreements.terms import LONGEST_ADVANCE_DAYS, Terms
 from app.bookings.recurrence import expand
 from app.bookings.rules import (
     Held,
@@ -157,7 +157,12 @@ class Planner:
     def require_series(self, seed: SeriesSeed) -> SeriesSeed:
         """All or nothing, as the API writes a series."""
         windows = expand(
-            seed.rrule, first_start=seed.start, first_end=seed.end, tz=PACIFIC, exdates=seed.exdates
+            seed.rrule,
+            first_start=seed.start,
+            first_end=seed.end,
+            tz=PACIFIC,
+            latest=seed.booked_at + timedelta(days=LONGEST_ADVANCE_DAYS),
+            exdates=seed.exdates,
         )
         occurrences = [
             BookingSeed(

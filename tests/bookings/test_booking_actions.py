@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.api.support import assert_problem
-from tests.bookings.helpers import book, evening, instant, listed, local, next_weekday, world
+from tests.bookings.helpers import (
+    World,
+    book,
+    evening,
+    instant,
+    listed,
+    local,
+    next_weekday,
+    world,
+)
 from tests.conftest import ADMIN
 from tests.factories import make_key
 
@@ -362,3 +373,129 @@ async def test_another_partner_cannot_change_a_booking(client):
         headers={**w.city_key, "If-Match": etag},
     )
     assert_problem(r, 404, "not-found")
+
+
+async def test_a_change_with_seconds_is_refused(client):
+    w = await world(client)
+    day = next_weekday(1)
+    made, etag = await made_with_etag(client, w.group_key, evening(w.gym["id"], day))
+    r = await client.patch(
+        f"/v1/bookings/{made['id']}",
+        json={"start": local(day, "18:00").replace(second=30).isoformat()},
+        headers={**w.group_key, "If-Match": etag},
+    )
+    assert [e["path"] for e in assert_problem(r, 422, "validation-error")["errors"]] == [
+        "body.start"
+    ]
+    got = await client.get(f"/v1/bookings/{made['id']}", headers=ADMIN)
+    assert instant(got.json()["start"]) == local(day, "18:00")
+
+
+# --- a change to what was approved (contract section 8) --------------------------------
+
+
+async def approved(client: httpx.AsyncClient) -> tuple[World, date, dict[str, Any], str]:
+    """A 1-hour booking for 5 people under an agreement without auto_confirm, approved."""
+    w = await world(client, terms={"auto_confirm": False})
+    day = next_weekday(1)
+    made = await book(
+        client, w.group_key, evening(w.gym["id"], day, "18:00", "19:00", attendance=5)
+    )
+    r = await act(client, made, "approve", w.district_manager)
+    assert r.json()["status"] == "confirmed", r.text
+    return w, day, made, r.headers["etag"]
+
+
+async def change(
+    client: httpx.AsyncClient, booking: dict[str, Any], etag: str, headers: dict[str, str], **body
+) -> dict[str, Any]:
+    r = await client.patch(
+        f"/v1/bookings/{booking['id']}", json=body, headers={**headers, "If-Match": etag}
+    )
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def test_a_tournament_made_of_an_approved_practice_needs_approval_again(client):
+    w, _, made, etag = await approved(client)
+    saturday = next_weekday(5)
+    changed = await change(
+        client,
+        made,
+        etag,
+        w.group_key,
+        start=local(saturday, "14:00").isoformat(),
+        end=local(saturday, "18:00").isoformat(),
+        attendance=58,
+    )
+    assert changed["status"] == "requested"
+    assert await status_of(client, made) == "requested"
+    r = await act(client, made, "approve", w.district_manager)
+    assert r.json()["status"] == "confirmed", r.text
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["start", "end", "setup_minutes", "cleanup_minutes", "attendance"],
+)
+async def test_each_change_to_what_was_approved_needs_approval_again(client, field):
+    w, day, made, etag = await approved(client)
+    value = {
+        "start": local(day, "17:30").isoformat(),
+        "end": local(day, "19:30").isoformat(),
+        "setup_minutes": 15,
+        "cleanup_minutes": 15,
+        "attendance": 6,
+    }[field]
+    assert (await change(client, made, etag, w.group_key, **{field: value}))["status"] == (
+        "requested"
+    )
+
+
+@pytest.mark.parametrize(("field", "value"), [("purpose", "Practice (U10)"), ("attendance", 4)])
+async def test_a_new_purpose_or_fewer_people_keeps_the_approval(client, field, value):
+    w, _, made, etag = await approved(client)
+    assert (await change(client, made, etag, w.group_key, **{field: value}))["status"] == (
+        "confirmed"
+    )
+
+
+async def test_a_change_by_the_owners_manager_needs_approval_again_too(client):
+    """The contract names no one whose change keeps the approval."""
+    w, day, made, etag = await approved(client)
+    moved = await change(
+        client, made, etag, w.district_manager, end=local(day, "19:30").isoformat()
+    )
+    assert moved["status"] == "requested"
+
+
+async def test_a_change_under_auto_confirm_stays_confirmed(client):
+    w = await world(client)
+    day = next_weekday(1)
+    made, etag = await made_with_etag(client, w.group_key, evening(w.gym["id"], day))
+    moved = await change(client, made, etag, w.group_key, end=local(day, "21:00").isoformat())
+    assert moved["status"] == "confirmed"
+
+
+async def test_the_lapsed_approval_is_in_the_history(client):
+    w, day, made, etag = await approved(client)
+    await change(client, made, etag, w.group_key, attendance=20)
+    r = await client.get(f"/v1/bookings/{made['id']}/history", headers=w.group_key)
+    changed = r.json()["items"][-1]
+    assert (changed["action"], changed["status"]) == ("changed", "requested")
+    assert changed["changes"] == {
+        "attendance": {"old": 5, "new": 20},
+        "status": {"old": "confirmed", "new": "requested"},
+    }
+
+
+async def test_a_booking_requested_again_leaves_the_custodial_coverage(client):
+    """Only confirmed bookings are covered (section 5): its site date is billed again."""
+    w, day, made, etag = await approved(client)
+    path = f"/v1/agreements/{w.agreement['id']}/statement"
+    period = {"from": day.isoformat(), "to": day.isoformat()}
+    before = (await client.get(path, params=period, headers=ADMIN)).json()
+    assert [line["booking_id"] for line in before["lines"]] == [made["id"]]
+    await change(client, made, etag, w.group_key, end=local(day, "19:30").isoformat())
+    after = (await client.get(path, params=period, headers=ADMIN)).json()
+    assert (after["lines"], after["custodial_minutes"]) == ([], 0)

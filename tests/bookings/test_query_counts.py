@@ -99,7 +99,7 @@ async def test_a_500_occurrence_series_is_checked_and_written_in_a_bounded_numbe
     w = await world(client)
     day = next_weekday(1, weeks_ahead=1)
     body = booking_body(w.gym["id"], local(day, "06:00"), local(day, "06:30"))
-    hourly = "FREQ=HOURLY;BYHOUR=6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21;COUNT=500"
+    hourly = "FREQ=DAILY;BYHOUR=6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21;COUNT=500"
     with counted(db) as statements:
         # The owner books its own gym: every hour of the open day for a month.
         r = await client.post(

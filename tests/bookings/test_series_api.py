@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from app.core.db import Database
 from tests import clock as suite
 from tests.api.support import assert_problem
 from tests.bookings.helpers import (
     LA,
+    World,
     add_calendar_exception,
     book,
     booking_rows,
@@ -227,7 +230,8 @@ async def test_occurrences_after_the_agreement_ends_have_no_agreement(client, db
 
 async def test_occurrences_of_one_series_may_not_overlap_each_other(client):
     w = await world(client)
-    body = series_body(w.gym["id"], next_weekday(1), "FREQ=HOURLY;COUNT=2")
+    # 18:00-20:00, then 19:00-21:00.
+    body = series_body(w.gym["id"], next_weekday(1), "FREQ=DAILY;BYHOUR=18,19;COUNT=2")
     r = await client.post("/v1/booking-series", json=body, headers=w.group_key)
     assert_problem(r, 409, "booking-conflict")
     assert await listed(client) == []
@@ -325,3 +329,111 @@ async def test_a_cancelled_series_frees_its_times(client):
 
 async def test_an_unknown_series_is_not_found(client):
     assert_problem(await client.get("/v1/booking-series/999999", headers=ADMIN), 404, "not-found")
+
+
+# --- bounded expansion, refused at once (contract section 3; issue 14) -----------------
+
+NO_ROWS = {"bookings": 0, "booking_events": 0, "booking_series": 0}
+
+
+async def refused_rule(
+    client: httpx.AsyncClient, db: Database, w: World, rrule: str, day: date | None = None
+) -> str:
+    """The 422 `validation-error` of a series with this rule, on `rrule`; its message."""
+    started = time.perf_counter()
+    r = await client.post(
+        "/v1/booking-series",
+        json=series_body(w.gym["id"], day or next_weekday(1), rrule),
+        headers=w.group_key,
+    )
+    assert time.perf_counter() - started < 2, rrule  # was 4 to 30 s of one worker's CPU
+    body = assert_problem(r, 422, "validation-error")
+    assert [e["loc"] for e in body["errors"]] == [["body", "rrule"]], body
+    assert await booking_rows(db) == NO_ROWS
+    return str(body["errors"][0]["message"])
+
+
+@pytest.mark.parametrize(
+    "rrule",
+    [
+        "FREQ=SECONDLY;BYMONTH=2;BYMONTHDAY=30;COUNT=1",
+        "FREQ=MINUTELY;COUNT=2",
+        "FREQ=HOURLY;COUNT=2",
+    ],
+)
+async def test_a_rule_more_frequent_than_daily_is_refused(client, db, rrule):
+    w = await world(client)
+    assert "DAILY, WEEKLY, MONTHLY or YEARLY" in await refused_rule(client, db, w, rrule)
+
+
+@pytest.mark.parametrize(
+    "rrule",
+    [
+        "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;COUNT=1",
+        "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;UNTIL=99991231T000000Z",
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30;UNTIL=99991231T000000Z",
+    ],
+)
+async def test_a_rule_that_never_matches_is_refused_at_once(client, db, rrule):
+    await refused_rule(client, db, await world(client), rrule)
+
+
+async def test_a_rule_giving_fewer_occurrences_than_its_count_is_refused(client, db):
+    w = await world(client)
+    message = await refused_rule(client, db, w, "FREQ=YEARLY;INTERVAL=1000000;COUNT=3")
+    assert "COUNT of 3" in message
+
+
+async def test_a_numbered_weekday_out_of_range_is_refused(client, db):
+    w = await world(client)
+    assert "BYDAY" in await refused_rule(client, db, w, "FREQ=MONTHLY;BYDAY=+99SA;COUNT=2")
+
+
+@pytest.mark.parametrize(
+    "rrule", ["FREQ=YEARLY;INTERVAL=11;COUNT=2", "FREQ=YEARLY;INTERVAL=11;UNTIL=20991231T000000Z"]
+)
+async def test_an_occurrence_further_ahead_than_any_agreement_allows_is_refused(client, db, rrule):
+    w = await world(client, terms={"max_series_days": 3650, "max_advance_days": 3650})
+    assert "a booking may be made ahead" in await refused_rule(client, db, w, rrule)
+
+
+async def test_an_occurrence_beyond_the_agreements_max_advance_days_is_refused(client, db):
+    w = await world(client, terms={"max_series_days": 3650, "max_advance_days": 60})
+    day = next_weekday(1)
+    message = await refused_rule(client, db, w, "FREQ=WEEKLY;COUNT=10", day)
+    first_too_far = next(
+        day + timedelta(weeks=n)
+        for n in range(10)
+        if local(day + timedelta(weeks=n), "18:00") - suite.now() > timedelta(days=60)
+    )
+    assert first_too_far.isoformat() in message and "60 days" in message
+
+
+async def test_a_series_within_the_agreements_max_advance_days_is_accepted(client):
+    w = await world(client, terms={"max_series_days": 3650, "max_advance_days": 60})
+    day = next_weekday(1)
+    series = await make_series(
+        client, w.group_key, series_body(w.gym["id"], day, "FREQ=WEEKLY;COUNT=3")
+    )
+    assert len(series["booking_ids"]) == 3
+
+
+def next_spring_forward(after: date) -> date:
+    change = next_dst_change(after)
+    return change if change.month == 3 else next_dst_change(change + timedelta(days=1))
+
+
+@pytest.mark.parametrize(("start", "end"), [("02:30", "03:30"), ("02:00", "03:00")])
+async def test_an_occurrence_in_the_spring_forward_gap_is_refused_naming_its_date(
+    client, db, start, end
+):
+    w = await world(client, terms={"max_series_days": 3650, "max_advance_days": 3650})
+    change = next_spring_forward(site_today() + timedelta(days=10))
+    body = {
+        **evening(w.gym["id"], change - timedelta(days=2), start, end),
+        "rrule": "FREQ=DAILY;COUNT=4",
+    }
+    r = await client.post("/v1/booking-series", json=body, headers=w.district_manager)
+    problem = assert_problem(r, 422, "validation-error")
+    assert change.isoformat() in problem["errors"][0]["message"]
+    assert await booking_rows(db) == NO_ROWS

@@ -22,6 +22,7 @@ from typer.testing import CliRunner, Result
 
 from app.agreements.models import Agreement, DirectPartner
 from app.agreements.schemas import Terms
+from app.agreements.terms import LONGEST_ADVANCE_DAYS
 from app.bookings.models import Booking, BookingSeries
 from app.bookings.recurrence import expand
 from app.cli import cli
@@ -443,6 +444,7 @@ def windows(series: SeriesSeed) -> list[tuple[datetime, datetime]]:
         first_start=series.start,
         first_end=series.end,
         tz=PACIFIC,
+        latest=series.booked_at + timedelta(days=LONGEST_ADVANCE_DAYS),
         exdates=series.exdates,
     )
 
