@@ -8,9 +8,9 @@ from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic_core import to_json
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.bookings import flows, service
 from app.bookings import repository as repo
 from app.bookings import series as series_service
-from app.bookings import service
 from app.bookings.availability import REASONS, iso, micros
 from app.bookings.errors import BookingConflict, BookingRulesViolated
 from app.bookings.models import Booking, BookingEvent, BookingSeries
@@ -31,7 +31,15 @@ from app.bookings.schemas import (
     ViolationRead,
 )
 from app.core.auth import Principal, bearer_token
-from app.core.deps import PrincipalDep, SessionDep, json_body, query_of
+from app.core.deps import (
+    DatabaseDep,
+    PrincipalDep,
+    ReadPrincipalDep,
+    ReadSessionDep,
+    SessionDep,
+    json_body,
+    query_of,
+)
 from app.core.hot import HotRoute, hot
 from app.core.ids import PathId, id_or_zero, parse_id
 from app.core.openapi import IfMatchHeader, op
@@ -206,7 +214,9 @@ async def get_booking(request: Request) -> Response:
         BookingRulesViolated,
         if_match=True,
         etag=True,
-        description="Needs `If-Match` with the booking's ETag. " + RULES_DOC,
+        description="Needs `If-Match` with the booking's ETag. Under an agreement without "
+        "`auto_confirm`, a change to a confirmed booking's times, setup, cleanup or a higher "
+        "attendance puts it back to `requested`. " + RULES_DOC,
     ),
 )
 async def change_booking(
@@ -343,16 +353,22 @@ def series_read(series: BookingSeries, booking_ids: list[int]) -> SeriesRead:
         BookingConflict,
         BookingRulesViolated,
         status_code=201,
-        description="The RRULE (COUNT or UNTIL, at most 500 occurrences) is expanded in the "
-        "site's local time. All or nothing: " + RULES_DOC + " Each violation names its "
-        "occurrence's `start`.",
+        description="The RRULE (`FREQ` `DAILY` to `YEARLY`; COUNT or UNTIL; at most 500 "
+        "occurrences, exactly COUNT, each within `max_advance_days`; none in a spring-forward "
+        "gap: else a 422 `validation-error` at once) is expanded in the site's local time. "
+        "All or nothing: " + RULES_DOC + " Each violation names its occurrence's `start`.",
     ),
 )
 async def create_series(
-    data: SeriesCreate, session: SessionDep, principal: PrincipalDep, response: Response
+    data: SeriesCreate,
+    reads: ReadSessionDep,
+    db: DatabaseDep,
+    principal: ReadPrincipalDep,
+    response: Response,
 ) -> SeriesRead:
-    series, ids = await series_service.create_series(
-        session, principal=principal, data=data, now=utcnow()
+    # The rule is expanded before a write lock is taken (`flows.create_series`).
+    series, ids = await flows.create_series(
+        reads, db, principal=principal, data=data, now=utcnow()
     )
     response.headers["Location"] = f"/v1/booking-series/{series.id}"
     return series_read(series, ids)

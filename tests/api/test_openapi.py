@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+from app.bookings.schemas import WHOLE_MINUTE_PATTERN
 from app.core.openapi import without_null
 from app.core.time import DATE_PATTERN, END_PATTERN, INSTANT_PATTERN, START_PATTERN
 from app.main import create_app
@@ -581,9 +582,15 @@ def test_instants_dates_and_terms_document_their_limits(spec):
     start = schemas["BookingCreate"]["properties"]["start"]
     assert start["format"] == "date-time"
     occurred = schemas["BookingEventRead"]["properties"]["occurred_at"]
-    assert occurred["pattern"] == start["pattern"]
     assert "1970 to 2199" in occurred["description"]
-    assert start["pattern"] == INSTANT_PATTERN  # its grammar and years (tests/core/test_time.py)
+    # Its grammar and years (tests/core/test_time.py).
+    assert occurred["pattern"] == INSTANT_PATTERN
+    # A booking's or series' times, made or changed, are whole minutes too (section 1).
+    for schema in ("BookingCreate", "BookingUpdate", "SeriesCreate"):
+        for name in ("start", "end"):
+            field = schemas[schema]["properties"][name]
+            assert field["pattern"] == WHOLE_MINUTE_PATTERN, (schema, name)
+            assert "1970 to 2199" in field["description"] and "whole minute" in field["description"]
     starts_on = schemas["AgreementCreate"]["properties"]["starts_on"]
     assert starts_on["pattern"] == DATE_PATTERN
     assert "1970-01-01 to 2199-12-31" in starts_on["description"]
