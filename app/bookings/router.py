@@ -189,7 +189,7 @@ async def list_bookings(
     return Page(items=[to_read(b) for b in items], next_cursor=next_cursor)
 
 
-@router.get("/{booking_id}", response_model=BookingRead, **op("Read a booking", 404, etag=True))
+@router.get("/{booking_id:id}", response_model=BookingRead, **op("Read a booking", 404, etag=True))
 @hot(path=["booking_id"])
 async def get_booking(request: Request) -> Response:
     # A hot route: the key check rides on the booking's own statement (service.read_booking).
@@ -205,7 +205,7 @@ async def get_booking(request: Request) -> Response:
 
 
 @router.patch(
-    "/{booking_id}",
+    "/{booking_id:id}",
     **op(
         "Change a booking",
         404,
@@ -275,7 +275,7 @@ def _action_route(action: str, summary: str) -> None:
         return await _act(action, booking_id, body, session, principal, response)
 
     endpoint.__name__ = endpoint.__qualname__ = f"{action}_booking"  # the operation id
-    router.post(f"/{{booking_id}}/{action}", **op(summary, 404, 409, etag=True))(endpoint)
+    router.post(f"/{{booking_id:id}}/{action}", **op(summary, 404, 409, etag=True))(endpoint)
 
 
 for _action, _summary in (
@@ -298,7 +298,7 @@ def event_read(event: BookingEvent, principal: Principal) -> BookingEventRead:
 
 
 @router.get(
-    "/{booking_id}/history",
+    "/{booking_id:id}/history",
     **op("A booking's history", 404,
          description="Who did what and when. `actor_key_id` is shown to admins and to the "
          "acting key's own party only (null for others)."),

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Path
 from pydantic import WithJsonSchema
+from starlette.convertors import Convertor, register_url_convertor
 
 from app.core.errors import NotFound
 from app.core.schemas import MAX_ID
@@ -33,3 +34,20 @@ def parse_id(raw: str, what: str = "resource") -> int:
 PATH_ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 PATH_ID_DESCRIPTION = "Id, as answers give it"
 PathId = Annotated[str, WithJsonSchema(PATH_ID_SCHEMA), Path(description=PATH_ID_DESCRIPTION)]
+
+
+class _IdConvertor(Convertor[str]):
+    """`{name:id}` in a route's path: ASCII digits, kept as text for `PathId`. A segment
+    that is no number matches no such route, so a fixed sibling (`/v1/bookings/quote`) is
+    never taken for an id: `PATCH /v1/bookings/quote` is a 405, as the document says."""
+
+    regex = "[0-9]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("id", _IdConvertor())

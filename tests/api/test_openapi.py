@@ -620,3 +620,13 @@ async def test_a_terms_change_beyond_its_limits_is_refused_and_one_within_keeps_
     assert r.status_code == 200, r.text
     assert r.json()["terms"]["min_notice_hours"] == 24
     assert r.json()["terms"]["late_cancel_hours"] == 12
+
+
+async def test_a_fixed_path_beside_an_id_is_not_taken_for_an_id(client):
+    """The document says a booking id is an integer: `/v1/bookings/quote` is the quote's
+    path alone, so another method there is a 405, not the booking routes' 404 or 422."""
+    for method in ("GET", "PATCH"):
+        r = await client.request(method, "/v1/bookings/quote", headers=ADMIN)
+        assert_problem(r, 405, "method-not-allowed")
+        assert r.headers["allow"] == "POST"
+    assert_problem(await client.get("/v1/bookings/abc", headers=ADMIN), 404, "not-found")
