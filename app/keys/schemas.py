@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from app.core.auth import Role
 from app.core.schemas import IdRef, Name, RequestModel, ResponseModel, examples
@@ -15,6 +17,18 @@ class ApiKeyCreate(RequestModel):
     )
     role: Role
     name: Name = "api key"
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        # `keys.service.create_api_key`: only an admin key acts for no party.
+        json_schema = handler.resolve_ref_schema(handler(schema))
+        json_schema["if"] = {"properties": {"role": {"const": Role.admin.value}}}
+        json_schema["else"] = {
+            "required": ["party_id"], "properties": {"party_id": {"type": "integer"}}
+        }
+        return json_schema
 
 
 class ApiKeyRead(ResponseModel):

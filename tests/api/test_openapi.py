@@ -8,6 +8,7 @@ import warnings
 from collections import Counter
 from typing import Any
 
+import jsonschema_rs
 import pytest
 from fastapi import FastAPI
 
@@ -630,3 +631,21 @@ async def test_a_fixed_path_beside_an_id_is_not_taken_for_an_id(client):
         assert_problem(r, 405, "method-not-allowed")
         assert r.headers["allow"] == "POST"
     assert_problem(await client.get("/v1/bookings/abc", headers=ADMIN), 404, "not-found")
+
+
+def test_a_key_for_no_party_is_documented_as_an_admin_key_only(spec):
+    schema = spec["components"]["schemas"]["ApiKeyCreate"]
+    assert schema["if"] == {"properties": {"role": {"const": "admin"}}}
+    assert schema["else"]["required"] == ["party_id"]
+    body = {"role": "partner", "name": "No party"}
+    with pytest.raises(jsonschema_rs.ValidationError):
+        conforms(spec, schema, body)
+    conforms(spec, schema, {**body, "role": "admin"})
+
+
+@pytest.mark.parametrize(("role", "status"), [("admin", 201), ("partner", 422), ("manager", 422)])
+async def test_only_an_admin_key_is_made_for_no_party(client, role, status):
+    r = await client.post(
+        "/v1/api-keys", json={"role": role, "name": "No party", "party_id": None}, headers=ADMIN
+    )
+    assert r.status_code == status, r.text
