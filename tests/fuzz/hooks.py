@@ -124,6 +124,9 @@ FIELD_REASONS = (
         r"is not its direct partner|direct partners are community groups|an agreement is "
         r"between the city and a school district or charter school)$",
     ),
+    FieldReason(
+        "caller-party", BOOKINGS, r"body\.party_id", r"^this key acts for no party: name one$"
+    ),
     FieldReason("recurrence-rules", r"POST /v1/booking-series", r"body\.rrule", r""),
     FieldReason(
         "time-zones",
