@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,6 +43,19 @@ async def get_site(session: AsyncSession, *, site_id: int) -> Site:
     return site
 
 
+async def _managed_site(session: AsyncSession, principal: Principal, site_id: int) -> Site:
+    """The site, if `principal` may manage it: its spaces and calendar are the owner's."""
+    site = await get_site(session, site_id=site_id)
+    require_party_manager(principal, site.owner_party_id)
+    return site
+
+
+def _apply(row: Site | Space | CalendarException, changes: dict[str, Any]) -> None:
+    """Write a PATCH's changes onto its row; a kind is stored as its text."""
+    for field, value in changes.items():
+        setattr(row, field, value.value if isinstance(value, StrEnum) else value)
+
+
 async def create_site(session: AsyncSession, *, principal: Principal, data: SiteCreate) -> Site:
     require_party_manager(principal, data.owner_party_id)
     await require_party(session, party_id=data.owner_party_id, field="owner_party_id")
@@ -62,8 +77,7 @@ async def update_site(
     session: AsyncSession, *, principal: Principal, site_id: int, data: SiteUpdate
 ) -> tuple[Site, frozenset[str]]:
     """The site, and which of its `BILLING_FIELDS` changed."""
-    site = await get_site(session, site_id=site_id)
-    require_party_manager(principal, site.owner_party_id)
+    site = await _managed_site(session, principal, site_id)
     changes = changes_of(data)
     if "owner_party_id" in changes and changes["owner_party_id"] != site.owner_party_id:
         # Handing a site to another party is the new owner's call too.
@@ -76,8 +90,7 @@ async def update_site(
         for field in BILLING_FIELDS
         if field in changes and changes[field] != getattr(site, field)
     )
-    for field, value in changes.items():
-        setattr(site, field, value.value if isinstance(value, SiteKind) else value)
+    _apply(site, changes)
     await session.flush()
     return site, billing_changed
 
@@ -112,8 +125,7 @@ async def get_space(session: AsyncSession, *, space_id: int) -> Space:
 async def create_space(
     session: AsyncSession, *, principal: Principal, site_id: int, data: SpaceCreate
 ) -> Space:
-    site = await get_site(session, site_id=site_id)
-    require_party_manager(principal, site.owner_party_id)
+    site = await _managed_site(session, principal, site_id)
     space = Space(
         site_id=site.id,
         name=data.name,
@@ -130,10 +142,8 @@ async def update_space(
     session: AsyncSession, *, principal: Principal, space_id: int, data: SpaceUpdate
 ) -> Space:
     space = await get_space(session, space_id=space_id)
-    site = await get_site(session, site_id=space.site_id)
-    require_party_manager(principal, site.owner_party_id)
-    for field, value in changes_of(data).items():
-        setattr(space, field, value.value if isinstance(value, SpaceKind) else value)
+    await _managed_site(session, principal, space.site_id)
+    _apply(space, changes_of(data))
     await session.flush()
     return space
 
@@ -182,8 +192,7 @@ async def get_calendar_exception(
 async def create_calendar_exception(
     session: AsyncSession, *, principal: Principal, site_id: int, data: CalendarExceptionCreate
 ) -> CalendarException:
-    site = await get_site(session, site_id=site_id)
-    require_party_manager(principal, site.owner_party_id)
+    site = await _managed_site(session, principal, site_id)
     exc = CalendarException(
         site_id=site.id,
         kind=data.kind.value,
@@ -204,16 +213,14 @@ async def update_calendar_exception(
     exception_id: int,
     data: CalendarExceptionUpdate,
 ) -> CalendarException:
-    site = await get_site(session, site_id=site_id)
-    require_party_manager(principal, site.owner_party_id)
+    await _managed_site(session, principal, site_id)
     exc = await _get_exception(session, site_id=site_id, exception_id=exception_id)
     changes = changes_of(data)
     start = changes.get("start_date", exc.start_date)
     end = changes.get("end_date", exc.end_date)
     if end < start:  # type: ignore[operator]
         raise ValidationFailed(["body", "end_date"], "end_date must not be before start_date")
-    for field, value in changes.items():
-        setattr(exc, field, value.value if isinstance(value, CalendarExceptionKind) else value)
+    _apply(exc, changes)
     await session.flush()
     return exc
 
@@ -221,8 +228,7 @@ async def update_calendar_exception(
 async def delete_calendar_exception(
     session: AsyncSession, *, principal: Principal, site_id: int, exception_id: int
 ) -> None:
-    site = await get_site(session, site_id=site_id)
-    require_party_manager(principal, site.owner_party_id)
+    await _managed_site(session, principal, site_id)
     exc = await _get_exception(session, site_id=site_id, exception_id=exception_id)
     await session.delete(exc)
     await session.flush()
