@@ -41,7 +41,7 @@ from app.core.deps import (
     query_of,
 )
 from app.core.hot import HotRoute, hot
-from app.core.ids import PathId, id_or_zero, parse_id
+from app.core.ids import PathId, id_beside, id_or_zero, parse_id
 from app.core.openapi import IfMatchHeader, op
 from app.core.pagination import CursorQuery, LimitQuery, Page
 from app.core.schemas import MAX_ID, Omittable
@@ -50,6 +50,8 @@ from app.core.time import Instant, utcnow
 from app.keys.auth import credentials
 
 router = APIRouter(prefix="/v1/bookings", tags=["bookings"], route_class=HotRoute)
+# `/v1/bookings/{booking_id}` beside `/v1/bookings/quote`: "quote" is never a booking id.
+BOOKING = id_beside("booking_id", "quote")
 IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
@@ -189,7 +191,7 @@ async def list_bookings(
     return Page(items=[to_read(b) for b in items], next_cursor=next_cursor)
 
 
-@router.get("/{booking_id:id}", response_model=BookingRead, **op("Read a booking", 404, etag=True))
+@router.get(f"/{BOOKING}", response_model=BookingRead, **op("Read a booking", 404, etag=True))
 @hot(path=["booking_id"])
 async def get_booking(request: Request) -> Response:
     # A hot route: the key check rides on the booking's own statement (service.read_booking).
@@ -205,7 +207,7 @@ async def get_booking(request: Request) -> Response:
 
 
 @router.patch(
-    "/{booking_id:id}",
+    f"/{BOOKING}",
     **op(
         "Change a booking",
         404,
@@ -275,7 +277,7 @@ def _action_route(action: str, summary: str) -> None:
         return await _act(action, booking_id, body, session, principal, response)
 
     endpoint.__name__ = endpoint.__qualname__ = f"{action}_booking"  # the operation id
-    router.post(f"/{{booking_id:id}}/{action}", **op(summary, 404, 409, etag=True))(endpoint)
+    router.post(f"/{BOOKING}/{action}", **op(summary, 404, 409, etag=True))(endpoint)
 
 
 for _action, _summary in (
@@ -298,7 +300,7 @@ def event_read(event: BookingEvent, principal: Principal) -> BookingEventRead:
 
 
 @router.get(
-    "/{booking_id:id}/history",
+    f"/{BOOKING}/history",
     **op("A booking's history", 404,
          description="Who did what and when. `actor_key_id` is shown to admins and to the "
          "acting key's own party only (null for others)."),

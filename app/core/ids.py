@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import Path
 from pydantic import WithJsonSchema
-from starlette.convertors import Convertor, register_url_convertor
+from starlette.convertors import CONVERTOR_TYPES, Convertor, register_url_convertor
 
 from app.core.errors import NotFound
 from app.core.schemas import MAX_ID
@@ -36,12 +37,10 @@ PATH_ID_DESCRIPTION = "Id, as answers give it"
 PathId = Annotated[str, WithJsonSchema(PATH_ID_SCHEMA), Path(description=PATH_ID_DESCRIPTION)]
 
 
-class _IdConvertor(Convertor[str]):
-    """`{name:id}` in a route's path: ASCII digits, kept as text for `PathId`. A segment
-    that is no number matches no such route, so a fixed sibling (`/v1/bookings/quote`) is
-    never taken for an id: `PATCH /v1/bookings/quote` is a 405, as the document says."""
+class _Text(Convertor[str]):
+    """A path id segment kept as text for `PathId`."""
 
-    regex = "[0-9]+"
+    regex = "[^/]+"
 
     def convert(self, value: str) -> str:
         return value
@@ -50,4 +49,17 @@ class _IdConvertor(Convertor[str]):
         return value
 
 
-register_url_convertor("id", _IdConvertor())
+def id_beside(name: str, *fixed: str) -> str:
+    """`{name:...}` for a path id beside fixed segments (`/v1/bookings/quote` beside
+    `/v1/bookings/{booking_id}`): a fixed one is never taken for an id, so another method
+    there is the document's 405, not the id route's answer; any other string is still the
+    id route's (401 without a key, else 404)."""
+    convertor = "id_beside_" + "_".join(fixed)
+    if convertor not in CONVERTOR_TYPES:
+        names = "|".join(re.escape(segment) for segment in fixed)
+
+        class Beside(_Text):
+            regex = f"(?!(?:{names})(?:/|$))[^/]+"
+
+        register_url_convertor(convertor, Beside())
+    return f"{{{name}:{convertor}}}"

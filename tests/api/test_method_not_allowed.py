@@ -17,7 +17,8 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def unconverted(template: str) -> str:
-    """A route's path as the document writes it: `{booking_id:id}` is `{booking_id}`."""
+    """A route's path as the document writes it: `{booking_id:id_beside_quote}` is
+    `{booking_id}`."""
     return re.sub(r":\w+\}", "}", template)
 
 
@@ -46,10 +47,17 @@ def fill(path: str) -> str:
     return re.sub(r"\{[^}]+\}", "1", path)
 
 
+def _segment(parameter: str) -> str:
+    """A path parameter's pattern: any segment, but the fixed ones an `id_beside`
+    parameter sits beside (`{booking_id:id_beside_quote}` is never `quote`)."""
+    _, _, convertor = parameter[1:-1].partition(":")
+    fixed = convertor.removeprefix("id_beside_").split("_") if convertor else []
+    return "".join(f"(?!{re.escape(name)}(?:/|$))" for name in fixed) + "[^/]+"
+
+
 def _matches(template: str, path: str) -> bool:
     pattern = "".join(
-        ("[0-9]+" if part.endswith(":id}") else "[^/]+") if part.startswith("{")
-        else re.escape(part)
+        _segment(part) if part.startswith("{") else re.escape(part)
         for part in re.split(r"(\{[^}]+\})", template)
     )
     return re.fullmatch(pattern, path) is not None
@@ -57,8 +65,8 @@ def _matches(template: str, path: str) -> bool:
 
 def methods_of(path: str) -> set[str]:
     """What the app answers at a concrete path: every route's methods whose template
-    matches it (an `{x:id}` segment is digits: `/v1/bookings/quote` is not
-    `/v1/bookings/{booking_id:id}`), and HEAD wherever GET is."""
+    matches it (`/v1/bookings/quote` is not `/v1/bookings/{booking_id}`: `_segment`), and
+    HEAD wherever GET is."""
     found = {m for template, methods in ROUTES if _matches(template, path) for m in methods}
     return found | {"HEAD"} if "GET" in found else found
 
