@@ -1,22 +1,27 @@
-"""Cost items and statements (JSON or CSV); the period queries and CSV answers that
-reports share."""
+"""Cost items and statements (JSON or CSV)."""
 
 from __future__ import annotations
 
-import csv
-import io
-from typing import Annotated, Any
-
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Response
 
 from app.core.deps import DatabaseDep, PrincipalDep, SessionDep
 from app.core.errors import RentalFeeProhibited
 from app.core.heavy import HeavyReadsDep
 from app.core.ids import PathId, parse_id
-from app.core.openapi import header, op
+from app.core.openapi import op
 from app.core.pagination import CursorQuery, LimitQuery, Page
-from app.core.time import LocalDate, utcnow
+from app.core.time import utcnow
 from app.costs import flows, service
+from app.costs.export import (
+    CSV_RESPONSE,
+    TAKE_TURNS,
+    AcceptHeader,
+    DateQuery,
+    FromDateQuery,
+    csv_response,
+    wants_csv,
+)
+from app.costs.export import csv_cell as csv_cell  # where tests/costs reads it
 from app.costs.schemas import (
     CostItemCreate,
     CostItemRead,
@@ -28,48 +33,6 @@ from app.costs.schemas import (
 )
 
 router = APIRouter(tags=["costs"])
-
-
-DateQuery = Annotated[
-    LocalDate, Query(description="YYYY-MM-DD, inclusive, in each site's local calendar")
-]
-FromDateQuery = Annotated[LocalDate, Query(alias="from", description="YYYY-MM-DD, inclusive")]
-CSV_MEDIA_TYPE = "text/csv"
-CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {"content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}},
-          "headers": {"Content-Disposition": header("Content-Disposition")},
-          "description": "JSON, or CSV (RFC 4180, header row first) with `Accept: text/csv`"}
-}
-
-
-def wants_csv(accept: str | None) -> bool:
-    return accept is not None and CSV_MEDIA_TYPE in accept.lower()
-
-
-# A text cell starting with one of these is a formula to a spreadsheet (contract, section 1).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: Any) -> Any:
-    """Text a party wrote, as no spreadsheet runs it: prefixed with `'` where it would be
-    a formula. Numbers stay numbers (a negative amount is not text)."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def csv_response(header: list[str], rows: list[list[Any]], filename: str) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180 line breaks
-    writer.writerow(header)
-    writer.writerows([csv_cell(v) for v in row] for row in rows)
-    return Response(
-        out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 # --- cost items -------------------------------------------------------------------
@@ -148,8 +111,7 @@ async def void_cost_item(
     "/v1/agreements/{agreement_id}/statement",
     **op("An agreement's statement", 404, 503,
          description="Custodial charges and cost items over [from, to] (at most 366 days), what "
-         "each party incurred and owes, and the settlement that squares them. Statements and "
-         "reports take turns: 503 with `Retry-After` when too many are asked for at once.",
+         "each party incurred and owes, and the settlement that squares them. " + TAKE_TURNS,
          responses=CSV_RESPONSE),
     response_model_by_alias=True,
 )
@@ -161,7 +123,7 @@ async def agreement_statement(
     principal: PrincipalDep,
     from_: FromDateQuery,
     to: DateQuery,
-    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+    accept: AcceptHeader = None,
 ) -> Statement:
     aid = parse_id(agreement_id, "agreement")
     data = await flows.statement(

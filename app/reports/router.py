@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Header
+from fastapi import APIRouter
 
 from app.core.deps import DatabaseDep, PrincipalDep
 from app.core.heavy import HeavyReadsDep
 from app.core.openapi import op
-from app.costs.router import CSV_RESPONSE, DateQuery, FromDateQuery, csv_response, wants_csv
+from app.costs.export import (
+    CSV_RESPONSE,
+    TAKE_TURNS,
+    AcceptHeader,
+    DateQuery,
+    FromDateQuery,
+    csv_response,
+    wants_csv,
+)
 from app.reports import flows
 from app.reports.schemas import GroupBy, Utilization, UtilizationRow
 
@@ -24,8 +30,7 @@ UTILIZATION_FIELDS = ["key", "name", "booked_minutes", "bookings", "community_mi
     **op("Use of the sites, the rent waived and the custodial cost", 503,
          description="Over confirmed bookings with a site-local date in [from, to] (at most "
          "366 days), grouped by site, booking party or space. Managers see their party's sites "
-         "and bookings. Statements and reports take turns: 503 with `Retry-After` when too "
-         "many are asked for at once.",
+         "and bookings. " + TAKE_TURNS,
          responses=CSV_RESPONSE),
     response_model_by_alias=True,
 )
@@ -36,7 +41,7 @@ async def utilization_report(
     from_: FromDateQuery,
     to: DateQuery,
     group_by: GroupBy = GroupBy.site,
-    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+    accept: AcceptHeader = None,
 ) -> Utilization:
     rows = await flows.utilization(
         db, heavy=heavy, principal=principal, from_date=from_, to_date=to, group_by=group_by
