@@ -23,6 +23,20 @@ T = TypeVar("T")
 V = TypeVar("V")
 
 
+class Documented:
+    """JSON-schema keywords a type enforces by its own validators (a pattern, a range),
+    added to its schema. Not `Field(json_schema_extra=...)`: pydantic drops a callable
+    extra (`Omittable`'s) when it meets a dict one on the same field."""
+
+    def __init__(self, **keywords: Any) -> None:
+        self.keywords = keywords
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {**handler(schema), **self.keywords}
+
+
 def _storable(text: str) -> str:
     # NUL and lone surrogates cannot be stored (PostgreSQL text, UTF-8).
     if "\x00" in text:
@@ -34,13 +48,19 @@ def _storable(text: str) -> str:
     return text
 
 
+# What `_storable` refuses that a pattern can say (lone surrogates it cannot, portably).
+_NO_NUL = Documented(pattern="^[^\\u0000]*$")
 Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
     AfterValidator(_storable),
+    _NO_NUL,
 ]
 LongText = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(_storable)
+    str,
+    StringConstraints(strip_whitespace=True, max_length=2000),
+    AfterValidator(_storable),
+    _NO_NUL,
 ]
 # Strict: `true` would otherwise be read as id 1.
 IdRef = Annotated[int, Strict(), Field(ge=1, le=MAX_ID, description="Id of an existing resource")]
@@ -111,20 +131,6 @@ class _NotNull:
 def _no_null_default(schema: dict[str, Any]) -> None:
     if "default" in schema and schema["default"] is None:
         del schema["default"]
-
-
-class Documented:
-    """JSON-schema keywords a type enforces by its own validators (a pattern, a range),
-    added to its schema. Not `Field(json_schema_extra=...)`: pydantic drops a callable
-    extra (`Omittable`'s) when it meets a dict one on the same field."""
-
-    def __init__(self, **keywords: Any) -> None:
-        self.keywords = keywords
-
-    def __get_pydantic_json_schema__(
-        self, schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        return {**handler(schema), **self.keywords}
 
 
 # A field a request may leave out but not send as null (most PATCH fields): `None` in

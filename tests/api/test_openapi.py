@@ -649,3 +649,9 @@ async def test_only_an_admin_key_is_made_for_no_party(client, role, status):
         "/v1/api-keys", json={"role": role, "name": "No party", "party_id": None}, headers=ADMIN
     )
     assert r.status_code == status, r.text
+
+
+def test_text_fields_document_that_nul_is_refused(spec):
+    schemas = spec["components"]["schemas"]
+    for model, name in (("PartyCreate", "name"), ("BookingCreate", "purpose")):
+        assert schemas[model]["properties"][name]["pattern"] == "^[^\\u0000]*$", (model, name)
