@@ -41,10 +41,32 @@ def _on_school_days(start: str, end: str) -> JsonDict:
 # The examples' school site: open every weekday evening and Saturdays, instruction
 # 08:00-15:00, custodians 06:00-18:00 on school days.
 _OPEN: JsonDict = {**_on_school_days("06:00", "22:00"), "sat": [["08:00", "18:00"]]}
+# Each resource's example as written; its read example adds the ids.
+_SITE: JsonDict = {
+    "name": "Washington Elementary",
+    "kind": "school",
+    "owner_party_id": 2,
+    "timezone": "America/Los_Angeles",
+    "address": "520 18th St, Sacramento, CA 95811",
+    "open_hours": _OPEN,
+    "reserved_hours": _on_school_days("08:00", "15:00"),
+    "custodial_hours": _on_school_days("06:00", "18:00"),
+    "custodial_rate_cents_per_hour": 4200,
+}
+_GYM: JsonDict = {
+    "name": "Gym", "kind": "gym", "capacity": 200, "standard_rental_rate_cents_per_hour": 7500
+}
+_RECESS: JsonDict = {
+    "kind": "recess",
+    "start_date": "2027-03-29",
+    "end_date": "2027-04-02",
+    "reason": "Spring recess",
+}
 
 # A head count is a JSON integer: "200", 200.0 and true are refused.
 Capacity = Annotated[int, Strict(), Field(ge=0, le=1_000_000)]
 Address = Annotated[LongText, Field(max_length=500)]
+Reason = Annotated[LongText, Field(max_length=500)]
 
 
 class SiteKind(StrEnum):
@@ -81,19 +103,7 @@ class _SiteFields(RequestModel):
 
 
 class SiteCreate(_SiteFields):
-    model_config = examples(
-        {
-            "name": "Washington Elementary",
-            "kind": "school",
-            "owner_party_id": 2,
-            "timezone": "America/Los_Angeles",
-            "address": "520 18th St, Sacramento, CA 95811",
-            "open_hours": _OPEN,
-            "reserved_hours": _on_school_days("08:00", "15:00"),
-            "custodial_hours": _on_school_days("06:00", "18:00"),
-            "custodial_rate_cents_per_hour": 4200,
-        }
-    )
+    model_config = examples(_SITE)
 
     name: Name
     kind: SiteKind
@@ -143,20 +153,7 @@ class SiteUpdate(_SiteFields):
 
 
 class SiteRead(ResponseModel):
-    model_config = examples(
-        {
-            "id": 1,
-            "name": "Washington Elementary",
-            "kind": "school",
-            "owner_party_id": 2,
-            "timezone": "America/Los_Angeles",
-            "address": "520 18th St, Sacramento, CA 95811",
-            "open_hours": _OPEN,
-            "reserved_hours": _on_school_days("08:00", "15:00"),
-            "custodial_hours": _on_school_days("06:00", "18:00"),
-            "custodial_rate_cents_per_hour": 4200,
-        }
-    )
+    model_config = examples({"id": 1, **_SITE})
 
     id: int
     name: str
@@ -171,9 +168,7 @@ class SiteRead(ResponseModel):
 
 
 class SpaceCreate(RequestModel):
-    model_config = examples(
-        {"name": "Gym", "kind": "gym", "capacity": 200, "standard_rental_rate_cents_per_hour": 7500}
-    )
+    model_config = examples(_GYM)
 
     name: Name
     kind: SpaceKind
@@ -191,16 +186,7 @@ class SpaceUpdate(RequestModel):
 
 
 class SpaceRead(ResponseModel):
-    model_config = examples(
-        {
-            "id": 1,
-            "site_id": 1,
-            "name": "Gym",
-            "kind": "gym",
-            "capacity": 200,
-            "standard_rental_rate_cents_per_hour": 7500,
-        }
-    )
+    model_config = examples({"id": 1, "site_id": 1, **_GYM})
 
     id: int
     site_id: int
@@ -211,19 +197,12 @@ class SpaceRead(ResponseModel):
 
 
 class CalendarExceptionCreate(RequestModel):
-    model_config = examples(
-        {
-            "kind": "recess",
-            "start_date": "2027-03-29",
-            "end_date": "2027-04-02",
-            "reason": "Spring recess",
-        }
-    )
+    model_config = examples(_RECESS)
 
     kind: CalendarExceptionKind
     start_date: LocalDate
     end_date: LocalDate
-    reason: Annotated[LongText, Field(max_length=500)] = ""
+    reason: Reason = ""
 
     @field_validator("end_date")
     @classmethod
@@ -241,20 +220,11 @@ class CalendarExceptionUpdate(RequestModel):
     kind: Omittable[CalendarExceptionKind] = None
     start_date: Omittable[LocalDate] = None
     end_date: Omittable[LocalDate] = None
-    reason: Omittable[Annotated[LongText, Field(max_length=500)]] = None
+    reason: Omittable[Reason] = None
 
 
 class CalendarExceptionRead(ResponseModel):
-    model_config = examples(
-        {
-            "id": 3,
-            "site_id": 1,
-            "kind": "recess",
-            "start_date": "2027-03-29",
-            "end_date": "2027-04-02",
-            "reason": "Spring recess",
-        }
-    )
+    model_config = examples({"id": 3, "site_id": 1, **_RECESS})
 
     id: int
     site_id: int
