@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Header, Query, Response
 
-from app.core.openapi import header
+from app.core.openapi import header, op
 from app.core.time import LocalDate
 
 DateQuery = Annotated[
@@ -57,3 +57,13 @@ def csv_response(header: list[str], rows: list[list[Any]], filename: str) -> Res
 AcceptHeader = Annotated[str | None, Header(include_in_schema=False)]
 TAKE_TURNS = ("Statements and reports take turns: 503 with `Retry-After` when too many are "
               "asked for at once.")
+
+
+def period_read_op(summary: str, *errors: int, description: str) -> dict[str, Any]:
+    """Route keyword arguments of a read over a period (a statement, a report): it takes
+    turns with the others (503) and answers JSON or, on asking, CSV."""
+    return {
+        **op(summary, *errors, 503, description=f"{description} {TAKE_TURNS}",
+             responses=CSV_RESPONSE),
+        "response_model_by_alias": True,
+    }

@@ -13,12 +13,11 @@ from app.core.pagination import CursorQuery, LimitQuery, Page
 from app.core.time import utcnow
 from app.costs import flows, service
 from app.costs.export import (
-    CSV_RESPONSE,
-    TAKE_TURNS,
     AcceptHeader,
     DateQuery,
     FromDateQuery,
     csv_response,
+    period_read_op,
     wants_csv,
 )
 from app.costs.export import csv_cell as csv_cell  # where tests/costs reads it
@@ -109,11 +108,11 @@ async def void_cost_item(
 
 @router.get(
     "/v1/agreements/{agreement_id}/statement",
-    **op("An agreement's statement", 404, 503,
-         description="Custodial charges and cost items over [from, to] (at most 366 days), what "
-         "each party incurred and owes, and the settlement that squares them. " + TAKE_TURNS,
-         responses=CSV_RESPONSE),
-    response_model_by_alias=True,
+    **period_read_op(
+        "An agreement's statement", 404,
+        description="Custodial charges and cost items over [from, to] (at most 366 days), what "
+        "each party incurred and owes, and the settlement that squares them.",
+    ),
 )
 async def agreement_statement(
     agreement_id: PathId,

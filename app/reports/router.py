@@ -6,14 +6,12 @@ from fastapi import APIRouter
 
 from app.core.deps import DatabaseDep, PrincipalDep
 from app.core.heavy import HeavyReadsDep
-from app.core.openapi import op
 from app.costs.export import (
-    CSV_RESPONSE,
-    TAKE_TURNS,
     AcceptHeader,
     DateQuery,
     FromDateQuery,
     csv_response,
+    period_read_op,
     wants_csv,
 )
 from app.reports import flows
@@ -27,12 +25,12 @@ UTILIZATION_FIELDS = ["key", "name", "booked_minutes", "bookings", "community_mi
 
 @router.get(
     "/v1/reports/utilization",
-    **op("Use of the sites, the rent waived and the custodial cost", 503,
-         description="Over confirmed bookings with a site-local date in [from, to] (at most "
-         "366 days), grouped by site, booking party or space. Managers see their party's sites "
-         "and bookings. " + TAKE_TURNS,
-         responses=CSV_RESPONSE),
-    response_model_by_alias=True,
+    **period_read_op(
+        "Use of the sites, the rent waived and the custodial cost",
+        description="Over confirmed bookings with a site-local date in [from, to] (at most "
+        "366 days), grouped by site, booking party or space. Managers see their party's sites "
+        "and bookings.",
+    ),
 )
 async def utilization_report(
     db: DatabaseDep,
