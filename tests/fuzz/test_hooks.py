@@ -102,3 +102,14 @@ def test_every_reason_is_explained_in_the_docs():
     text = DOCS.read_text()
     for name in hooks.REASONS:
         assert f"`{name}`" in text, f"docs/fuzzing.md does not explain `{name}`"
+
+
+def test_the_run_never_revokes_its_own_keys(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(hooks, "KEPT_KEYS", {7})
+    for sent in (7, "7", "007"):
+        case = Case("DELETE", "/v1/api-keys/{key_id}", path_parameters={"key_id": sent})
+        hooks.before_call(None, case, {})
+        assert case.path_parameters["key_id"] == hooks.MAX_ID
+    other = Case("DELETE", "/v1/api-keys/{key_id}", path_parameters={"key_id": "8"})
+    hooks.before_call(None, other, {})
+    assert other.path_parameters["key_id"] == "8"
