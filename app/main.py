@@ -123,6 +123,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         max_body_bytes=settings.max_body_bytes,
         access_log=settings.access_log,
         lanes=fast_lanes(app, routers),
+        caller_first=authenticate_first,
     )
     return app
 

@@ -12,9 +12,17 @@ import secrets
 import time
 from collections.abc import Mapping
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import PROBLEM_MEDIA_TYPE, internal_error_response, problem_type
+from app.core.errors import (
+    PROBLEM_MEDIA_TYPE,
+    CallerFirst,
+    DomainError,
+    internal_error_response,
+    problem_response,
+    problem_type,
+)
 from app.core.logs import request_id_var
 
 REQUEST_ID_HEADER = b"x-request-id"
@@ -40,8 +48,11 @@ class RequestContextMiddleware:
     def __init__(
         self, app: ASGIApp, *, max_body_bytes: int, access_log: bool = False,
         lanes: Mapping[tuple[str, str], ASGIApp] | None = None,
+        caller_first: CallerFirst | None = None,
     ) -> None:
         self.app = app
+        # A body too large is refused after the caller: a bad key is a 401 first.
+        self.caller_first = caller_first
         self.max_body_bytes = max_body_bytes
         self.access_log = access_log
         # Hot routes called straight (`hot.FastLane`), by method and exact path.
@@ -85,13 +96,13 @@ class RequestContextMiddleware:
 
         try:
             if length is not None and length > self.max_body_bytes:
-                await self._too_large(send_with_id, rid_str)
+                await self._too_large(app_scope, receive, send_with_id, rid_str)
                 return
             if length is None and scope["method"] in ("POST", "PUT", "PATCH"):
                 # No Content-Length (chunked): read up to the limit before the app sees it.
                 body = await self._buffer(receive)
                 if body is None:
-                    await self._too_large(send_with_id, rid_str)
+                    await self._too_large(app_scope, receive, send_with_id, rid_str)
                     return
                 receive = _replay(body, receive)
             lane = (
@@ -135,7 +146,18 @@ class RequestContextMiddleware:
             if not message.get("more_body", False):
                 return b"".join(chunks)
 
-    async def _too_large(self, send: Send, rid: str) -> None:
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, rid: str) -> None:
+        if self.caller_first is not None:
+            try:
+                await self.caller_first(Request(scope))
+            except DomainError as refused:
+                # The body is left unread: the connection closes after the answer.
+                await problem_response(
+                    refused.status, refused.code, refused.title, refused.detail,
+                    headers={**(refused.headers or {}), "Connection": "close"},
+                    **refused.body(),
+                )(scope, receive, send)
+                return
         body = json.dumps(
             {
                 "type": problem_type("payload-too-large"),

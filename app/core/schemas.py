@@ -48,18 +48,47 @@ def _storable(text: str) -> str:
     return text
 
 
-# What `_storable` refuses that a pattern can say (lone surrogates it cannot, portably).
+# Whitespace as JSON Schema's regexes see it (ECMA-262 `\s`), spelt out so that the check
+# here and the documented pattern agree: Python's `\s` and `str.isspace` add \x1c-\x1f and
+# \x85, and lack \ufeff.
+WHITESPACE = (
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+_WS_CLASS = (
+    "\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
+)
+
+
+def _trimmed(text: str) -> str:
+    # Trimmed after the length is checked, so that the document's lengths hold for what
+    # is sent.
+    return text.strip(WHITESPACE)
+
+
+def _named(text: str) -> str:
+    if not text:
+        raise ValueError("must not be blank")
+    return text
+
+
+# What `_storable` and `_named` refuse that a pattern can say (lone surrogates it cannot,
+# portably).
 _NO_NUL = Documented(pattern="^[^\\u0000]*$")
+_NOT_BLANK = Documented(pattern=f"^[^\\u0000]*[^\\u0000{_WS_CLASS}][^\\u0000]*$")
 Name = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    StringConstraints(min_length=1, max_length=200),
     AfterValidator(_storable),
-    _NO_NUL,
+    AfterValidator(_trimmed),
+    AfterValidator(_named),
+    _NOT_BLANK,
 ]
 LongText = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, max_length=2000),
+    StringConstraints(max_length=2000),
     AfterValidator(_storable),
+    AfterValidator(_trimmed),
     _NO_NUL,
 ]
 # Strict: `true` would otherwise be read as id 1.

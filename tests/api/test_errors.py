@@ -218,3 +218,23 @@ async def test_an_unexpected_error_writes_nothing(failing_client, db):
     r = await failing_client.post("/write-then-boom", headers=ADMIN)
     assert_problem(r, 500, "internal-error")
     assert await row_counts(db) == before
+
+
+@pytest.mark.parametrize("headers", [{}, {"authorization": "Bearer ju_not_a_key"}],
+                         ids=["no-key", "bad-key"])
+async def test_a_body_over_the_limit_without_a_good_key_is_unauthenticated_first(client, headers):
+    big = json.dumps({"name": "x" * (ONE_MIB + 1), "kind": "city"}).encode()
+    r = await client.post(
+        "/v1/parties", content=big, headers={**headers, "content-type": "application/json"}
+    )
+    assert_problem(r, 401, "unauthenticated")
+
+
+async def test_a_chunked_body_over_the_limit_without_a_key_is_unauthenticated_first(client):
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(17):
+            yield b"x" * 65_536
+
+    r = await client.post("/v1/bookings", content=chunks(),
+                          headers={"content-type": "application/json"})
+    assert_problem(r, 401, "unauthenticated")

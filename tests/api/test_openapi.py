@@ -653,5 +653,11 @@ async def test_only_an_admin_key_is_made_for_no_party(client, role, status):
 
 def test_text_fields_document_that_nul_is_refused(spec):
     schemas = spec["components"]["schemas"]
-    for model, name in (("PartyCreate", "name"), ("BookingCreate", "purpose")):
-        assert schemas[model]["properties"][name]["pattern"] == "^[^\\u0000]*$", (model, name)
+    assert schemas["BookingCreate"]["properties"]["purpose"]["pattern"] == "^[^\\u0000]*$"
+    name = re.compile(schemas["PartyCreate"]["properties"]["name"]["pattern"])
+    assert name.match("Parks") and not name.match("Pa\u0000rks")
+
+
+def test_names_document_that_whitespace_alone_is_refused(spec):
+    name = re.compile(spec["components"]["schemas"]["PartyCreate"]["properties"]["name"]["pattern"])
+    assert name.match(" a ") and not name.match(" \t\u3000\ufeff")

@@ -108,3 +108,18 @@ async def test_changing_an_unknown_party_is_not_found(client):
 async def test_reading_an_unknown_party_is_not_found(client):
     r = await client.get("/v1/parties/987654321", headers=ADMIN)
     assert_problem(r, 404, "not-found")
+
+
+async def test_a_party_name_of_whitespace_alone_is_refused(client, db):
+    before = await row_counts(db)
+    for blank in (" ", "\t\n", "\u3000", "\u00a0\ufeff"):
+        r = await client.post("/v1/parties", json={"name": blank, "kind": "city"}, headers=ADMIN)
+        body = assert_problem(r, 422, "validation-error")
+        assert error_paths(body) == ["body.name"]
+    assert await row_counts(db) == before
+
+
+async def test_a_party_name_longer_than_200_is_refused_even_if_trimming_would_shorten_it(client):
+    r = await client.post("/v1/parties", json={"name": "a" * 200 + " ", "kind": "city"},
+                          headers=ADMIN)
+    assert_problem(r, 422, "validation-error")
