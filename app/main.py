@@ -22,6 +22,7 @@ from app.core.logs import configure_logging
 from app.core.middleware import RequestContextMiddleware
 from app.core.openapi import install_openapi, operation_id
 from app.costs.router import router as costs_router
+from app.events.router import router as events_router
 from app.health import router as health_router
 from app.keys.auth import authenticate
 from app.keys.router import router as keys_router
@@ -54,6 +55,7 @@ TAGS = [
         "description": "Cost items and statements: custodial coverage and shared costs",
     },
     {"name": "reports", "description": "Utilization: use, rent waived and custodial cost"},
+    {"name": "events", "description": "The change feed: what happened to bookings, oldest first"},
 ]
 
 
@@ -114,6 +116,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         agreements_router,
         costs_router,
         reports_router,
+        events_router,
     )
     for router in routers:
         app.include_router(router)

@@ -8,11 +8,13 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Date,
+    FetchedValue,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
     SmallInteger,
     String,
+    Text,
     false,
     text,
 )
@@ -124,18 +126,33 @@ class Booking(Base):
 
 
 class BookingEvent(Base):
-    """One state change of a booking, written in the same transaction as the change.
-    Ordered by `id`; the history endpoint, the change feed and webhooks read these."""
+    """One state change of a booking (or of a series: `booking_id` null), written in
+    the same transaction as the change. The history endpoint, the change feed and
+    webhooks read these."""
 
     __tablename__ = "booking_events"
-    __table_args__ = (Index("ix_booking_events_booking", "booking_id", "id"),)
+    __table_args__ = (
+        Index("ix_booking_events_booking", "booking_id", "id"),
+        # The change feed's order on PostgreSQL (`events.repository`).
+        Index(
+            "ix_booking_events_txid",
+            "txid",
+            "id",
+            postgresql_where=text("txid IS NOT NULL"),
+            sqlite_where=text("txid IS NOT NULL"),
+        ),
+        CheckConstraint(
+            "booking_id IS NOT NULL OR series_id IS NOT NULL", name="of_booking_or_series"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"))
     series_id: Mapped[int | None] = mapped_column(ForeignKey("booking_series.id"))
     # created, changed, approved, declined, cancelled
     action: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16))  # the booking's status after the change
+    # the booking's (or series') status after the change
+    status: Mapped[str] = mapped_column(String(16))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The actor as authenticated at the time: recorded values, not references (a log
     # row neither constrains nor is constrained by the live tables).
@@ -144,6 +161,13 @@ class BookingEvent(Base):
     actor_role: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(String(500))
     changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The booking (or series) as `GET` showed it after the change, as JSON text (the
+    # feed and webhooks send it as it is). Null in rows older than the feed.
+    data: Mapped[str | None] = mapped_column(Text)
+    # PostgreSQL: the writing transaction's id (a column default, migration 0009), by
+    # which the feed orders events and holds back those of transactions still running.
+    # Null on SQLite, whose writers are serialized: there `id` is commit order.
+    txid: Mapped[int | None] = mapped_column(BigInteger, server_default=FetchedValue())
 
 
 class CatalogVersion(Base):

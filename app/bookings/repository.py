@@ -422,7 +422,17 @@ _EXTRA: dict[str, Any] = {
     "cached_version": BigInteger(),
     "key_id": Integer(),
     "mark": Boolean(),
+    "data": Text(),
 }
+# A new booking's event `data` is its JSON with id 0 (`views.new_booking_json`); the
+# insert puts in the id it draws: the same splice in SQL and in Python (`with_id`).
+DATA_ID_PREFIX = '{"id":'
+_PLACEHOLDER = DATA_ID_PREFIX + "0"
+
+
+def with_id(data: str, booking_id: int) -> str:
+    assert data.startswith(_PLACEHOLDER)
+    return f"{DATA_ID_PREFIX}{booking_id}{data[len(_PLACEHOLDER):]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -444,6 +454,7 @@ class NewBooking:
     actor_role: str
     mark: bool  # its site date is to be re-billed
     guard: Guard
+    data: str  # its event's `data`, its id still 0 (`with_id`)
 
 
 def _insert_statement(source: str) -> Any:
@@ -509,6 +520,7 @@ def _insert_statement(source: str) -> Any:
             "actor_key_id",
             "actor_party_id",
             "actor_role",
+            "data",
         ],
         select(
             new.c.id,
@@ -519,6 +531,9 @@ def _insert_statement(source: str) -> Any:
             new.c.created_by_key_id,
             v.c.actor_party_id,
             v.c.actor_role,
+            literal(DATA_ID_PREFIX)
+            .concat(cast(new.c.id, Text))
+            .concat(func.substr(v.c.data, len(_PLACEHOLDER) + 1)),
         ).select_from(written),
     )
     marked = marking(
@@ -553,6 +568,7 @@ def _params(b: NewBooking) -> dict[str, Any]:
         "cached_version": b.guard.catalog_version,
         "key_id": b.guard.key_id,
         "mark": b.mark,
+        "data": b.data,
     }
 
 
@@ -616,6 +632,7 @@ async def _insert_sqlite(session: AsyncSession, batch: Sequence[NewBooking]) -> 
                 "actor_key_id": r["created_by_key_id"],
                 "actor_party_id": b.actor_party_id,
                 "actor_role": b.actor_role,
+                "data": with_id(b.data, i),
             }
             for i, r, b in zip(ids, rows, batch, strict=True)
         ],

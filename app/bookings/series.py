@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from app.agreements.terms import LONGEST_ADVANCE_DAYS
 from app.bookings import repository as repo
 from app.bookings.access import can_see_booking, require_may_change_booking
 from app.bookings.errors import BookingConflict
-from app.bookings.models import HOLDING_STATUSES, Booking, BookingSeries
+from app.bookings.models import HOLDING_STATUSES, Booking, BookingEvent, BookingSeries
 from app.bookings.recurrence import RecurrenceError, expand
 from app.bookings.rules import Occurrence
 from app.bookings.schemas import SeriesCreate
@@ -25,6 +26,7 @@ from app.bookings.service import (
     Evaluation,
     counts_in_coverage,
     event,
+    event_values,
     judge,
     mark_cancelled,
     new_bookings,
@@ -32,6 +34,7 @@ from app.bookings.service import (
     read,
     rebill,
 )
+from app.bookings.views import series_data
 from app.core.auth import Principal
 from app.core.errors import InvalidTransition, NotFound, ValidationFailed
 from app.core.sql import SessionRunner
@@ -122,9 +125,11 @@ async def write_series(
                 )
                 if None in ids:
                     raise _NotAllWritten
+                made = [i for i in ids if i is not None]
+                session.add(series_event(series, made, "created", principal, now))
         except _NotAllWritten:
             continue
-        return series, [i for i in ids if i is not None]
+        return series, made
     raise BookingConflict([{"rule": "conflict", "detail": STILL_CHANGING, "start": None}])
 
 
@@ -241,4 +246,22 @@ async def cancel_series(
     series.status = "cancelled"
     await session.flush()
     await rebill(session, series.site_id, rebilled)
-    return series, await booking_ids(session, series.id)
+    ids = await booking_ids(session, series.id)
+    session.add(series_event(series, ids, "cancelled", principal, now, reason=reason))
+    await session.flush()
+    return series, ids
+
+
+def series_event(
+    series: BookingSeries,
+    booking_ids: list[int],
+    action: str,
+    principal: Principal,
+    now: datetime,
+    **kw: Any,
+) -> BookingEvent:
+    """A series' own event (its occurrences have theirs), naming no booking."""
+    return BookingEvent(
+        **event_values(None, series.id, series.status, action, principal, now, **kw),
+        data=series_data(series, booking_ids),
+    )

@@ -37,6 +37,7 @@ from app.bookings.facts_cache import FactsCache, FactsKey, facts_cache
 from app.bookings.models import HOLDING_STATUSES, Booking, BookingEvent
 from app.bookings.rules import Held, Occurrence, Situation, Violation, agreement_kind, check
 from app.bookings.schemas import BookingCreate, BookingStatus, BookingUpdate
+from app.bookings.views import booking_data, new_booking_json
 from app.bookings.writer import booking_writer
 from app.core.auth import Principal
 from app.core.db import Database
@@ -182,8 +183,10 @@ def event_values(
 def event(
     booking: Booking, action: str, principal: Principal, now: datetime, **kw: Any
 ) -> BookingEvent:
+    """A booking's event, after the change: its `data` is the booking as it is now."""
     return BookingEvent(
-        **event_values(booking.id, booking.series_id, booking.status, action, principal, now, **kw)
+        **event_values(booking.id, booking.series_id, booking.status, action, principal, now, **kw),
+        data=booking_data(booking),
     )
 
 
@@ -408,6 +411,7 @@ def new_bookings(
                 principal.role.value,
                 mark=adds_custodial_time(values),
                 guard=facts.guard,
+                data=new_booking_json(values),
             )
         )
     return made

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from app.bookings.repository import BookingView
-from app.bookings.router import booking_json, read_of
 from app.bookings.schemas import BookingRead
+from app.bookings.views import booking_json, read_of
 
 START = datetime(2027, 1, 12, 2, 0, tzinfo=UTC)
 

@@ -40,7 +40,9 @@ def kept(n: int, *, space_id: int = 1, start: datetime | None = None) -> repo.Ne
         "held_start": held_start,
         "held_end": held_start + timedelta(hours=1),
     }
-    return repo.NewBooking(values, 1, "partner", mark=False, guard=repo.Guard(1, 1))
+    return repo.NewBooking(
+        values, 1, "partner", mark=False, guard=repo.Guard(1, 1), data='{"id":0}'
+    )
 
 
 class Database:

@@ -1,0 +1,51 @@
+"""The change feed, page by page: each event as `{id, type, occurred_at, data}`, its
+`data` sent as it was stored with the change."""
+
+from __future__ import annotations
+
+from pydantic_core import to_json
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.bookings.access import booking_scope
+from app.bookings.views import booking_data
+from app.core.auth import Principal
+from app.core.errors import ValidationFailed
+from app.core.pagination import decode_cursor, encode_cursor
+from app.events import repository as repo
+from app.events.rules import event_type
+
+
+def parse_after(after: str | None) -> tuple[int, int] | None:
+    if after is None:
+        return None
+    values = decode_cursor(after, 2, name="after")
+    if not all(
+        isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= repo.PAST_ALL
+        for v in values
+    ):
+        raise ValidationFailed(["query", "after"], "not a cursor this feed returned")
+    return values[0], values[1]
+
+
+async def feed_page(
+    session: AsyncSession, *, principal: Principal, after: str | None, limit: int
+) -> bytes:
+    """The page as JSON (`EventPage`), oldest first."""
+    rows, resume = await repo.events_after(
+        session, after=parse_after(after), limit=limit, scope=booking_scope(principal)
+    )
+    missing = [r.booking_id for r in rows if r.data is None and r.booking_id is not None]
+    older = await repo.current_bookings(session, missing) if missing else {}
+    items = []
+    for r in rows:
+        head = to_json(
+            {
+                "id": r.id,
+                "type": event_type(r.action, r.status, of_series=r.booking_id is None),
+                "occurred_at": r.occurred_at,
+            }
+        )
+        data = r.data if r.data is not None else booking_data(older[r.booking_id or 0])
+        items.append(b"%s,\"data\":%s}" % (head[:-1], data.encode()))
+    cursor = to_json(encode_cursor(resume))
+    return b'{"items":[%s],"next_cursor":%s}' % (b",".join(items), cursor)
