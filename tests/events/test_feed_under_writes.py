@@ -105,12 +105,12 @@ async def test_a_polling_reader_sees_every_event_once_while_writers_commit_out_o
             page = r.json()
             seen.extend(e["id"] for e in page["items"])
             cursor = page["next_cursor"]
-            if not still_writing and not page["items"]:
-                # Caught up with every committed event, or held back by a transaction
-                # still running (PostgreSQL's transaction ids are the cluster's: another
-                # database's writer delays the feed too; it never makes it skip).
-                if len(seen) >= EXPECTED or asyncio.get_running_loop().time() > deadline:
-                    return
+            # Done once caught up with every committed event, or past the deadline: held
+            # back by a transaction still running (PostgreSQL's transaction ids are the
+            # cluster's: another database's writer delays the feed too; never a skip).
+            caught_up = len(seen) >= EXPECTED or asyncio.get_running_loop().time() > deadline
+            if not still_writing and not page["items"] and caught_up:
+                return
             await asyncio.sleep(0.002)
 
     async def writers() -> None:
