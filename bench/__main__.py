@@ -35,6 +35,7 @@ TARGETS = {
     "POST /v1/bookings": 0.20,
     "GET /v1/bookings/{id}": 0.35,
     "GET availability (7 days)": 0.25,
+    "GET /v1/events (200)": 0.10,
 }
 
 
@@ -323,6 +324,8 @@ async def measure(args: argparse.Namespace) -> int:
             f"&to={(week_from + timedelta(days=7)).astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}",
             host,
         )]
+        # The feed from its start as the partner sees it: 200 events of its year.
+        feed = [build_request("GET", "/v1/events?limit=200", host, headers=auth)]
         hello = [build_request("GET", "/hello", f"127.0.0.1:{hello_port}")]
         guarded = [build_request("GET", "/hello", f"127.0.0.1:{guarded_port}")]
         scenarios = [
@@ -337,6 +340,7 @@ async def measure(args: argparse.Namespace) -> int:
             ),
             ("GET /v1/bookings/{id}", app_port, lambda: itertools_cycle(gets)),
             ("GET availability (7 days)", app_port, lambda: itertools_cycle(avail)),
+            ("GET /v1/events (200)", app_port, lambda: itertools_cycle(feed)),
         ]
         if args.only:
             scenarios = [

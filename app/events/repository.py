@@ -10,11 +10,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, and_, func, or_, select, text, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
 
 from app.bookings.access import BookingScope
 from app.bookings.models import Booking, BookingEvent, BookingSeries
+from app.events.rules import TYPES
 from app.sites.models import Site
 
 # A cursor past every event of the transactions below the horizon.
@@ -52,6 +68,70 @@ _PG_HORIZON = text(
 _SQLITE_HORIZON = select(func.coalesce(func.max(BookingEvent.id), 0))
 
 
+class _Rfc3339(ColumnElement[str]):
+    """An instant column as pydantic writes it: `2027-01-04T17:00:00Z`, with six digits
+    of microseconds when there are any (`...:00.120000Z`)."""
+
+    type = Text()
+    inherit_cache = True
+
+    def __init__(self, column: Any) -> None:
+        self.column = column
+
+
+@compiles(_Rfc3339, "postgresql")
+def _rfc3339_pg(element: _Rfc3339, compiler: Any, **kw: Any) -> str:
+    utc = f"({compiler.process(element.column, **kw)} AT TIME ZONE 'UTC')"
+    return (
+        f"(to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
+        f"CASE WHEN to_char({utc}, 'US') = '000000' THEN '' "
+        f"ELSE '.' || to_char({utc}, 'US') END || 'Z')"
+    )
+
+
+@compiles(_Rfc3339, "sqlite")
+def _rfc3339_sqlite(element: _Rfc3339, compiler: Any, **kw: Any) -> str:
+    # Stored as UTC text, `YYYY-MM-DD HH:MM:SS.ffffff` (`core.db.UTCDateTime`).
+    text_ = compiler.process(element.column, **kw)
+    return (
+        f"(substr({text_}, 1, 10) || 'T' || substr({text_}, 12, 8) || "
+        f"CASE WHEN coalesce(substr({text_}, 21, 6), '') IN ('', '000000') THEN '' "
+        f"ELSE '.' || substr({text_}, 21, 6) END || 'Z')"
+    )
+
+
+def _type_of(e: type[BookingEvent]) -> Any:
+    """`rules.event_type` in SQL, from the same table."""
+    return case(
+        *(
+            (
+                and_(
+                    e.booking_id.is_(None) if of_series else e.booking_id.is_not(None),
+                    e.action == action,
+                    *([] if status is None else [e.status == status]),
+                ),
+                literal(str(name)),
+            )
+            for (of_series, action, status), name in TYPES.items()
+        ),
+    )
+
+
+# One event as the feed shows it; `data` as stored with the change.
+_ITEM = case(
+    (BookingEvent.data.is_(None), null()),
+    else_=literal('{"id":')
+    .concat(cast(BookingEvent.id, Text))
+    .concat(literal(',"type":"'))
+    .concat(_type_of(BookingEvent))
+    .concat(literal('","occurred_at":"'))
+    .concat(_Rfc3339(BookingEvent.occurred_at))
+    .concat(literal('","data":'))
+    .concat(BookingEvent.data)
+    .concat(literal("}")),
+)
+
+
 def _visible(stmt: Select[Any], scope: BookingScope | None) -> Select[Any]:
     """The events of the bookings (and series) a key may see (`bookings.access`)."""
     if scope is None:
@@ -80,13 +160,45 @@ async def events_after(
     the last event's, or, when fewer than `limit` remain, the horizon's (past every
     event this key may see now, invisible ones included, so that a key that sees few
     events does not read the others again on every poll)."""
+    rows, resume = await _page(session, _COLUMNS, after=after, limit=limit, scope=scope)
+    return [EventRow._make(r) for r in rows], resume
+
+
+class ItemRow(NamedTuple):
+    id: int
+    txid: int | None
+    item: str | None  # the feed's JSON of the event; None: older than the feed's `data`
+
+
+async def items_after(
+    session: AsyncSession,
+    *,
+    after: tuple[int, int] | None,
+    limit: int,
+    scope: BookingScope | None,
+) -> tuple[list[ItemRow], tuple[int, int]]:
+    """`events_after`, each event as the feed's JSON text, written by the database: a
+    page of 200 is one text column per row for Python to join."""
+    columns = (BookingEvent.id, BookingEvent.txid, _ITEM)
+    rows, resume = await _page(session, columns, after=after, limit=limit, scope=scope)
+    return [ItemRow._make(r) for r in rows], resume
+
+
+async def _page(
+    session: AsyncSession,
+    columns: Sequence[Any],
+    *,
+    after: tuple[int, int] | None,
+    limit: int,
+    scope: BookingScope | None,
+) -> tuple[Sequence[Any], tuple[int, int]]:
     postgresql = session.get_bind().dialect.name == "postgresql"
     # First the horizon, then the events below it: whatever commits meanwhile is above it.
     if postgresql:
         horizon, own = (await session.execute(_PG_HORIZON)).one()
     else:
         horizon, own = (await session.execute(_SQLITE_HORIZON)).scalar_one(), None
-    stmt = select(*_COLUMNS)
+    stmt = select(*columns)
     if postgresql:
         stmt = stmt.where(BookingEvent.txid.is_not(None), BookingEvent.txid < horizon)
         order: Sequence[Any] = (BookingEvent.txid, BookingEvent.id)
@@ -98,7 +210,7 @@ async def events_after(
         if after is not None:
             stmt = stmt.where(BookingEvent.id > after[1])
     stmt = _visible(stmt, scope).order_by(*order).limit(limit)
-    rows = [EventRow._make(r) for r in (await session.execute(stmt)).all()]
+    rows = (await session.execute(stmt)).all()
     resume = [after or (0, 0)]
     if rows:
         resume.append((rows[-1].txid or 0, rows[-1].id))
@@ -111,6 +223,11 @@ async def events_after(
             else (0, horizon)
         )
     return rows, max(resume)
+
+
+async def events_by_id(session: AsyncSession, ids: Sequence[int]) -> list[BookingEvent]:
+    found = await session.scalars(select(BookingEvent).where(BookingEvent.id.in_(ids)))
+    return list(found)
 
 
 async def current_bookings(session: AsyncSession, ids: Sequence[int]) -> dict[int, Booking]:

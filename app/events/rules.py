@@ -15,15 +15,17 @@ class EventType(StrEnum):
     series_cancelled = "series.cancelled"
 
 
-_OF_BOOKING_ACTION = {
-    "approved": EventType.booking_confirmed,
-    "declined": EventType.booking_declined,
-    "cancelled": EventType.booking_cancelled,
-    "changed": EventType.booking_changed,
-}
-_OF_SERIES_ACTION = {
-    "created": EventType.series_created,
-    "cancelled": EventType.series_cancelled,
+# (of a series, action, status or None for any) -> the event's type. The feed's SQL
+# writes the same (`repository._type_of`).
+TYPES: dict[tuple[bool, str, str | None], EventType] = {
+    (False, "created", "requested"): EventType.booking_requested,
+    (False, "created", "confirmed"): EventType.booking_confirmed,
+    (False, "approved", None): EventType.booking_confirmed,
+    (False, "declined", None): EventType.booking_declined,
+    (False, "cancelled", None): EventType.booking_cancelled,
+    (False, "changed", None): EventType.booking_changed,
+    (True, "created", None): EventType.series_created,
+    (True, "cancelled", None): EventType.series_cancelled,
 }
 
 
@@ -32,10 +34,7 @@ def event_type(action: str, status: str, *, of_series: bool) -> EventType:
     `requested` is `booking.requested`, then confirmed or declined when the owner acts.
     A change is `booking.changed` whatever it does to the status (a change that puts a
     confirmed booking back to `requested` shows it in `data`)."""
-    if of_series:
-        return _OF_SERIES_ACTION[action]
-    if action == "created":
-        return (
-            EventType.booking_requested if status == "requested" else EventType.booking_confirmed
-        )
-    return _OF_BOOKING_ACTION[action]
+    found = TYPES.get((of_series, action, status)) or TYPES.get((of_series, action, None))
+    if found is None:
+        raise ValueError(f"no event type for {action} ({status})")
+    return found

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import typing
+
 from pydantic_core import to_json
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,21 +33,33 @@ async def feed_page(
     session: AsyncSession, *, principal: Principal, after: str | None, limit: int
 ) -> bytes:
     """The page as JSON (`EventPage`), oldest first."""
-    rows, resume = await repo.events_after(
+    rows, resume = await repo.items_after(
         session, after=parse_after(after), limit=limit, scope=booking_scope(principal)
     )
-    missing = [r.booking_id for r in rows if r.data is None and r.booking_id is not None]
-    older = await repo.current_bookings(session, missing) if missing else {}
-    items = []
-    for r in rows:
+    items = [r.item for r in rows]
+    if None in items:
+        older = await _older_items(session, [r.id for r in rows if r.item is None])
+        items = [r.item if r.item is not None else older[r.id] for r in rows]
+    joined = ",".join(typing.cast(list[str], items))
+    cursor = to_json(encode_cursor(resume)).decode()
+    return f'{{"items":[{joined}],"next_cursor":{cursor}}}'.encode()
+
+
+async def _older_items(session: AsyncSession, ids: list[int]) -> dict[int, str]:
+    """Events written before the feed kept `data`: the booking as it is now."""
+    events = await repo.events_by_id(session, ids)
+    bookings = await repo.current_bookings(
+        session, [e.booking_id for e in events if e.booking_id is not None]
+    )
+    found = {}
+    for e in events:
         head = to_json(
             {
-                "id": r.id,
-                "type": event_type(r.action, r.status, of_series=r.booking_id is None),
-                "occurred_at": r.occurred_at,
+                "id": e.id,
+                "type": event_type(e.action, e.status, of_series=e.booking_id is None),
+                "occurred_at": e.occurred_at,
             }
         )
-        data = r.data if r.data is not None else booking_data(older[r.booking_id or 0])
-        items.append(b"%s,\"data\":%s}" % (head[:-1], data.encode()))
-    cursor = to_json(encode_cursor(resume))
-    return b'{"items":[%s],"next_cursor":%s}' % (b",".join(items), cursor)
+        data = booking_data(bookings[e.booking_id or 0])
+        found[e.id] = f'{head[:-1].decode()},"data":{data}}}'
+    return found

@@ -7,7 +7,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import insert, update
 
+from app.bookings.models import BookingEvent
+from app.events.rules import TYPES, event_type
+from tests import clock as suite
 from tests.api.support import assert_problem, error_paths
 from tests.bookings.helpers import book, evening, new_key, next_weekday, world
 from tests.bookings.test_series_api import make_series, series_body
@@ -192,3 +196,35 @@ async def test_an_after_the_feed_did_not_give_is_a_validation_error(client, afte
 async def test_a_limit_outside_1_to_200_is_a_validation_error(client, limit):
     r = await client.get("/v1/events", params={"limit": limit}, headers=ADMIN)
     assert error_paths(assert_problem(r, 422, "validation-error")) == ["query.limit"]
+
+
+async def test_an_event_written_before_the_feed_kept_data_shows_the_booking_as_it_is(client, db):
+    w = await world(client)
+    made = await book(client, w.group_key, evening(w.gym["id"], next_weekday(1)))
+    async with db.write_sessions() as s:
+        await s.execute(update(BookingEvent).values(data=None))
+        await s.commit()
+    [event] = (await feed(client))["items"]
+    assert event["type"] == "booking.confirmed"
+    assert event["data"] == await get(client, f"/v1/bookings/{made['id']}")
+
+
+async def test_the_feed_names_every_kind_of_event_as_the_rules_do(client, db):
+    w = await world(client)
+    series = await make_series(
+        client, w.group_key, series_body(w.gym["id"], next_weekday(1), "FREQ=WEEKLY;COUNT=1")
+    )
+    _, cursor = await everything(client)
+    kinds = [(False, "changed", "requested"), *((k[0], k[1], k[2] or "confirmed") for k in TYPES)]
+    async with db.write_sessions() as s:
+        for of_series, action, status in kinds:
+            await s.execute(insert(BookingEvent).values(
+                booking_id=None if of_series else series["booking_ids"][0],
+                series_id=series["id"], action=action, status=status, actor_role="admin",
+                occurred_at=suite.now(), data="{}",
+            ))
+        await s.commit()
+    events, _ = await everything(client, after=cursor)
+    assert [e["type"] for e in events] == [
+        event_type(action, status, of_series=of_series) for of_series, action, status in kinds
+    ]
