@@ -8,13 +8,17 @@ the next poll. On SQLite writers are serialized, so `id` is commit order."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
+    Integer,
     Select,
     Text,
     and_,
+    bindparam,
     case,
     cast,
     func,
@@ -23,13 +27,17 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     tuple_,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from app.bookings.access import BookingScope
 from app.bookings.models import Booking, BookingEvent, BookingSeries
+from app.core.sql import Hot, Runner
 from app.events.rules import TYPES
 from app.sites.models import Site
 
@@ -61,8 +69,8 @@ _PG_HORIZON = text(
     "(SELECT min(x)::text::bigint FROM pg_snapshot_xip(s.snap) AS x), "
     "greatest("
     "pg_snapshot_xmax(s.snap)::text::bigint, "
-    "pg_current_xact_id_if_assigned()::text::bigint + 1)), "
-    "pg_current_xact_id_if_assigned()::text::bigint "
+    "pg_current_xact_id_if_assigned()::text::bigint + 1)) AS horizon, "
+    "pg_current_xact_id_if_assigned()::text::bigint AS own "
     "FROM (SELECT pg_current_snapshot() AS snap) AS s"
 )
 _SQLITE_HORIZON = select(func.coalesce(func.max(BookingEvent.id), 0))
@@ -74,6 +82,7 @@ class _Rfc3339(ColumnElement[str]):
 
     type = Text()
     inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
 
     def __init__(self, column: Any) -> None:
         self.column = column
@@ -132,21 +141,28 @@ _ITEM = case(
 )
 
 
-def _visible(stmt: Select[Any], scope: BookingScope | None) -> Select[Any]:
-    """The events of the bookings (and series) a key may see (`bookings.access`)."""
-    if scope is None:
-        return stmt
+def _visible(stmt: Select[Any], scope: BookingScope, party_id: Any = None) -> Select[Any]:
+    """The events of the bookings (and series) a key may see (`bookings.access`); its
+    party `party_id` if given (a bound parameter), else the scope's."""
+    party_id = scope.party_id if party_id is None else party_id
     stmt = stmt.outerjoin(Booking, Booking.id == BookingEvent.booking_id).outerjoin(
         BookingSeries,
         and_(BookingEvent.booking_id.is_(None), BookingSeries.id == BookingEvent.series_id),
     )
     party = func.coalesce(Booking.party_id, BookingSeries.party_id)
-    own = party == scope.party_id
+    own = party == party_id
     if not scope.with_owned_sites:
         return stmt.where(own)
     site = func.coalesce(Booking.site_id, BookingSeries.site_id)
-    owned_sites = select(Site.id).where(Site.owner_party_id == scope.party_id)
+    owned_sites = select(Site.id).where(Site.owner_party_id == party_id)
     return stmt.where(or_(own, site.in_(owned_sites)))
+
+
+# A key that sees some events only looks at this many events after its cursor per page
+# (its page holds those it may see among them): the page's work is bounded by this, not
+# by how many events it may not see, and the plan is an index range whatever the
+# planner guesses of the key's share.
+SCAN_PER_ITEM = 5
 
 
 async def events_after(
@@ -160,74 +176,231 @@ async def events_after(
     the last event's, or, when fewer than `limit` remain, the horizon's (past every
     event this key may see now, invisible ones included, so that a key that sees few
     events does not read the others again on every poll)."""
-    rows, resume = await _page(session, _COLUMNS, after=after, limit=limit, scope=scope)
-    return [EventRow._make(r) for r in rows], resume
+    window = await _window(session, after=after, limit=limit, scope=scope)
+    rows = [EventRow._make(r) for r in (await session.execute(window.rows(_COLUMNS))).all()]
+    last = (rows[-1].txid or 0, rows[-1].id) if rows else None
+    return rows, await window.resume(session, len(rows), last)
 
 
-class ItemRow(NamedTuple):
-    id: int
-    txid: int | None
-    item: str | None  # the feed's JSON of the event; None: older than the feed's `data`
+class Items(NamedTuple):
+    joined: str  # the page's items as the feed's JSON, comma-separated
+    complete: bool  # False: some event is older than the feed's `data` (`events_after`)
 
 
-async def items_after(
+# Which events a key sees, as the feed statement's variants (`bookings.access`).
+ALL, OWN, OWN_AND_SITES = "all", "own", "own-and-sites"
+
+
+def scope_kind(scope: BookingScope | None) -> str:
+    if scope is None:
+        return ALL
+    return OWN_AND_SITES if scope.with_owned_sites else OWN
+
+
+def _feed_statement(dialect: str, kind: str) -> Any:
+    """A feed page in one statement, whatever its size: the horizon, the window of
+    events after the cursor (`:scan` of them, in feed order), those of it the key may
+    see (`:limit`), each as the feed's JSON; and what the cursor needs (the page's and
+    the window's last events, their counts). One snapshot: every transaction below the
+    horizon has ended in it. On PostgreSQL one row (the page joined by the database);
+    on SQLite, whose `group_concat` has no order, a row per item."""
+    e = BookingEvent
+    postgresql = dialect == "postgresql"
+    h = (
+        (
+            _PG_HORIZON
+            if postgresql
+            else text("SELECT coalesce(max(id), 0) AS horizon, NULL AS own FROM booking_events")
+        )
+        .columns(horizon=BigInteger(), own=BigInteger())
+        .cte("h")
+    )
+    horizon = select(h.c.horizon).scalar_subquery()
+    after_txid, after_id = (
+        bindparam("after_txid", type_=BigInteger),
+        bindparam("after_id", type_=BigInteger),
+    )
+    if postgresql:
+        order: tuple[Any, ...] = (e.txid, e.id)
+        span = [
+            e.txid.is_not(None),
+            e.txid < horizon,
+            tuple_(e.txid, e.id) > tuple_(after_txid, after_id),
+        ]
+    else:
+        order = (e.id,)
+        span = [e.id <= horizon, e.id > after_id]
+    w = (
+        select(e.id, e.txid)
+        .where(*span)
+        .order_by(*order)
+        .limit(bindparam("scan", type_=Integer))
+        .cte("w")
+    )
+    page = select(e.id, e.txid, _ITEM.label("item")).join(w, w.c.id == e.id)
+    if kind != ALL:
+        page = _visible(
+            page, BookingScope(-1, kind == OWN_AND_SITES), bindparam("party_id", type_=Integer)
+        )
+    p = page.order_by(*order).limit(bindparam("limit", type_=Integer)).cte("p")
+
+    def last(cte: Any, column: str) -> Any:
+        return (
+            select(cte.c[column])
+            .order_by(*(cte.c[c].desc() for c in ("txid", "id")))
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    stats = [
+        horizon,
+        select(h.c.own).scalar_subquery(),
+        select(func.count()).select_from(p).scalar_subquery(),
+        select(func.count(p.c.item)).select_from(p).scalar_subquery(),
+        last(p, "txid"),
+        last(p, "id"),
+        select(func.count()).select_from(w).scalar_subquery(),
+        last(w, "txid"),
+        last(w, "id"),
+    ]
+    if postgresql:
+        joined = select(
+            func.coalesce(
+                func.string_agg(p.c.item, aggregate_order_by(literal(","), p.c.txid, p.c.id)), ""
+            )
+        ).scalar_subquery()
+        return select(*stats, joined)
+    one = select(*(c.label(f"s{i}") for i, c in enumerate(stats))).subquery()
+    return select(one, p.c.item).select_from(one.outerjoin(p, true())).order_by(p.c.id)
+
+
+def _feed_hot(kind: str) -> Hot:
+    return Hot(lambda dialect: _feed_statement(dialect, kind))
+
+
+_FEED = {kind: _feed_hot(kind) for kind in (ALL, OWN, OWN_AND_SITES)}
+
+
+async def feed_items(
+    runner: Runner,
+    *,
+    after: tuple[int, int] | None,
+    limit: int,
+    scope: BookingScope | None,
+) -> tuple[Items, tuple[int, int]]:
+    """`events_after` as the feed's JSON text, in one statement."""
+    scan = limit if scope is None else limit * SCAN_PER_ITEM
+    params = {
+        "after_txid": after[0] if after else -1,
+        "after_id": after[1] if after else 0,
+        "scan": scan,
+        "limit": limit,
+        "party_id": scope.party_id if scope else None,
+    }
+    rows = await runner.all(_FEED[scope_kind(scope)], params)
+    postgresql = runner.dialect_name == "postgresql"
+    stats = rows[0][:9]
+    joined = rows[0][9] if postgresql else ",".join(r[9] for r in rows if r[9] is not None)
+    horizon, own, count, items, page_txid, page_id, scanned, window_txid, window_id = stats
+    resume = [after or (0, 0)]
+    if count:
+        resume.append((page_txid or 0, page_id))
+    if count < limit:
+        if scope is not None and scanned == scan:
+            # Fewer than asked among a full window: resume after the window.
+            resume.append((window_txid or 0, window_id))
+        else:
+            resume.append(_past_horizon(postgresql, horizon, own))
+    return Items(joined, items == count), max(resume)
+
+
+def _past_horizon(postgresql: bool, horizon: int, own: int | None) -> tuple[int, int]:
+    """Past every event below the horizon (but the reader's own transaction's, which
+    may write more)."""
+    if own is not None:
+        return (min(horizon, own) - 1, PAST_ALL)
+    if postgresql:
+        return (horizon - 1, PAST_ALL)
+    return (0, horizon)
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """The events a page may come from: after the cursor, below the horizon, at most
+    `scan` of them in feed order; those the key may see."""
+
+    postgresql: bool
+    horizon: int
+    own: int | None  # the reader's own transaction, if it wrote (tests)
+    span: list[Any]
+    order: tuple[Any, ...]
+    limit: int
+    scan: int
+    scope: BookingScope | None
+    after: tuple[int, int] | None
+
+    def rows(self, columns: Sequence[Any]) -> Select[Any]:
+        e = BookingEvent
+        window = select(e.id).where(*self.span).order_by(*self.order).limit(self.scan).subquery()
+        stmt = select(*columns).join(window, window.c.id == e.id)
+        if self.scope is not None:
+            stmt = _visible(stmt, self.scope)
+        return stmt.order_by(*self.order).limit(self.limit)
+
+    async def resume(
+        self, session: AsyncSession, count: int, last: tuple[int, int] | None
+    ) -> tuple[int, int]:
+        """The cursor after a page of `count` events ending at `last`."""
+        resume = [self.after or (0, 0)]
+        if last is not None:
+            resume.append(last)
+        if count == self.limit:
+            return max(resume)
+        if self.scope is not None:
+            # Fewer than asked: how far the window went among events the key may not see.
+            e = BookingEvent
+            ends = (
+                select(e.txid, e.id).where(*self.span).order_by(*self.order).limit(self.scan)
+            ).subquery()
+            found = (
+                await session.execute(
+                    select(ends.c.txid, ends.c.id, func.count().over())
+                    .order_by(ends.c.txid.desc(), ends.c.id.desc())
+                    .limit(1)
+                )
+            ).first()
+            if found is not None and found[2] == self.scan:
+                return max([*resume, (found[0] or 0, found[1])])
+        resume.append(_past_horizon(self.postgresql, self.horizon, self.own))
+        return max(resume)
+
+
+async def _window(
     session: AsyncSession,
     *,
     after: tuple[int, int] | None,
     limit: int,
     scope: BookingScope | None,
-) -> tuple[list[ItemRow], tuple[int, int]]:
-    """`events_after`, each event as the feed's JSON text, written by the database: a
-    page of 200 is one text column per row for Python to join."""
-    columns = (BookingEvent.id, BookingEvent.txid, _ITEM)
-    rows, resume = await _page(session, columns, after=after, limit=limit, scope=scope)
-    return [ItemRow._make(r) for r in rows], resume
-
-
-async def _page(
-    session: AsyncSession,
-    columns: Sequence[Any],
-    *,
-    after: tuple[int, int] | None,
-    limit: int,
-    scope: BookingScope | None,
-) -> tuple[Sequence[Any], tuple[int, int]]:
+) -> _Window:
     postgresql = session.get_bind().dialect.name == "postgresql"
     # First the horizon, then the events below it: whatever commits meanwhile is above it.
     if postgresql:
         horizon, own = (await session.execute(_PG_HORIZON)).one()
     else:
         horizon, own = (await session.execute(_SQLITE_HORIZON)).scalar_one(), None
-    stmt = select(*columns)
+    e = BookingEvent
     if postgresql:
-        stmt = stmt.where(BookingEvent.txid.is_not(None), BookingEvent.txid < horizon)
-        order: Sequence[Any] = (BookingEvent.txid, BookingEvent.id)
+        order: tuple[Any, ...] = (e.txid, e.id)
+        span = [e.txid.is_not(None), e.txid < horizon]
         if after is not None:
-            stmt = stmt.where(tuple_(*order) > tuple_(*after))
+            span.append(tuple_(*order) > tuple_(*after))
     else:
-        stmt = stmt.where(BookingEvent.id <= horizon)
-        order = (BookingEvent.id,)
+        order = (e.id,)
+        span = [e.id <= horizon]
         if after is not None:
-            stmt = stmt.where(BookingEvent.id > after[1])
-    stmt = _visible(stmt, scope).order_by(*order).limit(limit)
-    rows = (await session.execute(stmt)).all()
-    resume = [after or (0, 0)]
-    if rows:
-        resume.append((rows[-1].txid or 0, rows[-1].id))
-    if len(rows) < limit:
-        # Past every event below the horizon (but the reader's own transaction's, which
-        # may write more).
-        resume.append(
-            (min(horizon, own) - 1, PAST_ALL) if own is not None
-            else (horizon - 1, PAST_ALL) if postgresql
-            else (0, horizon)
-        )
-    return rows, max(resume)
-
-
-async def events_by_id(session: AsyncSession, ids: Sequence[int]) -> list[BookingEvent]:
-    found = await session.scalars(select(BookingEvent).where(BookingEvent.id.in_(ids)))
-    return list(found)
+            span.append(e.id > after[1])
+    scan = limit if scope is None else limit * SCAN_PER_ITEM
+    return _Window(postgresql, horizon, own, span, order, limit, scan, scope, after)
 
 
 async def current_bookings(session: AsyncSession, ids: Sequence[int]) -> dict[int, Booking]:

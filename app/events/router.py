@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from app.core.deps import ReadPrincipalDep, ReadSessionDep
+from app.core.deps import DatabaseDep, ReadPrincipalDep, ReadSessionDep
 from app.core.openapi import op
 from app.core.pagination import LimitQuery
 from app.events import service
@@ -33,10 +33,11 @@ AfterQuery = Annotated[
     ),
 )
 async def list_events(
+    db: DatabaseDep,
     session: ReadSessionDep,
     principal: ReadPrincipalDep,
     after: AfterQuery = None,
     limit: LimitQuery = 50,
 ) -> Response:
-    page = await service.feed_page(session, principal=principal, after=after, limit=limit)
+    page = await service.feed_page(db, session, principal=principal, after=after, limit=limit)
     return Response(page, media_type="application/json")

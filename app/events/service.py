@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import typing
-
 from pydantic_core import to_json
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.bookings.access import booking_scope
 from app.bookings.views import booking_data
 from app.core.auth import Principal
+from app.core.db import Database
 from app.core.errors import ValidationFailed
 from app.core.pagination import decode_cursor, encode_cursor
 from app.events import repository as repo
@@ -30,36 +29,34 @@ def parse_after(after: str | None) -> tuple[int, int] | None:
 
 
 async def feed_page(
-    session: AsyncSession, *, principal: Principal, after: str | None, limit: int
+    db: Database, session: AsyncSession, *, principal: Principal, after: str | None, limit: int
 ) -> bytes:
-    """The page as JSON (`EventPage`), oldest first."""
-    rows, resume = await repo.items_after(
-        session, after=parse_after(after), limit=limit, scope=booking_scope(principal)
-    )
-    items = [r.item for r in rows]
-    if None in items:
-        older = await _older_items(session, [r.id for r in rows if r.item is None])
-        items = [r.item if r.item is not None else older[r.id] for r in rows]
-    joined = ",".join(typing.cast(list[str], items))
-    cursor = to_json(encode_cursor(resume)).decode()
-    return f'{{"items":[{joined}],"next_cursor":{cursor}}}'.encode()
-
-
-async def _older_items(session: AsyncSession, ids: list[int]) -> dict[int, str]:
-    """Events written before the feed kept `data`: the booking as it is now."""
-    events = await repo.events_by_id(session, ids)
-    bookings = await repo.current_bookings(
-        session, [e.booking_id for e in events if e.booking_id is not None]
-    )
-    found = {}
-    for e in events:
-        head = to_json(
-            {
-                "id": e.id,
-                "type": event_type(e.action, e.status, of_series=e.booking_id is None),
-                "occurred_at": e.occurred_at,
-            }
+    """The page as JSON (`EventPage`), oldest first: one statement on the driver."""
+    scope = booking_scope(principal)
+    cursor = parse_after(after)
+    async with db.runner() as runner:
+        items, resume = await repo.feed_items(runner, after=cursor, limit=limit, scope=scope)
+    joined = items.joined
+    if not items.complete:  # events older than the feed's `data`: item by item
+        rows, resume = await repo.events_after(session, after=cursor, limit=limit, scope=scope)
+        # The booking as it is now.
+        older = await repo.current_bookings(
+            session, [r.booking_id for r in rows if r.data is None and r.booking_id is not None]
         )
-        data = booking_data(bookings[e.booking_id or 0])
-        found[e.id] = f'{head[:-1].decode()},"data":{data}}}'
-    return found
+        joined = ",".join(
+            _item(r, r.data if r.data is not None else booking_data(older[r.booking_id or 0]))
+            for r in rows
+        )
+    next_cursor = to_json(encode_cursor(resume)).decode()
+    return f'{{"items":[{joined}],"next_cursor":{next_cursor}}}'.encode()
+
+
+def _item(r: repo.EventRow, data: str) -> str:
+    head = to_json(
+        {
+            "id": r.id,
+            "type": event_type(r.action, r.status, of_series=r.booking_id is None),
+            "occurred_at": r.occurred_at,
+        }
+    )
+    return f'{head[:-1].decode()},"data":{data}}}'

@@ -228,3 +228,26 @@ async def test_the_feed_names_every_kind_of_event_as_the_rules_do(client, db):
     assert [e["type"] for e in events] == [
         event_type(action, status, of_series=of_series) for of_series, action, status in kinds
     ]
+
+
+async def test_a_key_that_sees_few_events_walks_past_the_others_a_bounded_window_at_a_time(
+    client,
+):
+    w = await world(client)
+    mine = []
+    for i in range(12):
+        day = next_weekday(i % 5, weeks_ahead=2 + i // 5)
+        if i in (3, 10):
+            mine.append(await book(client, w.group_key, evening(w.gym["id"], day)))
+        else:
+            await book(client, w.city_key, evening(w.gym["id"], day))
+    seen, cursor, pages = [], None, 0
+    while True:
+        page = await feed(client, w.group_key, limit=1, **({"after": cursor} if cursor else {}))
+        pages += 1
+        seen += [e["data"]["id"] for e in page["items"]]
+        if not page["items"] and page["next_cursor"] == cursor:
+            break
+        cursor = page["next_cursor"]
+    assert seen == [b["id"] for b in mine]
+    assert pages > 3  # a page looked at a window of the events, not at all of them
