@@ -5,6 +5,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic.config import JsonDict
 
 from app.core.schemas import (
     Documented,
@@ -121,33 +122,35 @@ class Quote(ResponseModel):
     cost_shares_cents: IdMap[int] = Field(description="{party_id: cents}")
 
 
+# A booking as responses show it (its example; the feed's too).
+BOOKING_EXAMPLE: JsonDict = {
+    "id": 101,
+    "status": "requested",
+    "space_id": 1,
+    "site_id": 1,
+    "party_id": 3,
+    "agreement_id": 1,
+    "series_id": None,
+    "start": "2027-01-13T02:00:00Z",
+    "end": "2027-01-13T04:00:00Z",
+    "setup_minutes": 15,
+    "cleanup_minutes": 15,
+    "purpose": "Youth basketball practice",
+    "attendance": 30,
+    "created_at": "2027-01-04T17:00:00Z",
+    "updated_at": "2027-01-04T17:00:00Z",
+    "quote": {
+        "rental_fee_cents": 0,
+        "rental_fee_waived_cents": 15000,
+        "custodial_minutes": 135,
+        "custodial_cost_cents": 9450,
+        "cost_shares_cents": {"1": 4725, "2": 4725},
+    },
+}
+
+
 class BookingRead(ResponseModel):
-    model_config = examples(
-        {
-            "id": 101,
-            "status": "requested",
-            "space_id": 1,
-            "site_id": 1,
-            "party_id": 3,
-            "agreement_id": 1,
-            "series_id": None,
-            "start": "2027-01-13T02:00:00Z",
-            "end": "2027-01-13T04:00:00Z",
-            "setup_minutes": 15,
-            "cleanup_minutes": 15,
-            "purpose": "Youth basketball practice",
-            "attendance": 30,
-            "created_at": "2027-01-04T17:00:00Z",
-            "updated_at": "2027-01-04T17:00:00Z",
-            "quote": {
-                "rental_fee_cents": 0,
-                "rental_fee_waived_cents": 15000,
-                "custodial_minutes": 135,
-                "custodial_cost_cents": 9450,
-                "cost_shares_cents": {"1": 4725, "2": 4725},
-            },
-        }
-    )
+    model_config = examples(BOOKING_EXAMPLE)
 
     id: int
     status: BookingStatus
