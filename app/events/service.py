@@ -24,7 +24,7 @@ def parse_after(after: str | None) -> tuple[int, int] | None:
         isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= repo.PAST_ALL
         for v in values
     ):
-        raise ValidationFailed(["query", "after"], "not a cursor this feed returned")
+        raise ValidationFailed(["query", "after"], "not a cursor this list returned")
     return values[0], values[1]
 
 

@@ -25,7 +25,7 @@ REJECTED_POSITIVE = "ST202"
 MISSING_HEADER = "ST203"
 
 LISTS = (
-    r"GET /v1/(parties|sites|spaces|agreements|bookings)"
+    r"GET /v1/(parties|sites|spaces|agreements|bookings|events)"
     r"|GET .*/(spaces|calendar-exceptions|cost-items|history)"
 )
 BOOKINGS = (
@@ -83,7 +83,9 @@ def integral_float(value: Any) -> bool:
 V = r"^(Value error, )?"
 
 FIELD_REASONS = (
-    FieldReason("opaque-cursors", LISTS, r"query\.cursor", V + r"not a cursor this list returned$"),
+    FieldReason(
+        "opaque-cursors", LISTS, r"query\.(cursor|after)", V + r"not a cursor this list returned$"
+    ),
     FieldReason(
         "end-after-start",
         BOOKINGS + r"|GET /v1/spaces/\{space_id\}/availability|GET /v1/bookings",
