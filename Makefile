@@ -32,9 +32,9 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Ruff over all the Python here; mypy, strict, over app/ (both set in pyproject.toml).
+# Ruff over all the Python here; mypy, strict, over app/ and examples/ (pyproject.toml).
 lint: $(STAMP)
-	$(BIN)/python -m ruff check app tests bench migrations
+	$(BIN)/python -m ruff check app tests bench migrations examples
 	$(BIN)/python -m mypy
 
 # The instants `make test-dates` runs the date-sensitive tests (marker `dates`) on, one
