@@ -24,6 +24,7 @@ from app.core.openapi import install_openapi, operation_id
 from app.costs.router import router as costs_router
 from app.events.router import router as events_router
 from app.health import router as health_router
+from app.idempotency.service import IdempotentWrites
 from app.keys.auth import authenticate
 from app.keys.router import router as keys_router
 from app.parties.router import router as parties_router
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         access_log=settings.access_log,
         lanes=fast_lanes(app, routers),
         caller_first=authenticate_first,
+        keyed_writes=IdempotentWrites(keep_hours=settings.idempotency_keep_hours),
     )
     return app
 

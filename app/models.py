@@ -4,6 +4,7 @@ from app.agreements.models import Agreement, DirectPartner
 from app.bookings.models import Booking, BookingEvent, BookingSeries, CatalogVersion
 from app.core.db import Base
 from app.costs.models import CostItem, CustodialCharge, PendingSiteDate
+from app.idempotency.models import IdempotencyRecord
 from app.keys.models import ApiKey
 from app.parties.models import Party
 from app.sites.models import CalendarException, Site, Space
@@ -20,6 +21,7 @@ __all__ = [
     "CostItem",
     "CustodialCharge",
     "DirectPartner",
+    "IdempotencyRecord",
     "Party",
     "PendingSiteDate",
     "Site",

@@ -86,6 +86,7 @@ RULES_DOC = (
         BookingRulesViolated,
         status_code=201,
         etag=True,
+        idempotent=True,
         description=RULES_DOC,
     ),
 )
@@ -242,7 +243,9 @@ def _action_route(action: str, summary: str) -> None:
         return await _act(action, booking_id, body, session, principal, response)
 
     endpoint.__name__ = endpoint.__qualname__ = f"{action}_booking"  # the operation id
-    router.post(f"/{BOOKING}/{action}", **op(summary, 404, 409, etag=True))(endpoint)
+    router.post(
+        f"/{BOOKING}/{action}", **op(summary, 404, 409, etag=True, idempotent=True)
+    )(endpoint)
 
 
 for _action, _summary in (
@@ -299,6 +302,7 @@ series_router = APIRouter(prefix="/v1/booking-series", tags=["booking series"])
         BookingConflict,
         BookingRulesViolated,
         status_code=201,
+        idempotent=True,
         description="The RRULE (`FREQ` `DAILY` to `YEARLY`; COUNT or UNTIL; at most 500 "
         "occurrences, exactly COUNT, each within `max_advance_days`; none in a spring-forward "
         "gap: else a 422 `validation-error` at once) is expanded in the site's local time. "

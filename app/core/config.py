@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(
         10_000, ge=0, validation_alias="JOINTUSE_SQLITE_BUSY_TIMEOUT_MS"
     )
+    # Contract section 8: an Idempotency-Key is kept at least 24 hours.
+    idempotency_keep_hours: int = Field(
+        24, ge=24, le=24 * 30, validation_alias="JOINTUSE_IDEMPOTENCY_KEEP_HOURS"
+    )
     max_body_bytes: int = Field(1_048_576, ge=1024, validation_alias="JOINTUSE_MAX_BODY_BYTES")
     # `jointuse serve`'s HTTP limits (`core.protocol`): the request line and header fields
     # together, and how long a request's head, then its body, may take to arrive.

@@ -275,3 +275,27 @@ class PreconditionRequired(DomainError):
 
 class PreconditionFailed(DomainError):
     status, code, title = 412, "precondition-failed", "Precondition failed"
+
+
+class IdempotencyKeyReused(DomainError):
+    """Contract section 8: an `Idempotency-Key` sent again with a different request."""
+
+    status, code, title = 422, "idempotency-key-reused", "Idempotency key reused"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this Idempotency-Key was used for a different request; use a new key for a "
+            "new request"
+        )
+
+
+class IdempotencyInFlight(DomainError):
+    """Contract section 8: the first request with the key is still running."""
+
+    status, code, title = 409, "idempotency-in-flight", "Idempotent request in flight"
+    headers: ClassVar[dict[str, str] | None] = {"Retry-After": "1"}
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the first request with this Idempotency-Key is still running; retry shortly"
+        )

@@ -11,6 +11,7 @@ import re
 import secrets
 import time
 from collections.abc import Mapping
+from typing import Protocol
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -44,13 +45,26 @@ def new_request_id() -> str:
     return f"{_RID_PREFIX}{next(_rid_counter):010x}"
 
 
+class KeyedWrites(Protocol):
+    """Writes made once per `Idempotency-Key` (the idempotency domain's, given by
+    `create_app`: core imports no domain)."""
+
+    def takes_key(self, method: str, path: str) -> bool: ...
+
+    async def __call__(
+        self, raw_key: bytes, app: ASGIApp, scope: Scope, receive: Receive, send: Send
+    ) -> None: ...
+
+
 class RequestContextMiddleware:
     def __init__(
         self, app: ASGIApp, *, max_body_bytes: int, access_log: bool = False,
         lanes: Mapping[tuple[str, str], ASGIApp] | None = None,
         caller_first: CallerFirst | None = None,
+        keyed_writes: KeyedWrites | None = None,
     ) -> None:
         self.app = app
+        self.keyed_writes = keyed_writes
         # A body too large is refused after the caller: a bad key is a 401 first.
         self.caller_first = caller_first
         self.max_body_bytes = max_body_bytes
@@ -65,6 +79,7 @@ class RequestContextMiddleware:
         rid = b""
         length: int | None = None
         keyed = False
+        idempotency_key: bytes | None = None
         for name, value in scope["headers"]:
             if name == REQUEST_ID_HEADER and _VALID_RID.match(value):
                 rid = value
@@ -72,6 +87,8 @@ class RequestContextMiddleware:
                 length = int(value) if value.isdigit() else -1
             elif name == b"authorization":
                 keyed = True
+            elif name == b"idempotency-key":
+                idempotency_key = value
         rid_str = rid.decode() if rid else new_request_id()
         token = request_id_var.set(rid_str)
         rid_header = (REQUEST_ID_HEADER, rid_str.encode())
@@ -104,13 +121,22 @@ class RequestContextMiddleware:
                 if body is None:
                     await self._too_large(app_scope, receive, send_with_id, rid_str)
                     return
-                receive = _replay(body, receive)
+                receive = replay_body(body, receive)
             lane = (
                 self.lanes.get((scope["method"], scope["path"]))
                 if not scope.get("root_path")
                 else None
             )
-            await (lane or self.app)(app_scope, receive, send_with_id)
+            target = lane or self.app
+            writes = self.keyed_writes
+            if (
+                idempotency_key is not None
+                and writes is not None
+                and writes.takes_key(scope["method"], scope["path"])
+            ):
+                await writes(idempotency_key, target, app_scope, receive, send_with_id)
+            else:
+                await target(app_scope, receive, send_with_id)
         except Exception as exc:
             if status_holder[0]:  # the response has begun; nothing more can be said
                 raise
@@ -199,7 +225,8 @@ def _without_body(send: Send) -> Send:
     return send_head
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay_body(body: bytes, receive: Receive) -> Receive:
+    """`receive` that gives the body already read again, whole."""
     sent = False
 
     async def replay() -> Message:

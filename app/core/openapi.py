@@ -17,6 +17,8 @@ from app.core.errors import (
     PROBLEM_MEDIA_TYPE,
     DomainError,
     Forbidden,
+    IdempotencyInFlight,
+    IdempotencyKeyReused,
     InvalidTransition,
     NotFound,
     PreconditionFailed,
@@ -27,7 +29,7 @@ from app.core.errors import (
     ValidationFailed,
     problem_type,
 )
-from app.core.schemas import EXAMPLES
+from app.core.schemas import EXAMPLES, IDEMPOTENCY_KEY_PATTERN
 
 SECURITY_SCHEME = "ApiKeyBearer"
 
@@ -165,6 +167,11 @@ HEADERS: dict[str, dict[str, Any]] = {
         "required": True,
         "schema": {"type": "string"},
     },
+    "Idempotent-Replayed": {
+        "description": "`true` on the first answer given again to a request sent with the "
+        "same `Idempotency-Key`; absent on a first answer",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
     "Content-Disposition": {
         "description": "`attachment` with a file name (CSV answers)",
         "schema": {"type": "string"},
@@ -199,6 +206,19 @@ IF_MATCH_PARAMETER = {
 }
 
 
+IDEMPOTENCY_KEY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "A key of yours for this request (a UUID, say), kept 24 hours for your API "
+    "key: sent again with the same request, the first answer is given again "
+    "(`Idempotent-Replayed: true`) and nothing is written; with a different request, 422 "
+    "`idempotency-key-reused`; while the first still runs, 409 `idempotency-in-flight`.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255,
+               "pattern": IDEMPOTENCY_KEY_PATTERN},
+}
+
+
 def op(
     summary: str,
     *errors: int | type[DomainError],
@@ -209,18 +229,22 @@ def op(
     if_match: bool = False,
     etag: bool = False,
     database: bool = True,
+    idempotent: bool = False,
 ) -> dict[str, Any]:
     """Route keyword arguments. `errors`: the problems it answers beyond those every
     operation answers (413, 422 `validation-error`, 500, and 503 if it uses the
     `database`), a status for its usual problem (`BY_STATUS`: 409 is
     `invalid-transition`) or the domain error (`BookingConflict`); keyed operations also
     answer 401 and 403. `if_match`: it needs `If-Match` (`IfMatchHeader`; 412, 428).
-    `etag`: its answer carries the resource's `ETag`; a 201 carries `Location`. (A hot
-    route's inputs are documented from its `@hot` declaration.)"""
+    `etag`: its answer carries the resource's `ETag`; a 201 carries `Location`.
+    `idempotent`: it takes an `Idempotency-Key` (`app.idempotency`). (A hot route's
+    inputs are documented from its `@hot` declaration.)"""
     kinds = [] if public else [BY_STATUS[401], BY_STATUS[403]]
     kinds += [BY_STATUS[e] if isinstance(e, int) else ProblemKind.of(e) for e in errors]
     if if_match:
         kinds += [BY_STATUS[412], BY_STATUS[428]]
+    if idempotent:
+        kinds += [ProblemKind.of(IdempotencyInFlight), ProblemKind.of(IdempotencyKeyReused)]
     kinds += [BY_STATUS[413], BY_STATUS[422], BY_STATUS[500]]
     if database:
         kinds.append(BY_STATUS[503])
@@ -229,6 +253,8 @@ def op(
     headers = {"Location": header("Location")} if success == 201 else {}
     if etag:
         headers["ETag"] = header("ETag")
+    if idempotent:
+        headers["Idempotent-Replayed"] = header("Idempotent-Replayed")
     if headers:
         answer = answered.get(success, {})
         answered[success] = {**answer, "headers": {**answer.get("headers", {}), **headers}}
@@ -240,8 +266,11 @@ def op(
         "responses": answered,
         "openapi_extra": {"security": security},
     }
-    if if_match:
-        kw["openapi_extra"]["parameters"] = [IF_MATCH_PARAMETER]
+    parameters = [IF_MATCH_PARAMETER] if if_match else []
+    if idempotent:
+        parameters.append(IDEMPOTENCY_KEY_PARAMETER)
+    if parameters:
+        kw["openapi_extra"]["parameters"] = parameters
     if status_code is not None:
         kw["status_code"] = status_code
     if description is not None:

@@ -175,3 +175,8 @@ def changes_of(data: BaseModel) -> dict[str, object]:
 
 # JSON numbers only: "12" and 12.0 are refused where an integer amount is meant.
 StrictInt = Annotated[int, Strict()]
+
+
+# Contract section 8: an `Idempotency-Key` is 1-255 printable characters (visible ASCII
+# and the space).
+IDEMPOTENCY_KEY_PATTERN = r"^[\x20-\x7e]{1,255}$"

@@ -140,11 +140,14 @@ def codes(doc: dict[str, Any], method: str, path: str, status: str) -> set[str]:
 @pytest.mark.parametrize(
     ("method", "path", "status", "expected"),
     [
-        ("POST", "/v1/bookings", "409", {"booking-conflict"}),
-        ("POST", "/v1/bookings", "422", {"validation-error", "booking-rules-violated"}),
+        ("POST", "/v1/bookings", "409", {"booking-conflict", "idempotency-in-flight"}),
+        ("POST", "/v1/bookings", "422",
+         {"validation-error", "booking-rules-violated", "idempotency-key-reused"}),
         ("PATCH", "/v1/bookings/{booking_id}", "409", {"booking-conflict", "invalid-transition"}),
-        ("POST", "/v1/bookings/{booking_id}/approve", "409", {"invalid-transition"}),
-        ("POST", "/v1/booking-series", "422", {"validation-error", "booking-rules-violated"}),
+        ("POST", "/v1/bookings/{booking_id}/approve", "409",
+         {"invalid-transition", "idempotency-in-flight"}),
+        ("POST", "/v1/booking-series", "422",
+         {"validation-error", "booking-rules-violated", "idempotency-key-reused"}),
         ("POST", "/v1/agreements", "422", {"validation-error", "rental-fee-prohibited"}),
         ("GET", "/v1/sites", "422", {"validation-error"}),
         ("GET", "/v1/sites/{site_id}", "404", {"not-found"}),

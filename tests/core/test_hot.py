@@ -62,6 +62,10 @@ def ordinary_twin(path: str, route: APIRoute, declaration: HotDeclaration) -> Fa
     # What `@hot` added to the route's `openapi_extra` is what the twin's signature documents.
     added = ("requestBody", "parameters")
     extra = {k: v for k, v in (route.openapi_extra or {}).items() if k not in added}
+    # Headers `op(...)` declares (`If-Match`, `Idempotency-Key`) are the route's own.
+    headers = [p for p in (route.openapi_extra or {}).get("parameters", []) if p["in"] == "header"]
+    if headers:
+        extra["parameters"] = headers
     twin = FastAPI(generate_unique_id_function=operation_id)
     install_openapi(twin)
     twin.add_api_route(

@@ -262,3 +262,33 @@ async def test_simultaneous_bookings_and_cancellations_at_one_site_succeed_and_s
         # One custodian for the evening: 18:00-20:00 extends the 06:00-18:00 shift (120 minutes).
         assert statement.json()["custodial_minutes"] == 120
         assert len(statement.json()["lines"]) == RACERS // 2
+
+
+async def test_32_copies_of_one_booking_with_one_idempotency_key_make_it_once(
+    served: Served,
+) -> None:
+    # Contract section 8: the same request sent at the same instant to both workers.
+    # Without the key the copies after the first would be refused as conflicts with it;
+    # with it, each gets the booking (the first answer, replayed) or "still running".
+    async with _client(served.base_url) as http:
+        world = await _setup(http)
+        body = {"space_id": world["gym"], "purpose": "one intent", **_window(0, 5)}
+        headers = {**world["partner"], "Idempotency-Key": "one-intent-7c1e"}
+
+        def copy() -> Any:
+            return lambda: http.post("/v1/bookings", json=body, headers=headers)
+
+        responses = await _all_at_once([copy() for _ in range(RACERS)])
+        answers = Counter(
+            (r.status_code, r.json().get("code") or r.json()["id"]) for r in responses
+        )
+        made = [r for r in responses if r.status_code == 201]
+        assert len({r.json()["id"] for r in made}) == 1, answers
+        assert set(answers) <= {(201, made[0].json()["id"]), (409, "idempotency-in-flight")}
+        assert [r.headers.get("idempotent-replayed") for r in made].count(None) <= 1
+        again = await http.post("/v1/bookings", json=body, headers=headers)
+        assert (again.status_code, again.json()["id"]) == (201, made[0].json()["id"])
+        held = await http.get(
+            "/v1/bookings", params={"space_id": world["gym"]}, headers=world["partner"]
+        )
+        assert [b["id"] for b in held.json()["items"]] == [made[0].json()["id"]]
