@@ -19,7 +19,7 @@ class IdempotencyRecord(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Whose key: `key:<api key id>`, or `admin` for the bootstrap admin key.
+    # Whose key: the API key, by its secret's hash (`service._caller_of`).
     caller: Mapped[str] = mapped_column(String(40))
     key: Mapped[str] = mapped_column(String(255))
     fingerprint: Mapped[str] = mapped_column(String(64))

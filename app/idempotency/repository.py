@@ -1,17 +1,18 @@
-"""The key records' SQL: claim a key in one statement (made, or taken over when expired
-or left running by a worker that died), read it back, keep the answer, free it, purge."""
+"""The key records' SQL, as hot statements (one round trip each on PostgreSQL's driver
+connection): claim a key (made, or taken over when expired or left running by a worker
+that died), read it back, keep the answer, free it, purge expired ones."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, bindparam, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Executable
 
+from app.core.sql import Hot, Runner
 from app.idempotency.models import IdempotencyRecord as Record
-from app.idempotency.rules import LEASE
 
 PURGED_AT_ONCE = 1000
 
@@ -23,21 +24,17 @@ class Kept(NamedTuple):
     body: bytes | None
 
 
-async def claim(
-    session: AsyncSession, *, caller: str, key: str, fingerprint: str, now: datetime,
-    expires_at: datetime,
-) -> int | None:
-    """The record's id if this request now owns the key: a new key, an expired one, or
-    one whose first request (the same request) stopped without an answer, its lease
-    run out. None: another request has it."""
-    dialect = session.get_bind().dialect.name
+def _claim_statement(dialect: str) -> Executable:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    now = bindparam("now", type_=Record.created_at.type)
     values = insert(Record).values(
-        caller=caller, key=key, fingerprint=fingerprint, status=None, headers=None,
-        body=None, created_at=now, locked_until=now + LEASE, expires_at=expires_at,
+        caller=bindparam("caller"), key=bindparam("key"), fingerprint=bindparam("fingerprint"),
+        status=None, headers=None, body=None, created_at=now,
+        locked_until=bindparam("locked_until", type_=Record.locked_until.type),
+        expires_at=bindparam("expires_at", type_=Record.expires_at.type),
     )
     new = values.excluded
-    stmt = values.on_conflict_do_update(
+    return values.on_conflict_do_update(
         index_elements=[Record.caller, Record.key],
         set_={
             "fingerprint": new.fingerprint, "status": None, "headers": None, "body": None,
@@ -53,38 +50,61 @@ async def claim(
             ),
         ),
     ).returning(Record.id)
-    return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def kept(session: AsyncSession, *, caller: str, key: str) -> Kept | None:
-    row = (
-        await session.execute(
-            select(Record.fingerprint, Record.status, Record.headers, Record.body).where(
-                Record.caller == caller, Record.key == key
-            )
+_CLAIM = Hot(_claim_statement)
+_KEPT = Hot(
+    select(Record.fingerprint, Record.status, Record.headers, Record.body).where(
+        Record.caller == bindparam("caller"), Record.key == bindparam("key")
+    )
+)
+_KEEP = Hot(
+    update(Record)
+    .where(Record.id == bindparam("record_id"))
+    .values(status=bindparam("status"), headers=bindparam("headers"), body=bindparam("body"))
+)
+_FREE = Hot(delete(Record).where(Record.id == bindparam("record_id")))
+_PURGE = Hot(
+    delete(Record).where(
+        Record.id.in_(
+            select(Record.id)
+            .where(Record.expires_at <= bindparam("now", type_=Record.expires_at.type))
+            .limit(PURGED_AT_ONCE)
+            .scalar_subquery()
         )
-    ).first()
-    return Kept(*row) if row is not None else None
+    )
+)
 
 
-async def keep(
-    session: AsyncSession, record_id: int, *, status: int, headers: str, body: bytes
-) -> None:
-    await session.execute(
-        update(Record)
-        .where(Record.id == record_id)
-        .values(status=status, headers=headers, body=body)
+async def claim(
+    runner: Runner, *, caller: str, key: str, fingerprint: str, now: datetime,
+    locked_until: datetime, expires_at: datetime,
+) -> int | None:
+    """The record's id if this request now owns the key: a new key, an expired one, or
+    one whose first request (the same request) stopped without an answer, its lease
+    run out. None: another request has it."""
+    row = await runner.first(_CLAIM, {
+        "caller": caller, "key": key, "fingerprint": fingerprint, "now": now,
+        "locked_until": locked_until, "expires_at": expires_at,
+    })
+    return None if row is None else int(row[0])
+
+
+async def kept(runner: Runner, *, caller: str, key: str) -> Kept | None:
+    row = await runner.first(_KEPT, {"caller": caller, "key": key})
+    return None if row is None else Kept(*row)
+
+
+async def keep(runner: Runner, record_id: int, *, status: int, headers: str, body: bytes) -> None:
+    await runner.execute(
+        _KEEP, {"record_id": record_id, "status": status, "headers": headers, "body": body}
     )
 
 
-async def free(session: AsyncSession, record_id: int) -> None:
-    await session.execute(delete(Record).where(Record.id == record_id))
+async def free(runner: Runner, record_id: int) -> None:
+    await runner.execute(_FREE, {"record_id": record_id})
 
 
-async def purge(session: AsyncSession, *, now: datetime) -> Any:
+async def purge(runner: Runner, *, now: datetime) -> None:
     """Deletes up to `PURGED_AT_ONCE` expired records (a bounded statement)."""
-    expired = (
-        select(Record.id).where(Record.expires_at <= now).limit(PURGED_AT_ONCE).scalar_subquery()
-    )
-    result = await session.execute(delete(Record).where(Record.id.in_(expired)))
-    return result.rowcount  # type: ignore[attr-defined]
+    await runner.execute(_PURGE, {"now": now})

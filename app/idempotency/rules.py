@@ -50,8 +50,8 @@ def fingerprint(method: str, path: str, query: bytes, body: bytes) -> str:
 def kept(status: int) -> bool:
     """An answer the key replays: every outcome of the request itself (made, refused
     by the rules, a conflict, invalid). An answer that says "try again" (429, 5xx) is
-    not an outcome: the key is freed so that the retry is made."""
-    return status < 500 and status not in (408, 425, 429)
+    not an outcome, nor is a 401 (no caller): the key is freed so that the retry is made."""
+    return status < 500 and status not in (401, 408, 425, 429)
 
 
 # The headers of a kept answer that its replay carries (the request id and the

@@ -2,12 +2,13 @@
 that every path to a booking (the fast lane, routed endpoints, series, actions) is
 covered the same way and the operation itself knows nothing of keys.
 
-A request with a key: its caller is authenticated (a bad key is a 401 first), then the
-key is claimed in a transaction committed before the operation runs, so a second worker
-sees it at once: the same request again while the first runs is 409
-`idempotency-in-flight`, after it the first answer replayed, a different request 422
-`idempotency-key-reused`. The answer is kept after the operation committed; an answer
-that says "try again" (5xx, 429) frees the key instead.
+A request with a key: the key is claimed for its caller (the API key, known by the hash
+of its secret: no lookup, the operation authenticates as always) in a statement committed
+before the operation runs, so a second worker sees it at once: the same request again
+while the first runs is 409 `idempotency-in-flight`, after it the first answer
+replayed, a different request 422 `idempotency-key-reused`. The answer is kept after the
+operation committed; an answer that says "try again" (5xx, 429) or "who are you?" (401)
+frees the key instead.
 
 A worker that dies between the operation's commit and keeping its answer leaves the
 key running; after `rules.LEASE` a retry runs the request again (a booking's retry then
@@ -15,18 +16,19 @@ meets its own booking: 409 `booking-conflict`, never a second booking of the slo
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime, timedelta
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.auth import Principal, bearer_token
+from app.core.auth import bearer_token
+from app.core.deps import authenticate_first
 from app.core.errors import (
     DomainError,
     IdempotencyInFlight,
     IdempotencyKeyReused,
-    Unauthenticated,
     ValidationFailed,
     problem_response,
 )
@@ -55,28 +57,32 @@ class IdempotentWrites:
     ) -> None:
         request = Request(scope, receive)
         try:
+            token = bearer_token(request.headers.get("authorization"))
             key = rules.valid_key(raw_key)
             if key is None:
+                await authenticate_first(request)  # a bad API key is a 401 first
                 raise ValidationFailed(
                     ("header", "Idempotency-Key"), "must be 1 to 255 printable characters"
                 )
-            caller = _caller_of(await _authenticated(request))
         except DomainError as refused:
             await _answer_problem(refused, scope, receive, send)
+            return
+        if token is None:  # no API key: the operation answers its 401
+            await app(scope, receive, send)
             return
         body = await request.body()
         fingerprint = rules.fingerprint(
             scope["method"], scope["path"], scope.get("query_string", b""), body
         )
         try:
-            record_id = await self._claim(request, caller, key, fingerprint)
+            claimed = await self._claim(request, _caller_of(token), key, fingerprint)
         except DomainError as refused:
             await _answer_problem(refused, scope, receive, send)
             return
-        if isinstance(record_id, repo.Kept):
-            await _replay(record_id, send)
+        if isinstance(claimed, repo.Kept):
+            await _replay(claimed, send)
             return
-        await self._run(request, record_id, app, replay_body(body, receive), send)
+        await self._run(request, claimed, app, replay_body(body, receive), send)
 
     async def _claim(
         self, request: Request, caller: str, key: str, fingerprint: str
@@ -86,18 +92,18 @@ class IdempotentWrites:
         db = request.app.state.db
         now = utcnow()
         for _ in range(3):  # a key freed between the claim and the read: claim again
-            async with db.write_sessions() as session:
+            async with db.runner(write=True) as runner:
                 record_id = await repo.claim(
-                    session, caller=caller, key=key, fingerprint=fingerprint, now=now,
+                    runner, caller=caller, key=key, fingerprint=fingerprint, now=now,
+                    locked_until=now + rules.LEASE,
                     expires_at=rules.expiry(now, self.keep_hours),
                 )
                 found = None if record_id is not None else await repo.kept(
-                    session, caller=caller, key=key
+                    runner, caller=caller, key=key
                 )
                 if self._next_purge is None or now >= self._next_purge:
                     self._next_purge = now + timedelta(seconds=PURGE_EVERY_SECONDS)
-                    await repo.purge(session, now=now)
-                await session.commit()
+                    await repo.purge(runner, now=now)
             if record_id is not None:
                 return record_id
             if found is None:
@@ -129,11 +135,10 @@ class IdempotentWrites:
         try:
             await app(request.scope, receive, capture)
         except BaseException:
-            async with db.write_sessions() as session:
-                await repo.free(session, record_id)
-                await session.commit()
+            async with db.runner(write=True) as runner:
+                await repo.free(runner, record_id)
             raise
-        async with db.write_sessions() as session:
+        async with db.runner(write=True) as runner:
             if rules.kept(status):
                 replayed = [
                     [n.decode("latin-1"), v.decode("latin-1")]
@@ -141,27 +146,17 @@ class IdempotentWrites:
                     if n.lower() in rules.REPLAYED_HEADERS
                 ]
                 await repo.keep(
-                    session, record_id, status=status, headers=json.dumps(replayed),
+                    runner, record_id, status=status, headers=json.dumps(replayed),
                     body=b"".join(chunks),
                 )
             else:
-                await repo.free(session, record_id)
-            await session.commit()
+                await repo.free(runner, record_id)
 
 
-async def _authenticated(request: Request) -> Principal:
-    token = bearer_token(request.headers.get("authorization"))
-    if token is None:
-        raise Unauthenticated("this operation needs an API key")
-    state = request.app.state
-    async with state.db.read_sessions() as session:
-        principal: Principal = await state.authenticate(session, token, state.admin_key)
-    return principal
-
-
-def _caller_of(principal: Principal) -> str:
-    """Keys are scoped to the API key that sent them."""
-    return "admin" if principal.key_id is None else f"key:{principal.key_id}"
+def _caller_of(token: str) -> str:
+    """Keys are scoped to the API key that sent them, known by its secret's hash (a
+    forged secret is another caller, whose claim its 401 frees)."""
+    return "key:" + hashlib.sha256(token.encode()).hexdigest()[:32]
 
 
 async def _answer_problem(refused: DomainError, scope: Scope, receive: Receive, send: Send) -> None:

@@ -17,7 +17,7 @@ from app.core.db import Database
 from app.idempotency import repository as repo
 from app.idempotency import rules
 from app.idempotency.models import IdempotencyRecord
-from app.keys.auth import authenticate
+from app.idempotency.service import _caller_of
 from tests.api.support import assert_problem
 from tests.bookings.helpers import World, evening, next_weekday, world
 from tests.conftest import ADMIN
@@ -167,12 +167,24 @@ async def test_a_key_that_is_not_1_to_255_printable_characters_is_refused(client
     assert await bookings_and_events(client) == (0, 0)
 
 
-async def test_a_bad_api_key_is_refused_before_the_idempotency_key_is_looked_at(client, w):
-    r = await post(
-        client, "/v1/bookings", evening(w.gym["id"], next_weekday(1)),
-        {"Authorization": "Bearer ju_nope", **KEY},
-    )
-    assert_problem(r, 401, "unauthenticated")
+@pytest.mark.parametrize("key", [KEY["Idempotency-Key"].encode(), b"x" * 256])
+async def test_a_bad_api_key_is_refused_before_the_idempotency_key_is_looked_at(client, w, key):
+    body = evening(w.gym["id"], next_weekday(1))
+    headers = {"Authorization": "Bearer ju_nope", "Idempotency-Key": key}
+    assert_problem(await post(client, "/v1/bookings", body, headers), 401, "unauthenticated")
+
+
+async def test_a_refused_api_key_does_not_hold_the_idempotency_key(client, w, db: Database):
+    body = evening(w.gym["id"], next_weekday(1))
+    await post(client, "/v1/bookings", body, {"Authorization": "Bearer ju_nope", **KEY})
+    async with db.read_sessions() as session:
+        held = await session.scalar(select(func.count()).select_from(IdempotencyRecord))
+    assert held == 0
+
+
+async def test_a_write_without_an_api_key_is_a_401_whatever_its_idempotency_key(client, w):
+    body = evening(w.gym["id"], next_weekday(1))
+    assert_problem(await post(client, "/v1/bookings", body, KEY), 401, "unauthenticated")
 
 
 async def test_a_key_whose_first_request_is_running_answers_in_flight(client, w, db: Database):
@@ -211,9 +223,9 @@ async def test_a_key_is_kept_a_day_and_then_used_anew(client, w):
 async def test_expired_keys_are_purged(client, w, db: Database):
     body = evening(w.gym["id"], next_weekday(1))
     await post(client, "/v1/bookings", body, keyed(w.group_key, "old"))
-    async with db.write_sessions() as session:
-        await repo.purge(session, now=hours_later(25).now())
-        await session.commit()
+    async with db.runner(write=True) as runner:
+        await repo.purge(runner, now=hours_later(25).now())
+    async with db.read_sessions() as session:
         left = await session.scalar(select(func.count()).select_from(IdempotencyRecord))
     assert left == 0
 
@@ -226,14 +238,12 @@ async def test_a_key_scanned_by_other_routes_is_ignored(client, w):
 
 async def running(db: Database, w: World, body: dict[str, Any]) -> None:
     """The key claimed by a first request still running (as another worker would)."""
-    async with db.read_sessions() as session:
-        principal = await authenticate(session, w.group_key["Authorization"][7:], None)
     now = clock.current().now()
-    async with db.write_sessions() as session:
+    async with db.runner(write=True) as runner:
         claimed = await repo.claim(
-            session, caller=f"key:{principal.key_id}", key=KEY["Idempotency-Key"],
+            runner, caller=_caller_of(w.group_key["Authorization"].removeprefix("Bearer ")),
+            key=KEY["Idempotency-Key"],
             fingerprint=rules.fingerprint("POST", "/v1/bookings", b"", json.dumps(body).encode()),
-            now=now, expires_at=rules.expiry(now, 24),
+            now=now, locked_until=now + rules.LEASE, expires_at=rules.expiry(now, 24),
         )
-        await session.commit()
     assert claimed is not None

@@ -54,7 +54,7 @@ def test_an_outcome_is_kept(status: int) -> None:
     assert rules.kept(status)
 
 
-@pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
+@pytest.mark.parametrize("status", [401, 429, 500, 502, 503, 504])
 def test_an_answer_that_says_try_again_is_not_kept(status: int) -> None:
     assert not rules.kept(status)
 
