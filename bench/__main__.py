@@ -33,6 +33,7 @@ ADMIN_KEY = "bench-admin-" + secrets.token_hex(8)
 LA = ZoneInfo("America/Los_Angeles")
 TARGETS = {
     "POST /v1/bookings": 0.20,
+    "POST /v1/bookings, keyed": 0.25,
     "GET /v1/bookings/{id}": 0.35,
     "GET availability (7 days)": 0.25,
     "GET /v1/events (200)": 0.10,
@@ -195,11 +196,15 @@ def seed_year(base: str, secret: str, space_id: int, first: date) -> int:
 # --- scenarios ------------------------------------------------------------------
 
 
-def post_bodies(space_ids: list[int], first: date, host: str, secret: str) -> Iterator[bytes]:
+def post_bodies(
+    space_ids: list[int], first: date, host: str, secret: str, *, idempotent: bool = False
+) -> Iterator[bytes]:
     """Distinct spaces and times: every request passes all rules and conflicts with none.
     Requests walk the days first, so a site date gathers a realistic handful of
-    bookings (a site date is re-billed as a whole on each booking)."""
+    bookings (a site date is re-billed as a whole on each booking). `idempotent`: each
+    with its own `Idempotency-Key`, as a careful partner sends them."""
     auth = {"Authorization": f"Bearer {secret}"}
+    keys = itertools.count(1)
     for h0, h1 in SLOTS:
         for space_id in space_ids:
             for offset in range(365):
@@ -214,7 +219,8 @@ def post_bodies(space_ids: list[int], first: date, host: str, secret: str) -> It
                         "attendance": 12,
                     }
                 ).encode()
-                yield build_request("POST", "/v1/bookings", host, body, auth)
+                headers = {**auth, "Idempotency-Key": f"bench-{next(keys)}"} if idempotent else auth
+                yield build_request("POST", "/v1/bookings", host, body, headers)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -308,7 +314,11 @@ async def measure(args: argparse.Namespace) -> int:
         made = seed_year(base, secret, year_space, today + timedelta(days=1))
         host = f"127.0.0.1:{app_port}"
         auth = {"Authorization": f"Bearer {secret}"}
-        posts = post_bodies(space_ids[:-1], today + timedelta(days=2), host, secret)
+        # Each POST scenario books its own half of the spaces.
+        posts = post_bodies(space_ids[:-1:2], today + timedelta(days=2), host, secret)
+        keyed_posts = post_bodies(
+            space_ids[1:-1:2], today + timedelta(days=2), host, secret, idempotent=True
+        )
         with httpx.Client(base_url=base, headers=auth) as c:
             ids = [
                 b["id"]
@@ -337,6 +347,13 @@ async def measure(args: argparse.Namespace) -> int:
                 "POST /v1/bookings",
                 app_port,
                 lambda: itertools.chain(list(itertools.islice(posts, 30_000)), posts),
+            ),
+            (
+                "POST /v1/bookings, keyed",
+                app_port,
+                lambda: itertools.chain(
+                    list(itertools.islice(keyed_posts, 30_000)), keyed_posts
+                ),
             ),
             ("GET /v1/bookings/{id}", app_port, lambda: itertools_cycle(gets)),
             ("GET availability (7 days)", app_port, lambda: itertools_cycle(avail)),

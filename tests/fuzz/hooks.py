@@ -155,6 +155,12 @@ PROBLEM_REASONS = (
         "precondition-required",
         failure=MISSING_HEADER,
     ),
+    ProblemReason(
+        "idempotency-keys",
+        r"POST /v1/(bookings|booking-series|bookings/\{booking_id\}/(approve|decline|cancel))",
+        422,
+        "idempotency-key-reused",
+    ),
 )
 
 REASONS = tuple(dict.fromkeys(r.name for r in (*FIELD_REASONS, *PROBLEM_REASONS)))
