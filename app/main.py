@@ -28,6 +28,7 @@ from app.idempotency.service import IdempotentWrites
 from app.keys.auth import authenticate
 from app.keys.router import router as keys_router
 from app.parties.router import router as parties_router
+from app.ratelimits.service import KeyRateLimits
 from app.reports.router import router as reports_router
 from app.sites.router import router as sites_router
 
@@ -129,6 +130,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         lanes=fast_lanes(app, routers),
         caller_first=authenticate_first,
         keyed_writes=IdempotentWrites(keep_hours=settings.idempotency_keep_hours),
+        key_limits=(
+            KeyRateLimits(per_minute=settings.rate_limit_per_minute, admin_key=app.state.admin_key)
+            if settings.rate_limit_per_minute
+            else None
+        ),
     )
     return app
 

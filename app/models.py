@@ -7,6 +7,7 @@ from app.costs.models import CostItem, CustodialCharge, PendingSiteDate
 from app.idempotency.models import IdempotencyRecord
 from app.keys.models import ApiKey
 from app.parties.models import Party
+from app.ratelimits.models import RateLimitWindow
 from app.sites.models import CalendarException, Site, Space
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "IdempotencyRecord",
     "Party",
     "PendingSiteDate",
+    "RateLimitWindow",
     "Site",
     "Space",
 ]

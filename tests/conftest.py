@@ -130,7 +130,10 @@ def database_urls(
 
 
 def settings_for(url: str, **overrides: object) -> Settings:
-    return Settings(DATABASE_URL=url, JOINTUSE_ADMIN_KEY=ADMIN_KEY, **overrides)  # type: ignore[call-arg]
+    """The suite's app: no rate limit (statement counts stay the operations' own;
+    tests/ratelimits builds apps with one)."""
+    given: dict[str, object] = {"JOINTUSE_RATE_LIMIT_PER_MINUTE": 0, **overrides}
+    return Settings(DATABASE_URL=url, JOINTUSE_ADMIN_KEY=ADMIN_KEY, **given)  # type: ignore[call-arg]
 
 
 @pytest.fixture(scope="session")

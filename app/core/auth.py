@@ -3,6 +3,7 @@ is checked in `app.keys.auth`; booking visibility and parties in `app.bookings.a
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -37,6 +38,12 @@ BOOTSTRAP_ADMIN = Principal(key_id=None, party_id=None, role=Role.admin)
 # (session, bearer token, bootstrap admin key) -> the caller, or `Unauthenticated`.
 # `create_app` puts the keys domain's on `app.state.authenticate`: core reads no key rows.
 Authenticate = Callable[[AsyncSession, str, str | None], Awaitable[Principal]]
+
+
+def caller_key(token: str) -> str:
+    """An API key known by its secret's hash, without a lookup: what idempotency keys and
+    rate limits are counted by (a forged secret is just another caller)."""
+    return "key:" + hashlib.sha256(token.encode()).hexdigest()[:32]
 
 
 def bearer_token(authorization: str | None) -> str | None:

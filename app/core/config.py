@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(
         10_000, ge=0, validation_alias="JOINTUSE_SQLITE_BUSY_TIMEOUT_MS"
     )
+    # Contract section 8: requests per API key and minute, across workers; 0: no limit.
+    rate_limit_per_minute: int = Field(
+        600, ge=0, le=1_000_000_000, validation_alias="JOINTUSE_RATE_LIMIT_PER_MINUTE"
+    )
     # Contract section 8: an Idempotency-Key is kept at least 24 hours.
     idempotency_keep_hours: int = Field(
         24, ge=24, le=24 * 30, validation_alias="JOINTUSE_IDEMPOTENCY_KEEP_HOURS"

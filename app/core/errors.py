@@ -299,3 +299,12 @@ class IdempotencyInFlight(DomainError):
         super().__init__(
             "the first request with this Idempotency-Key is still running; retry shortly"
         )
+
+
+class RateLimited(DomainError):
+    """Contract section 8: the key's requests of this minute are spent."""
+
+    status, code, title = 429, "rate-limited", "Rate limited"
+
+    def __init__(self, per_minute: int) -> None:
+        super().__init__(f"this API key may make {per_minute} requests a minute; retry later")

@@ -20,6 +20,7 @@ from app.core.errors import (
     PROBLEM_MEDIA_TYPE,
     CallerFirst,
     DomainError,
+    RateLimited,
     internal_error_response,
     problem_response,
     problem_type,
@@ -56,15 +57,42 @@ class KeyedWrites(Protocol):
     ) -> None: ...
 
 
+class LimitVerdict(Protocol):
+    @property
+    def admitted(self) -> bool: ...
+    @property
+    def headers(self) -> list[tuple[bytes, bytes]]: ...
+
+
+class KeyLimits(Protocol):
+    """Requests per API key (the rate-limit domain's, given by `create_app`)."""
+
+    limit: int
+
+    def applies_to(self, token: str) -> bool: ...
+
+    async def check(self, scope: Scope, token: str) -> LimitVerdict: ...
+
+
+def _bearer(authorization: bytes) -> str | None:
+    scheme, _, token = authorization.partition(b" ")
+    token = token.strip()
+    if scheme.lower() != b"bearer" or not token:
+        return None  # the operation answers its 401
+    return token.decode("latin-1")
+
+
 class RequestContextMiddleware:
     def __init__(
         self, app: ASGIApp, *, max_body_bytes: int, access_log: bool = False,
         lanes: Mapping[tuple[str, str], ASGIApp] | None = None,
         caller_first: CallerFirst | None = None,
         keyed_writes: KeyedWrites | None = None,
+        key_limits: KeyLimits | None = None,
     ) -> None:
         self.app = app
         self.keyed_writes = keyed_writes
+        self.key_limits = key_limits
         # A body too large is refused after the caller: a bad key is a 401 first.
         self.caller_first = caller_first
         self.max_body_bytes = max_body_bytes
@@ -78,7 +106,7 @@ class RequestContextMiddleware:
             return
         rid = b""
         length: int | None = None
-        keyed = False
+        authorization: bytes | None = None
         idempotency_key: bytes | None = None
         for name, value in scope["headers"]:
             if name == REQUEST_ID_HEADER and _VALID_RID.match(value):
@@ -86,7 +114,7 @@ class RequestContextMiddleware:
             elif name == b"content-length":
                 length = int(value) if value.isdigit() else -1
             elif name == b"authorization":
-                keyed = True
+                authorization = value
             elif name == b"idempotency-key":
                 idempotency_key = value
         rid_str = rid.decode() if rid else new_request_id()
@@ -94,11 +122,13 @@ class RequestContextMiddleware:
         rid_header = (REQUEST_ID_HEADER, rid_str.encode())
         started = time.perf_counter() if self.access_log else 0.0
         status_holder = [0]
+        keyed = authorization is not None
+        limited: list[tuple[bytes, bytes]] = []
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder[0] = message["status"]
-                headers = [*message.get("headers", ()), rid_header, NOSNIFF]
+                headers = [*message.get("headers", ()), rid_header, NOSNIFF, *limited]
                 if keyed and not any(name == b"cache-control" for name, _ in headers):
                     headers.append(NO_STORE)
                 message["headers"] = headers
@@ -112,6 +142,17 @@ class RequestContextMiddleware:
             send_with_id = _without_body(send_with_headers)
 
         try:
+            if authorization is not None and self.key_limits is not None:
+                bearer = _bearer(authorization)
+                if bearer is not None and self.key_limits.applies_to(bearer):
+                    verdict = await self.key_limits.check(scope, bearer)
+                    limited = verdict.headers
+                    if not verdict.admitted:
+                        refused = RateLimited(self.key_limits.limit)
+                        await problem_response(
+                            refused.status, refused.code, refused.title, refused.detail,
+                        )(app_scope, receive, send_with_id)
+                        return
             if length is not None and length > self.max_body_bytes:
                 await self._too_large(app_scope, receive, send_with_id, rid_str)
                 return

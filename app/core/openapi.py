@@ -24,6 +24,7 @@ from app.core.errors import (
     PreconditionFailed,
     PreconditionRequired,
     Problem,
+    RateLimited,
     ServiceUnavailable,
     Unauthenticated,
     ValidationFailed,
@@ -68,6 +69,7 @@ BY_STATUS = {
     413: PAYLOAD_TOO_LARGE,
     422: ProblemKind.of(ValidationFailed),
     428: ProblemKind.of(PreconditionRequired),
+    429: ProblemKind.of(RateLimited),
     500: INTERNAL_ERROR,
     503: ProblemKind.of(ServiceUnavailable),
 }
@@ -82,6 +84,7 @@ WHEN = {
     413: "The body is larger than 1 MiB",
     422: "The request is invalid",
     428: "`If-Match` is missing",
+    429: "The key's requests of this minute are spent: retry after `Retry-After` seconds",
     500: "Unexpected error; quote `X-Request-ID` when reporting it",
     503: "Too busy, or the database does not answer: retry (after `Retry-After` seconds "
     "when given)",
@@ -172,6 +175,16 @@ HEADERS: dict[str, dict[str, Any]] = {
         "same `Idempotency-Key`; absent on a first answer",
         "schema": {"type": "string", "enum": ["true"]},
     },
+    "RateLimit-Policy": {
+        "description": "The key's quota (IETF RateLimit header fields): "
+        '`"default";q=<requests>;w=60`. On every answer to a key while limits are on',
+        "schema": {"type": "string"},
+    },
+    "RateLimit": {
+        "description": 'What is left of the quota: `"default";r=<remaining>;t=<seconds to the '
+        "window's end>`. On every answer to a key while limits are on",
+        "schema": {"type": "string"},
+    },
     "Content-Disposition": {
         "description": "`attachment` with a file name (CSV answers)",
         "schema": {"type": "string"},
@@ -179,13 +192,16 @@ HEADERS: dict[str, dict[str, Any]] = {
 }
 # The headers a problem answer carries beyond `X-Request-ID`, by status.
 _HEADERS: dict[int, tuple[str, ...]] = {401: ("WWW-Authenticate",), 405: ("Allow",),
-                                        503: ("Retry-After",)}
+                                        429: ("Retry-After",), 503: ("Retry-After",)}
 _HEADERS = {status: _HEADERS.get(status, ()) for status in BY_STATUS}
 
 
 def header(name: str) -> dict[str, str]:
     assert name in HEADERS, name
     return {"$ref": f"#/components/headers/{name}"}
+
+
+RATE_LIMIT_HEADERS = {name: header(name) for name in ("RateLimit-Policy", "RateLimit")}
 
 
 # --- operations --------------------------------------------------------------------
@@ -237,9 +253,10 @@ def op(
     `invalid-transition`) or the domain error (`BookingConflict`); keyed operations also
     answer 401 and 403. `if_match`: it needs `If-Match` (`IfMatchHeader`; 412, 428).
     `etag`: its answer carries the resource's `ETag`; a 201 carries `Location`.
-    `idempotent`: it takes an `Idempotency-Key` (`app.idempotency`). (A hot route's
+    `idempotent`: it takes an `Idempotency-Key` (`app.idempotency`). Keyed operations
+    answer 429 and carry the `RateLimit` headers (`app.ratelimits`). (A hot route's
     inputs are documented from its `@hot` declaration.)"""
-    kinds = [] if public else [BY_STATUS[401], BY_STATUS[403]]
+    kinds = [] if public else [BY_STATUS[401], BY_STATUS[403], BY_STATUS[429]]
     kinds += [BY_STATUS[e] if isinstance(e, int) else ProblemKind.of(e) for e in errors]
     if if_match:
         kinds += [BY_STATUS[412], BY_STATUS[428]]
@@ -387,6 +404,8 @@ def install_openapi(app: FastAPI) -> None:
                     response["headers"] = {
                         "X-Request-ID": header("X-Request-ID"), **response.get("headers", {})
                     }
+                    if operation.get("security"):  # answers to a key
+                        response["headers"].update(RATE_LIMIT_HEADERS)
         _conventions(schema)
         _integral_bounds(schema)
         app.openapi_schema = schema

@@ -16,14 +16,13 @@ meets its own booking: 409 `booking-conflict`, never a second booking of the slo
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import datetime, timedelta
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.auth import bearer_token
+from app.core.auth import bearer_token, caller_key
 from app.core.deps import authenticate_first
 from app.core.errors import (
     DomainError,
@@ -75,7 +74,7 @@ class IdempotentWrites:
             scope["method"], scope["path"], scope.get("query_string", b""), body
         )
         try:
-            claimed = await self._claim(request, _caller_of(token), key, fingerprint)
+            claimed = await self._claim(request, caller_key(token), key, fingerprint)
         except DomainError as refused:
             await _answer_problem(refused, scope, receive, send)
             return
@@ -151,12 +150,6 @@ class IdempotentWrites:
                 )
             else:
                 await repo.free(runner, record_id)
-
-
-def _caller_of(token: str) -> str:
-    """Keys are scoped to the API key that sent them, known by its secret's hash (a
-    forged secret is another caller, whose claim its 401 frees)."""
-    return "key:" + hashlib.sha256(token.encode()).hexdigest()[:32]
 
 
 async def _answer_problem(refused: DomainError, scope: Scope, receive: Receive, send: Send) -> None:

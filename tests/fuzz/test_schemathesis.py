@@ -87,7 +87,10 @@ def server(
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert loaded.returncode == 0, loaded.stdout[-3000:] + loaded.stderr[-3000:]
-    with serving(url, workdir, JOINTUSE_ADMIN_KEY=ADMIN_KEY) as served:
+    # Thousands of requests a minute with one partner key: unlimited (tests/ratelimits).
+    with serving(
+        url, workdir, JOINTUSE_ADMIN_KEY=ADMIN_KEY, JOINTUSE_RATE_LIMIT_PER_MINUTE="0"
+    ) as served:
         yield served
 
 

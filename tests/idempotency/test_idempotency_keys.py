@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app.core import clock
+from app.core.auth import caller_key
 from app.core.db import Database
 from app.idempotency import repository as repo
 from app.idempotency import rules
 from app.idempotency.models import IdempotencyRecord
-from app.idempotency.service import _caller_of
 from tests.api.support import assert_problem
 from tests.bookings.helpers import World, evening, next_weekday, world
 from tests.conftest import ADMIN
@@ -241,7 +241,7 @@ async def running(db: Database, w: World, body: dict[str, Any]) -> None:
     now = clock.current().now()
     async with db.runner(write=True) as runner:
         claimed = await repo.claim(
-            runner, caller=_caller_of(w.group_key["Authorization"].removeprefix("Bearer ")),
+            runner, caller=caller_key(w.group_key["Authorization"].removeprefix("Bearer ")),
             key=KEY["Idempotency-Key"],
             fingerprint=rules.fingerprint("POST", "/v1/bookings", b"", json.dumps(body).encode()),
             now=now, locked_until=now + rules.LEASE, expires_at=rules.expiry(now, 24),

@@ -21,6 +21,7 @@ import pytest
 
 from app.core import clock
 from app.core.clock import SystemClock
+from app.core.migrate import upgrade
 from tests.conftest import PostgresDatabases
 
 REPO = Path(__file__).resolve().parents[2]
@@ -69,6 +70,19 @@ def poll(check: Callable[[], T | None], *, timeout: float, interval: float = 0.0
 def fresh_pg_url(pg_databases: PostgresDatabases, label: str) -> str:
     """A new, empty PostgreSQL database, dropped at the end of the run."""
     return pg_databases.create(f"_{label}_{secrets.token_hex(2)}")
+
+
+def migrated_url(
+    backend: str, workdir: Path, pg_databases: PostgresDatabases, label: str
+) -> str:
+    """A new database of `backend` (a SQLite file in `workdir`), migrated to head."""
+    url = (
+        f"sqlite:///{workdir / f'{label}.db'}"
+        if backend == "sqlite"
+        else fresh_pg_url(pg_databases, label)
+    )
+    upgrade(url)
+    return url
 
 
 class ServerProcess:

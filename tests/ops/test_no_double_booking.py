@@ -12,10 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-from app.core.migrate import upgrade
 from tests.bookings.helpers import local, next_weekday
 from tests.conftest import ADMIN, ADMIN_KEY, BACKENDS, PostgresDatabases, bearer
-from tests.ops.conftest import Served, fresh_pg_url, serving
+from tests.ops.conftest import Served, migrated_url, serving
 
 pytestmark = pytest.mark.slow
 
@@ -31,12 +30,7 @@ def served(
 ) -> Iterator[Served]:
     """A server with two worker processes per database for the module."""
     workdir = tmp_path_factory.mktemp(f"race-{request.param}")
-    url = (
-        f"sqlite:///{workdir / 'race.db'}"
-        if request.param == "sqlite"
-        else fresh_pg_url(pg_databases, "race")
-    )
-    upgrade(url)
+    url = migrated_url(request.param, workdir, pg_databases, "race")
     with serving(url, workdir, workers=WORKERS, JOINTUSE_ADMIN_KEY=ADMIN_KEY) as server:
         yield server
 
