@@ -109,6 +109,40 @@ def is_database_busy(exc: BaseException) -> bool:
     return "database is locked" in str(orig) or "database is busy" in str(orig)
 
 
+def is_database_unavailable(exc: BaseException) -> bool:
+    """The database cannot be reached or stopped answering (down, restarting, the
+    network, a connection or pool timeout): not a fault of the request. Looks through
+    SQLAlchemy's wrapper and the exception's causes."""
+    import asyncpg
+    import psycopg
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    unavailable = (
+        OSError,  # refused, reset, unreachable
+        TimeoutError,  # a connect or pool wait that ran out (asyncio's too)
+        PoolTimeout,
+        psycopg.OperationalError,
+        asyncpg.PostgresConnectionError,
+        asyncpg.InterfaceError,  # the connection was closed under the statement
+        asyncpg.CannotConnectNowError,
+        asyncpg.AdminShutdownError,
+        asyncpg.CrashShutdownError,
+    )
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        e = pending.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, DBAPIError) and e.connection_invalidated:
+            return True
+        if isinstance(e, unavailable):
+            return True
+        pending += [getattr(e, "orig", None), e.__cause__, e.__context__]
+    return False
+
+
 def create_engine(settings: Settings, url: URL | None = None) -> AsyncEngine:
     url = url or settings.async_url
     if url.get_backend_name() == "sqlite":

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from app.core.db import is_database_busy
+from app.core.db import is_database_busy, is_database_unavailable
 from app.core.logs import request_id_var
 from app.core.schemas import Omittable
 
@@ -121,6 +121,17 @@ class DatabaseBusy(ServiceUnavailable):
         super().__init__("the database is busy with other writes; try again")
 
 
+class DatabaseUnavailable(ServiceUnavailable):
+    """Contract section 7: the database cannot be reached (down, restarting, the
+    network). The request may not have been carried out; retry it (with its
+    `Idempotency-Key`, a write is then made once)."""
+
+    headers: ClassVar[dict[str, str] | None] = {"Retry-After": "2"}
+
+    def __init__(self) -> None:
+        super().__init__("the database cannot be reached; try again shortly")
+
+
 def _dotted(loc: Sequence[str | int]) -> str:
     out = ""
     for part in loc:
@@ -178,9 +189,16 @@ _HTTP_CODES = {
 
 def internal_error_response(method: str, path: str, exc: BaseException) -> JSONResponse:
     """An unexpected exception: logged in full, answered with no internals; but a
-    database too busy to answer in time (whatever statement noticed it) is a 503."""
-    if is_database_busy(exc):
-        busy = DatabaseBusy()
+    database too busy to answer in time, or that cannot be reached (whatever statement
+    noticed it), is a 503 with `Retry-After` (contract section 7)."""
+    down = not is_database_busy(exc) and is_database_unavailable(exc)
+    if down:
+        log.warning(
+            "database unavailable",
+            extra={"method": method, "path": path, "error": f"{type(exc).__name__}: {exc}"},
+        )
+    if down or is_database_busy(exc):
+        busy = DatabaseUnavailable() if down else DatabaseBusy()
         return problem_response(
             busy.status, busy.code, busy.title, busy.detail, headers=busy.headers
         )
