@@ -2,6 +2,7 @@
 
 from app.agreements.models import Agreement, DirectPartner
 from app.bookings.models import Booking, BookingEvent, BookingSeries, CatalogVersion
+from app.calendars.models import CalendarFeed
 from app.core.db import Base
 from app.costs.models import CostItem, CustodialCharge, PendingSiteDate
 from app.keys.models import ApiKey
@@ -16,6 +17,7 @@ __all__ = [
     "BookingEvent",
     "BookingSeries",
     "CalendarException",
+    "CalendarFeed",
     "CatalogVersion",
     "CostItem",
     "CustodialCharge",
