@@ -3,10 +3,12 @@ address) outer-joined to the bookings starting in the window, on a bookings inde
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.bookings.models import Booking
@@ -31,11 +33,11 @@ class Feed:
     events: list[FeedEvent]
 
 
-def _busy(rows: list[tuple[object, ...]], timezone_at: int) -> list[FeedEvent]:
+def _busy(rows: Sequence[Sequence[Any]], timezone_at: int) -> list[FeedEvent]:
     return [
         FeedEvent(
-            booking_id=r[0], status=r[1], start=r[2], end=r[3], version=r[4],  # type: ignore[arg-type]
-            updated_at=r[5], timezone=r[timezone_at],  # type: ignore[arg-type]
+            booking_id=r[0], status=r[1], start=r[2], end=r[3], version=r[4],
+            updated_at=r[5], timezone=r[timezone_at],
         )
         for r in rows
         if r[0] is not None
@@ -61,7 +63,7 @@ async def space_busy(session: AsyncSession, space_id: int, window: Window) -> Fe
         .where(Space.id == space_id)
         .order_by(Booking.held_start, Booking.id)
     )
-    rows = [tuple(r) for r in (await session.execute(stmt)).all()]
+    rows = (await session.execute(stmt)).all()
     if not rows:
         return None
     return Feed(f"{rows[0][8]}: {rows[0][7]} (busy)", _busy(rows, 6))
@@ -92,15 +94,15 @@ async def site_busy(session: AsyncSession, site_id: int, window: Window) -> Feed
         .where(Site.id == site_id)
         .order_by(Booking.held_start, Booking.id)
     )
-    rows = [tuple(r) for r in (await session.execute(stmt)).all()]
+    rows = (await session.execute(stmt)).all()
     if not rows:
         return None
     return Feed(f"{rows[0][7]} (busy)", _busy(rows, 6))
 
 
-def _party_bookings(anchor: Select[tuple[int, str]], window: Window) -> Select[tuple[object, ...]]:
+def _party_bookings(anchored: Any, window: Window) -> Any:
+    """The bookings of the party that `anchored` (a subquery: id, name) names."""
     start, end = window
-    anchored = anchor.subquery()
     return (
         select(
             Booking.id, Booking.status, Booking.start, Booking.end, Booking.version,
@@ -120,10 +122,10 @@ def _party_bookings(anchor: Select[tuple[int, str]], window: Window) -> Select[t
         .outerjoin(Space, Space.id == Booking.space_id)
         .outerjoin(Site, Site.id == Booking.site_id)
         .order_by(Booking.start, Booking.id)
-    )  # type: ignore[return-value]
+    )
 
 
-def _party_events(rows: list[tuple[object, ...]]) -> list[FeedEvent]:
+def _party_events(rows: Sequence[Sequence[Any]]) -> list[FeedEvent]:
     events = []
     for r in rows:
         if r[0] is None:
@@ -132,8 +134,8 @@ def _party_events(rows: list[tuple[object, ...]]) -> list[FeedEvent]:
         attendance, setup, cleanup = r[10:13]
         events.append(
             FeedEvent(
-                booking_id=booking_id, status=status, start=start, end=end,  # type: ignore[arg-type]
-                version=version, updated_at=updated_at, timezone=tz,  # type: ignore[arg-type]
+                booking_id=booking_id, status=status, start=start, end=end,
+                version=version, updated_at=updated_at, timezone=tz,
                 summary=str(purpose),
                 description=f"Status: {status}\nAttendance: {attendance}\n"
                 f"Setup: {setup} minutes\nCleanup: {cleanup} minutes",
@@ -149,8 +151,8 @@ async def _party_feed(
     anchor = select(Party.id, Party.name)
     if by_token:
         anchor = anchor.join(CalendarFeed, CalendarFeed.party_id == Party.id)
-    stmt = _party_bookings(anchor.where(where), window)
-    rows = [tuple(r) for r in (await session.execute(stmt)).all()]
+    stmt = _party_bookings(anchor.where(where).subquery(), window)
+    rows = (await session.execute(stmt)).all()
     if not rows:
         return None
     return Feed(f"{rows[0][13]}: bookings", _party_events(rows))

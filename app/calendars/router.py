@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Request, Response
+from starlette.convertors import Convertor, register_url_convertor
 
 from app.calendars import service
 from app.calendars.ics import MEDIA_TYPE
@@ -13,6 +14,22 @@ from app.core.ids import PathId, parse_id
 from app.core.openapi import op
 
 router = APIRouter(tags=["calendars"])
+
+
+class _NotIcs(Convertor[str]):
+    """A feed id segment that is not a secret address (`<token>.ics`): another method
+    there is the document's 405 naming GET alone, not the id route's answer."""
+
+    regex = r"[^/]+(?<!\.ics)"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("not_ics", _NotIcs())
 
 IfNoneMatchHeader = Annotated[
     str | None,
@@ -152,7 +169,7 @@ async def create_calendar_feed(
 
 
 @router.delete(
-    "/v1/calendar-feeds/{feed_id}",
+    "/v1/calendar-feeds/{feed_id:not_ics}",
     **op("End a secret calendar address", 404, status_code=204,
          description="From then on its `url` answers 404. For the party's own keys and "
          "admin."),
