@@ -142,8 +142,13 @@ def _text(name: str, value: str) -> str:
     return _line(name, escape_text(value))
 
 
-_LOCAL = "%Y%m%dT%H%M%S"
-_UTC = "%Y%m%dT%H%M%SZ"
+_LOCAL = ""
+_UTC = "Z"
+
+
+def _stamp(t: datetime, suffix: str) -> str:
+    # strftime costs a third of a year's feed; the same digits.
+    return f"{t.year:04}{t.month:02}{t.day:02}T{t.hour:02}{t.minute:02}{t.second:02}{suffix}"
 
 
 @lru_cache(maxsize=256)
@@ -166,13 +171,13 @@ def _zone(tzid: str) -> tuple[ZoneInfo, str, str]:
 
 def _event_text(e: FeedEvent) -> str:
     zone, tzid, form = _zone(e.timezone)
-    stamp = e.updated_at.astimezone(UTC).strftime(_UTC)
+    stamp = _stamp(e.updated_at.astimezone(UTC), _UTC)
     status = EVENT_STATUS[e.status]
     parts = [
         "BEGIN:VEVENT\r\n",
         _text("SUMMARY", e.summary),
-        _line(f"DTSTART{tzid}", e.start.astimezone(zone).strftime(form)),
-        _line(f"DTEND{tzid}", e.end.astimezone(zone).strftime(form)),
+        _line(f"DTSTART{tzid}", _stamp(e.start.astimezone(zone), form)),
+        _line(f"DTEND{tzid}", _stamp(e.end.astimezone(zone), form)),
         f"DTSTAMP:{stamp}\r\n",
         _line("UID", uid(e.booking_id)),
         f"SEQUENCE:{e.version - 1}\r\n",
