@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from app.agreements.router import router as agreements_router
 from app.bookings.router import availability_router, series_router
 from app.bookings.router import router as bookings_router
+from app.calendars.router import router as calendars_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database, create_engine, open_driver_pool
 from app.core.deps import authenticate_first
@@ -58,6 +59,10 @@ TAGS = [
     },
     {"name": "reports", "description": "Utilization: use, rent waived and custodial cost"},
     {"name": "events", "description": "The change feed: what happened to bookings, oldest first"},
+    {
+        "name": "calendars",
+        "description": "iCalendar (RFC 5545) feeds: busy time, a party's bookings",
+    },
 ]
 
 
@@ -119,6 +124,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         costs_router,
         reports_router,
         events_router,
+        calendars_router,
     )
     for router in routers:
         app.include_router(router)

@@ -2,6 +2,7 @@
 
 from app.agreements.models import Agreement, DirectPartner
 from app.bookings.models import Booking, BookingEvent, BookingSeries, CatalogVersion
+from app.calendars.models import CalendarFeed
 from app.core.db import Base
 from app.costs.models import CostItem, CustodialCharge, PendingSiteDate
 from app.idempotency.models import IdempotencyRecord
@@ -18,6 +19,7 @@ __all__ = [
     "BookingEvent",
     "BookingSeries",
     "CalendarException",
+    "CalendarFeed",
     "CatalogVersion",
     "CostItem",
     "CustodialCharge",

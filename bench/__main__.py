@@ -37,6 +37,7 @@ TARGETS = {
     "GET /v1/bookings/{id}": 0.35,
     "GET availability (7 days)": 0.25,
     "GET /v1/events (200)": 0.10,
+    "GET site calendar.ics (year)": 0.10,
 }
 
 
@@ -339,6 +340,10 @@ async def measure(args: argparse.Namespace) -> int:
         )]
         # The feed from its start as the partner sees it: 200 events of its year.
         feed = [build_request("GET", "/v1/events?limit=200", host, headers=auth)]
+        # The public busy-time feed of the year space's site: every booking of its year.
+        with httpx.Client(base_url=base) as c:
+            year_site = c.get(f"/v1/spaces/{year_space}").json()["site_id"]
+        site_calendar = [build_request("GET", f"/v1/sites/{year_site}/calendar.ics", host)]
         hello = [build_request("GET", "/hello", f"127.0.0.1:{hello_port}")]
         guarded = [build_request("GET", "/hello", f"127.0.0.1:{guarded_port}")]
         scenarios = [
@@ -361,6 +366,7 @@ async def measure(args: argparse.Namespace) -> int:
             ("GET /v1/bookings/{id}", app_port, lambda: itertools_cycle(gets)),
             ("GET availability (7 days)", app_port, lambda: itertools_cycle(avail)),
             ("GET /v1/events (200)", app_port, lambda: itertools_cycle(feed)),
+            ("GET site calendar.ics (year)", app_port, lambda: itertools_cycle(site_calendar)),
         ]
         if args.only:
             scenarios = [

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from fastapi.routing import APIRoute
+from starlette.convertors import CONVERTOR_TYPES
 from starlette.routing import Route
 
 from app.main import create_app
@@ -48,11 +49,11 @@ def fill(path: str) -> str:
 
 
 def _segment(parameter: str) -> str:
-    """A path parameter's pattern: any segment, but the fixed ones an `id_beside`
-    parameter sits beside (`{booking_id:id_beside_quote}` is never `quote`)."""
+    """A path parameter's pattern: any segment, or what its convertor takes (an
+    `id_beside` parameter is never the fixed names it sits beside,
+    `{feed_id:not_ics}` never a secret address `<token>.ics`)."""
     _, _, convertor = parameter[1:-1].partition(":")
-    fixed = convertor.removeprefix("id_beside_").split("_") if convertor else []
-    return "".join(f"(?!{re.escape(name)}(?:/|$))" for name in fixed) + "[^/]+"
+    return CONVERTOR_TYPES[convertor].regex if convertor else "[^/]+"
 
 
 def _matches(template: str, path: str) -> bool:
