@@ -147,5 +147,26 @@ def create_api_key(
         raise typer.Exit(1) from None
 
 
+@cli.command()
+def worker(
+    once: Annotated[
+        bool, typer.Option("--once", help="Stop when nothing is left to deliver now")
+    ] = False,
+    batch: Annotated[int, typer.Option(min=1, max=1000, help="Deliveries taken at a time")] = 200,
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=512, help="Deliveries sent at once")
+    ] = 64,
+) -> None:
+    """Deliver webhooks: the change feed's events, signed, retried for 24 hours. Run one
+    or more (on PostgreSQL, on any number of hosts; on SQLite, one). Stops on SIGTERM."""
+    from app.core.logs import configure_logging
+    from app.webhooks.worker import serve
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    _require_database(settings)
+    asyncio.run(serve(settings, once=once, batch=batch, concurrency=concurrency))
+
+
 def main() -> None:
     cli()

@@ -32,6 +32,7 @@ from app.parties.router import router as parties_router
 from app.ratelimits.service import KeyRateLimits
 from app.reports.router import router as reports_router
 from app.sites.router import router as sites_router
+from app.webhooks.router import router as webhooks_router
 
 DESCRIPTION = """\
 Bookings of school sites and city facilities under a city/school-district joint-use
@@ -62,6 +63,11 @@ TAGS = [
     {
         "name": "calendars",
         "description": "iCalendar (RFC 5545) feeds: busy time, a party's bookings",
+    },
+    {
+        "name": "webhooks",
+        "description": "The change feed's events POSTed to a receiver, signed (Standard "
+        "Webhooks), by `jointuse worker`",
     },
 ]
 
@@ -125,6 +131,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         reports_router,
         events_router,
         calendars_router,
+        webhooks_router,
     )
     for router in routers:
         app.include_router(router)

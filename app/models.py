@@ -10,6 +10,7 @@ from app.keys.models import ApiKey
 from app.parties.models import Party
 from app.ratelimits.models import RateLimitWindow
 from app.sites.models import CalendarException, Site, Space
+from app.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
     "Agreement",
@@ -30,4 +31,7 @@ __all__ = [
     "RateLimitWindow",
     "Site",
     "Space",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
 ]

@@ -63,6 +63,19 @@ class Settings(BaseSettings):
     idempotency_keep_hours: int = Field(
         24, ge=24, le=24 * 30, validation_alias="JOINTUSE_IDEMPOTENCY_KEEP_HOURS"
     )
+    # Contract section 8: webhook URLs that resolve to loopback, private or link-local
+    # addresses are refused unless this is set (a test's local receiver, say).
+    webhook_allow_private_urls: bool = Field(
+        False, validation_alias="JOINTUSE_WEBHOOK_ALLOW_PRIVATE_URLS"
+    )
+    # The first retry of a failed delivery comes this late, each next about twice as late.
+    webhook_retry_base_seconds: float = Field(
+        10.0, gt=0, le=3600, validation_alias="JOINTUSE_WEBHOOK_RETRY_BASE_SECONDS"
+    )
+    # How long `jointuse worker` waits for a receiver's answer.
+    webhook_timeout_seconds: float = Field(
+        10.0, gt=0, le=120, validation_alias="JOINTUSE_WEBHOOK_TIMEOUT_SECONDS"
+    )
     max_body_bytes: int = Field(1_048_576, ge=1024, validation_alias="JOINTUSE_MAX_BODY_BYTES")
     # `jointuse serve`'s HTTP limits (`core.protocol`): the request line and header fields
     # together, and how long a request's head, then its body, may take to arrive.

@@ -407,3 +407,17 @@ async def current_bookings(session: AsyncSession, ids: Sequence[int]) -> dict[in
     """Bookings by id: the `data` of events written before the feed kept it."""
     found = await session.scalars(select(Booking).where(Booking.id.in_(ids)))
     return {b.id: b for b in found}
+
+
+async def feed_end(session: AsyncSession) -> tuple[int, int]:
+    """The cursor past every event committed now: what a follower that starts now (a new
+    webhook) resumes from, so that it gets every later event and no earlier one."""
+    if session.get_bind().dialect.name == "postgresql":
+        horizon, own = (await session.execute(_PG_HORIZON)).one()
+        if own is None:
+            return _past_horizon(True, horizon, own)
+        # The reader's own transaction wrote (a test's, which holds every request): past
+        # its events so far, which are all of this database's that it can see uncommitted.
+        mine = select(func.coalesce(func.max(BookingEvent.id), 0)).where(BookingEvent.txid == own)
+        return (own, (await session.execute(mine)).scalar_one())
+    return _past_horizon(False, (await session.execute(_SQLITE_HORIZON)).scalar_one(), None)
