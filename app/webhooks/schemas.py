@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import Field
+from pydantic.config import JsonDict
 
 from app.core.schemas import RequestModel, ResponseModel, examples
 from app.core.time import Instant
@@ -39,7 +40,7 @@ class WebhookCreate(RequestModel):
     )
 
 
-WEBHOOK_EXAMPLE = {
+WEBHOOK_EXAMPLE: JsonDict = {
     "id": 4,
     "url": "https://partners.example.org/jointuse/events",
     "event_types": ["booking.confirmed", "booking.cancelled"],
