@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 HOST ?= 0.0.0.0
 PORT ?= 8000
 
-.PHONY: install run migrate demo-data test test-dates lint fuzz bench clean
+.PHONY: install run migrate demo-data test test-dates lint fuzz bench bench-webhooks clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "jointuse needs Python 3.11 or newer")'
@@ -74,6 +74,10 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Webhook deliveries per second by the worker's code to a local receiver (issue 12).
+bench-webhooks: $(STAMP)
+	$(BIN)/python -m bench.webhooks
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

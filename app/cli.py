@@ -165,7 +165,10 @@ def worker(
     settings = _settings()
     configure_logging(settings.log_level)
     _require_database(settings)
-    asyncio.run(serve(settings, once=once, batch=batch, concurrency=concurrency))
+    # On uvloop, as `jointuse serve` runs (uvicorn[standard] installs it).
+    import uvloop
+
+    uvloop.run(serve(settings, once=once, batch=batch, concurrency=concurrency))
 
 
 def main() -> None:
