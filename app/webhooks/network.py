@@ -9,6 +9,9 @@ import socket
 
 from app.webhooks.rules import check_addresses, url_host
 
+# A name that takes longer than this to resolve is taken as one that does not.
+RESOLVE_SECONDS = 5.0
+
 
 async def resolve(host: str, port: int) -> list[str]:
     try:
@@ -16,10 +19,11 @@ async def resolve(host: str, port: int) -> list[str]:
     except ValueError:
         pass
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(
-            host, port, type=socket.SOCK_STREAM
-        )
-    except (OSError, UnicodeError):
+        async with asyncio.timeout(RESOLVE_SECONDS):
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, port, type=socket.SOCK_STREAM
+            )
+    except (OSError, UnicodeError, TimeoutError):
         return []
     return sorted({str(info[4][0]) for info in infos})
 

@@ -98,10 +98,14 @@ class UnsafeAddress(ValueError):
 def url_host(url: str) -> tuple[str, int]:
     """The host and port an URL names, or `UnsafeAddress` for one that cannot be a
     receiver's."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError:  # an unclosed `[` of an IPv6 host, say
+        raise UnsafeAddress("the webhook URL is not a URL") from None
     if parts.scheme not in ("http", "https"):
         raise UnsafeAddress("a webhook URL must be http or https")
-    if not parts.hostname:
+    if not hostname:
         raise UnsafeAddress("a webhook URL must name a host")
     if parts.username is not None or parts.password is not None:
         raise UnsafeAddress("a webhook URL must not carry credentials")
@@ -109,7 +113,7 @@ def url_host(url: str) -> tuple[str, int]:
         port = parts.port
     except ValueError:
         raise UnsafeAddress("the webhook URL's port is not a number from 0 to 65535") from None
-    return parts.hostname, port or (443 if parts.scheme == "https" else 80)
+    return hostname, port or (443 if parts.scheme == "https" else 80)
 
 
 def is_public(address: str) -> bool:

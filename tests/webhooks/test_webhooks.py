@@ -454,3 +454,10 @@ async def test_a_series_delivers_each_occurrence_and_the_series(client, make_wor
 
 def _instant(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@pytest.mark.parametrize("url", ["http://[::1/hook", "http://93.184.216.34:99999/hook",
+                                 "http://user:pw@93.184.216.34/hook", "http:///hook"])
+async def test_a_url_that_is_not_a_receivers_is_a_validation_error(client, url):
+    r = await client.post("/v1/webhooks", json={"url": url}, headers=ADMIN)
+    assert_problem(r, 422, "validation-error")
