@@ -26,7 +26,7 @@ MISSING_HEADER = "ST203"
 
 LISTS = (
     r"GET /v1/(parties|sites|spaces|agreements|bookings|events)"
-    r"|GET .*/(spaces|calendar-exceptions|cost-items|history)"
+    r"|GET .*/(spaces|calendar-exceptions|cost-items|history|deliveries)|GET /v1/webhooks"
 )
 BOOKINGS = (
     r"POST /v1/bookings|POST /v1/bookings/quote|POST /v1/booking-series"
@@ -130,6 +130,14 @@ FIELD_REASONS = (
         "caller-party", BOOKINGS, r"body\.party_id", r"^this key acts for no party: name one$"
     ),
     FieldReason("recurrence-rules", r"POST /v1/booking-series", r"body\.rrule", r""),
+    FieldReason(
+        "webhook-addresses",
+        r"POST /v1/webhooks",
+        r"body\.url",
+        r"^the webhook URL('s host .* is \(or resolves to\) .*, a loopback, private or link-local "
+        r"address| is not a URL|'s port is not a number from 0 to 65535)$"
+        r"|^a webhook URL must (name a host|not carry credentials)$",
+    ),
     FieldReason(
         "time-zones",
         SITES,
