@@ -256,6 +256,10 @@ async def test_a_receiver_verifies_a_delivery_with_standard_webhooks(client, mak
     event = Verifier(made["secret"]).verify(request.content, dict(request.headers))
     assert event["type"] == "booking.confirmed"
     assert event["data"] == booking
+    # And so does the partner guide's client.
+    from tests.examples.test_partner_client import partner
+
+    assert partner.verify_webhook(made["secret"], request.headers, request.content) == event
 
 
 async def test_a_signature_is_of_this_body_and_this_secret_alone(client, make_worker):
