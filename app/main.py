@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = database is None
         if database is None:
-            engine = create_engine(settings)
+            engine = create_engine(settings, bounded=True)
             postgresql = engine.dialect.name == "postgresql"
             pool = await open_driver_pool(engine, settings) if postgresql else None
             app.state.db = Database.for_engine(engine, pool)

@@ -52,6 +52,15 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(10, ge=1, le=200, validation_alias="JOINTUSE_DB_POOL_SIZE")
     db_max_overflow: int = Field(10, ge=0, le=200, validation_alias="JOINTUSE_DB_MAX_OVERFLOW")
     db_timeout_seconds: float = Field(5.0, gt=0, validation_alias="JOINTUSE_DB_TIMEOUT_SECONDS")
+    # PostgreSQL, the server's statements: one that runs, or waits for a lock, longer than
+    # this is cancelled and answered 503 (contract section 7), not left holding a worker.
+    # 0: no bound.
+    db_statement_timeout_ms: int = Field(
+        10_000, ge=0, le=3_600_000, validation_alias="JOINTUSE_DB_STATEMENT_TIMEOUT_MS"
+    )
+    db_lock_timeout_ms: int = Field(
+        5_000, ge=0, le=3_600_000, validation_alias="JOINTUSE_DB_LOCK_TIMEOUT_MS"
+    )
     sqlite_busy_timeout_ms: int = Field(
         10_000, ge=0, validation_alias="JOINTUSE_SQLITE_BUSY_TIMEOUT_MS"
     )

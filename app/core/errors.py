@@ -118,7 +118,7 @@ class DatabaseBusy(ServiceUnavailable):
     headers: ClassVar[dict[str, str] | None] = {"Retry-After": "1"}
 
     def __init__(self) -> None:
-        super().__init__("the database is busy with other writes; try again")
+        super().__init__("the database is too busy to answer in time; try again")
 
 
 class DatabaseUnavailable(ServiceUnavailable):
