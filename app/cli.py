@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import tempfile
 from typing import Annotated
 
 import typer
@@ -102,6 +104,10 @@ def serve(
     from app.core.logs import uvicorn_log_config
 
     settings = _settings()
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # One /metrics view of every worker process (prometheus-client's multiprocess
+        # mode): a fresh folder, set before the workers start and import the metrics.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="jointuse-metrics-")
     uvicorn.run(
         "app.main:app",
         host=host,

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from sqlalchemy.pool import QueuePool
 
 from app.agreements.router import router as agreements_router
 from app.bookings.router import availability_router, series_router
@@ -20,6 +21,7 @@ from app.core.errors import install_error_handlers
 from app.core.heavy import HeavyReads
 from app.core.hot import fast_lanes
 from app.core.logs import configure_logging
+from app.core.metrics import RequestMetrics
 from app.core.middleware import RequestContextMiddleware
 from app.core.openapi import install_openapi, operation_id
 from app.costs.router import router as costs_router
@@ -33,6 +35,7 @@ from app.ratelimits.service import KeyRateLimits
 from app.reports.router import router as reports_router
 from app.sites.router import router as sites_router
 from app.webhooks.router import router as webhooks_router
+from app.webhooks.service import backlog_of
 
 DESCRIPTION = """\
 Bookings of school sites and city facilities under a city/school-district joint-use
@@ -110,6 +113,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.admin_key = settings.admin_key.get_secret_value() if settings.admin_key else None
     app.state.authenticate = authenticate  # for `core.deps` (core imports no domain)
+    app.state.webhook_backlog = backlog_of  # for `GET /metrics`
     app.state.heavy_reads = HeavyReads(
         at_once=settings.heavy_reads, waiting=settings.heavy_reads_waiting
     )
@@ -142,6 +146,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         access_log=settings.access_log,
         lanes=fast_lanes(app, routers),
         caller_first=authenticate_first,
+        metrics=RequestMetrics(lambda: pool_use(app)),
         keyed_writes=IdempotentWrites(keep_hours=settings.idempotency_keep_hours),
         key_limits=(
             KeyRateLimits(per_minute=settings.rate_limit_per_minute, admin_key=app.state.admin_key)
@@ -150,6 +155,22 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         ),
     )
     return app
+
+
+def pool_use(app: FastAPI) -> dict[tuple[str, str], int]:
+    """This process's database connections, for `GET /metrics`."""
+    db: Database | None = getattr(app.state, "db", None)
+    if db is None:
+        return {}
+    pool = db.engine.pool
+    use: dict[tuple[str, str], int] = {}
+    if isinstance(pool, QueuePool):
+        use[("sqlalchemy", "in_use")] = pool.checkedout()
+        use[("sqlalchemy", "idle")] = pool.checkedin()
+    if db.driver_pool is not None:
+        use[("driver", "in_use")] = db.driver_pool.in_use
+        use[("driver", "idle")] = db.driver_pool.idle
+    return use
 
 
 def __getattr__(name: str) -> FastAPI:

@@ -39,6 +39,7 @@ from app.bookings.rules import Held, Occurrence, Situation, Violation, agreement
 from app.bookings.schemas import BookingCreate, BookingStatus, BookingUpdate
 from app.bookings.views import booking_data, new_booking_json
 from app.bookings.writer import booking_writer
+from app.core import metrics
 from app.core.auth import Principal
 from app.core.db import Database
 from app.core.errors import (
@@ -73,6 +74,7 @@ def raise_for(violations: Sequence[Violation]) -> None:
     if not violations:
         return
     body = [violation_body(v) for v in violations]
+    metrics.violated([v.rule for v in violations])
     if all(v.rule == "conflict" for v in violations):
         raise BookingConflict(body)
     raise BookingRulesViolated(body)
@@ -198,6 +200,7 @@ async def conflicts_as_problems() -> AsyncIterator[None]:
         yield
     except Exception as exc:
         if repo.is_exclusion_violation(exc):
+            metrics.violated(["conflict"])
             raise BookingConflict(
                 [
                     {

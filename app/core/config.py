@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(
         10.0, gt=0, le=120, validation_alias="JOINTUSE_WEBHOOK_TIMEOUT_SECONDS"
     )
+    # Contract section 7: GET /metrics for admin keys, or for anyone when this is set.
+    metrics_public: bool = Field(False, validation_alias="JOINTUSE_METRICS_PUBLIC")
     max_body_bytes: int = Field(1_048_576, ge=1024, validation_alias="JOINTUSE_MAX_BODY_BYTES")
     # `jointuse serve`'s HTTP limits (`core.protocol`): the request line and header fields
     # together, and how long a request's head, then its body, may take to arrive.

@@ -224,6 +224,14 @@ class DriverPool:
         self._waiters: deque[asyncio.Future[Any]] = deque()
         self._count = 0  # open or opening
 
+    @property
+    def idle(self) -> int:
+        return len(self._idle)
+
+    @property
+    def in_use(self) -> int:
+        return self._count - len(self._idle)
+
     def acquire(self) -> Lease:
         """`async with pool.acquire() as conn:` (a class, not a generator: this runs on
         every hot request)."""

@@ -26,6 +26,7 @@ from app.core.errors import (
     problem_type,
 )
 from app.core.logs import request_id_var
+from app.core.metrics import UNMATCHED, RequestMetrics
 
 REQUEST_ID_HEADER = b"x-request-id"
 # Every answer: no content sniffing. Answers to a key: never stored by a cache (a
@@ -89,8 +90,10 @@ class RequestContextMiddleware:
         caller_first: CallerFirst | None = None,
         keyed_writes: KeyedWrites | None = None,
         key_limits: KeyLimits | None = None,
+        metrics: RequestMetrics | None = None,
     ) -> None:
         self.app = app
+        self.metrics = metrics
         self.keyed_writes = keyed_writes
         self.key_limits = key_limits
         # A body too large is refused after the caller: a bad key is a 401 first.
@@ -120,7 +123,7 @@ class RequestContextMiddleware:
         rid_str = rid.decode() if rid else new_request_id()
         token = request_id_var.set(rid_str)
         rid_header = (REQUEST_ID_HEADER, rid_str.encode())
-        started = time.perf_counter() if self.access_log else 0.0
+        started = time.perf_counter()
         status_holder = [0]
         keyed = authorization is not None
         limited: list[tuple[bytes, bytes]] = []
@@ -169,6 +172,8 @@ class RequestContextMiddleware:
                 else None
             )
             target = lane or self.app
+            if lane is not None:
+                app_scope["jointuse.template"] = scope["path"]
             writes = self.keyed_writes
             if (
                 idempotency_key is not None
@@ -186,6 +191,14 @@ class RequestContextMiddleware:
             response = internal_error_response(scope["method"], scope["path"], exc)
             await response(scope, receive, send_with_id)
         finally:
+            if self.metrics is not None:
+                route = app_scope.get("route")
+                template = getattr(route, "path_format", None) or app_scope.get(
+                    "jointuse.template", UNMATCHED
+                )
+                self.metrics.observe(
+                    template, scope["method"], status_holder[0], time.perf_counter() - started
+                )
             if self.access_log:
                 access_log.info(
                     "request",

@@ -58,6 +58,13 @@ class WebhookDelivery(Base):
             postgresql_where=text("status = 'pending'"),
             sqlite_where=text("status = 'pending'"),
         ),
+        # Those given up, counted by `GET /metrics`.
+        Index(
+            "ix_webhook_deliveries_failed",
+            "webhook_id",
+            postgresql_where=text("status = 'failed'"),
+            sqlite_where=text("status = 'failed'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True)

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from pydantic_core import to_json
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -199,3 +199,23 @@ async def record(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
             for o in outcomes
         ],
     )
+
+
+async def backlog(session: AsyncSession, now: datetime) -> tuple[int, int, float]:
+    """Deliveries pending and failed, and the oldest pending one's age in seconds (each
+    an index range: the pending and failed rows are partial indexes' own)."""
+    d = WebhookDelivery
+    pending, oldest = (
+        await session.execute(
+            select(func.count(), func.min(d.first_due_at)).where(
+                d.status == DeliveryStatus.pending.value
+            )
+        )
+    ).one()
+    failed = (
+        await session.execute(
+            select(func.count()).where(d.status == DeliveryStatus.failed.value)
+        )
+    ).scalar_one()
+    age = (now - oldest).total_seconds() if oldest is not None else 0.0
+    return pending, failed, max(age, 0.0)

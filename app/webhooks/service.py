@@ -3,17 +3,19 @@ shown. The worker that delivers is `app.webhooks.worker`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.auth import Principal, Role, require_key
+from app.core.db import Database
 from app.core.errors import Forbidden, NotFound, ValidationFailed
 from app.core.pagination import as_int, keyset, page_of
 from app.core.time import utcnow
 from app.events.repository import feed_end
 from app.events.rules import EventType
+from app.webhooks import repository as repo
 from app.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from app.webhooks.network import check_url
 from app.webhooks.rules import UnsafeAddress, new_secret
@@ -116,3 +118,13 @@ async def list_deliveries(
         for attempt in found:
             tries[attempt.delivery_id].append(attempt)
     return [(d, tries[d.id]) for d in shown], next_cursor
+
+
+def backlog_of(db: Database) -> Callable[[], Awaitable[tuple[int, int, float]]]:
+    """The webhook gauges of `GET /metrics`, read when it is scraped."""
+
+    async def backlog() -> tuple[int, int, float]:
+        async with db.read_sessions() as session:
+            return await repo.backlog(session, utcnow())
+
+    return backlog

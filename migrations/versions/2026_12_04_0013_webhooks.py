@@ -17,6 +17,7 @@ depends_on: str | Sequence[str] | None = None
 
 _BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 _PENDING = sa.text("status = 'pending'")
+_FAILED = sa.text("status = 'failed'")
 
 
 def upgrade() -> None:
@@ -69,6 +70,14 @@ def upgrade() -> None:
         sqlite_where=_PENDING,
     )
     op.create_index(
+        "ix_webhook_deliveries_failed",
+        "webhook_deliveries",
+        ["webhook_id"],
+        unique=False,
+        postgresql_where=_FAILED,
+        sqlite_where=_FAILED,
+    )
+    op.create_index(
         "ix_webhook_deliveries_webhook", "webhook_deliveries", ["webhook_id", "id"], unique=False
     )
     op.create_table(
@@ -96,6 +105,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_webhook_attempts_delivery_id"), table_name="webhook_attempts")
     op.drop_table("webhook_attempts")
     op.drop_index("ix_webhook_deliveries_webhook", table_name="webhook_deliveries")
+    op.drop_index("ix_webhook_deliveries_failed", table_name="webhook_deliveries")
     op.drop_index("ix_webhook_deliveries_due", table_name="webhook_deliveries")
     op.drop_table("webhook_deliveries")
     op.drop_index(op.f("ix_webhooks_party_id"), table_name="webhooks")
