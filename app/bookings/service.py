@@ -11,6 +11,7 @@ BEGIN IMMEDIATE)."""
 from __future__ import annotations
 
 import bisect
+import dataclasses
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ from app.core.time import rfc3339
 from app.costs import service as costs
 from app.costs.allocation import minutes_of
 from app.costs.quote import NO_COST, QuoteFigures, standalone_quote
+from app.idempotency.claims import KeyedWrite
 from app.keys.auth import (
     Caller,
     Credentials,
@@ -440,12 +442,17 @@ STILL_CHANGING = (
 
 
 async def make_booking(
-    db: Database, *, caller: Caller, data: BookingCreate, now: datetime
+    db: Database, *, caller: Caller, data: BookingCreate, now: datetime,
+    key: KeyedWrite | None = None,
 ) -> dict[str, Any]:
     """POST /v1/bookings: one booking; its values, `id` included. On PostgreSQL, when
     this worker keeps the caller's facts about the space, the booking is judged on
     them and written by the worker's booking writer, with no connection held
-    meanwhile; otherwise, or if that does not write it, the full path (`book`)."""
+    meanwhile; otherwise, or if that does not write it, the full path (`book`).
+
+    `key`: its Idempotency-Key. The writer's insert keeps it with its answer (no round
+    trip of its own); the full path claims it first (`KeyedWrite.claim`), which
+    stops here with the key's first answer, or its 422 or 409."""
     ask = Ask.of(data)
     cache = facts_cache(db)
     if cache is not None:
@@ -455,9 +462,15 @@ async def make_booking(
             ev = judge(facts, ask, now)
             if not ev.violations:  # the full path reports every violation
                 [new] = new_bookings(ev, facts, ask, now)
+                if key is not None:
+                    new = dataclasses.replace(new, key=key.to_keep())
                 booking_id = await booking_writer(db).write(new)
                 if booking_id is not None:
+                    if key is not None:
+                        key.kept_by_operation()
                     return new.values | {"id": booking_id}
+    if key is not None:
+        await key.claim()
     async with db.runner(write=True) as runner:
         return await book(runner, caller=caller, ask=ask, now=now, cache=cache)
 
