@@ -11,7 +11,6 @@ BEGIN IMMEDIATE)."""
 from __future__ import annotations
 
 import bisect
-import dataclasses
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -56,7 +55,7 @@ from app.core.time import rfc3339
 from app.costs import service as costs
 from app.costs.allocation import minutes_of
 from app.costs.quote import NO_COST, QuoteFigures, standalone_quote
-from app.idempotency.claims import KeyedWrite
+from app.idempotency.claims import KeyedWrite, KeyToKeep
 from app.keys.auth import (
     Caller,
     Credentials,
@@ -397,9 +396,11 @@ def quote_for(ev: Evaluation, occ: Occurrence, terms: Terms) -> QuoteFigures:
 
 
 def new_bookings(
-    ev: Evaluation, facts: Facts, ask: Ask, now: datetime, *, series_id: int | None = None
+    ev: Evaluation, facts: Facts, ask: Ask, now: datetime, *, series_id: int | None = None,
+    key: KeyToKeep | None = None,
 ) -> list[repo.NewBooking]:
-    """The judged occurrences as rows to write, each with its guard."""
+    """The judged occurrences as rows to write, each with its guard (and `key`, the
+    Idempotency-Key its insert keeps)."""
     principal = facts.principal
     made = []
     for occ, quote in zip(ev.occurrences, ev.quotes, strict=True):
@@ -414,6 +415,7 @@ def new_bookings(
                 mark=adds_custodial_time(values),
                 guard=facts.guard,
                 data=new_booking_json(values),
+                key=key,
             )
         )
     return made
@@ -461,9 +463,9 @@ async def make_booking(
             facts = checked(caller, ask, kept)
             ev = judge(facts, ask, now)
             if not ev.violations:  # the full path reports every violation
-                [new] = new_bookings(ev, facts, ask, now)
-                if key is not None:
-                    new = dataclasses.replace(new, key=key.to_keep())
+                [new] = new_bookings(
+                    ev, facts, ask, now, key=None if key is None else key.to_keep()
+                )
                 booking_id = await booking_writer(db).write(new)
                 if booking_id is not None:
                     if key is not None:

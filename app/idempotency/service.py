@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.auth import bearer_token, caller_key
@@ -49,12 +49,14 @@ class IdempotentWrites:
     async def __call__(
         self, raw_key: bytes, app: ASGIApp, scope: Scope, receive: Receive, send: Send
     ) -> None:
-        request = Request(scope, receive)
+        authorization = next(
+            (v.decode("latin-1") for n, v in scope["headers"] if n == b"authorization"), None
+        )
         try:
-            token = bearer_token(request.headers.get("authorization"))
+            token = bearer_token(authorization)
             key = rules.valid_key(raw_key)
             if key is None:
-                await authenticate_first(request)  # a bad API key is a 401 first
+                await authenticate_first(Request(scope, receive))  # a bad API key: a 401 first
                 raise ValidationFailed(
                     ("header", "Idempotency-Key"), "must be 1 to 255 printable characters"
                 )
@@ -64,8 +66,8 @@ class IdempotentWrites:
         if token is None:  # no API key: the operation answers its 401
             await app(scope, receive, send)
             return
-        body = await request.body()
-        db = request.app.state.db
+        body = await _body(receive)
+        db = scope["app"].state.db
         now = utcnow()
         write = KeyedWrite(
             db, caller=caller_key(token), key=key, now=now, keep_hours=self.keep_hours,
@@ -158,6 +160,19 @@ async def _run(write: KeyedWrite, app: ASGIApp, scope: Scope, receive: Receive, 
             return
     for message in held:
         await send(message)
+
+
+async def _body(receive: Receive) -> bytes:
+    """The request's body (`Request.body` without a `Request`)."""
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            raise ClientDisconnect()  # as Starlette's `Request.body`: nothing is run
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
 
 
 async def _answer_problem(refused: DomainError, scope: Scope, receive: Receive, send: Send) -> None:
