@@ -1,6 +1,6 @@
 """Idempotent writes (contract section 8), around the operation at the ASGI level, so
 that every path to a booking (the fast lane, routed endpoints, series, actions) is
-covered the same way and the operation itself knows nothing of keys.
+covered the same way.
 
 A request with a key: the key is claimed for its caller (the API key, known by the hash
 of its secret: no lookup, the operation authenticates as always) in a statement committed
@@ -9,6 +9,11 @@ while the first runs is 409 `idempotency-in-flight`, after it the first answer
 replayed, a different request 422 `idempotency-key-reused`. The answer is kept after the
 operation committed; an answer that says "try again" (5xx, 429) or "who are you?" (401)
 frees the key instead.
+
+`POST /v1/bookings` (`rules.claimed_by_operation`) is handed its key instead
+(`claims.KeyedWrite`): on kept facts its insert keeps the key with the booking, in one
+statement; any other way it claims the key first, as above. An answer it gives without
+having claimed the key (nothing written) is claimed and kept at once, after.
 
 A worker that dies between the operation's commit and keeping its answer leaves the
 key running; after `rules.LEASE` a retry runs the request again (a booking's retry then
