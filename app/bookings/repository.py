@@ -53,6 +53,8 @@ from app.core.db import UTCDateTime
 from app.core.sql import Hot, Row, Runner, SessionRunner
 from app.core.time import WeeklyMinutes, weekly_minutes, zone
 from app.costs.repository import MARK_PENDING, marking
+from app.idempotency.claims import KeyToKeep
+from app.idempotency.models import IdempotencyRecord
 from app.keys.models import ApiKey
 from app.keys.repository import KEY_COLUMNS, key_lookup, with_key
 from app.parties.models import Party
@@ -424,6 +426,19 @@ _EXTRA: dict[str, Any] = {
     "mark": Boolean(),
     "data": Text(),
 }
+# A keyed booking's `Idempotency-Key` (`idempotency.claims.KeyToKeep`), kept by the
+# insert with its answer: the key's record, written only with its booking.
+_KEYED: dict[str, Any] = {
+    "idem_caller": IdempotencyRecord.caller.type,
+    "idem_key": IdempotencyRecord.key.type,
+    "idem_fingerprint": IdempotencyRecord.fingerprint.type,
+    "idem_expires_at": IdempotencyRecord.expires_at.type,
+}
+# The headers a new booking's answer carries (`router.booking_response(..., created=True)`),
+# as the key keeps them, the id put in by the insert.
+KEPT_HEADERS = json.dumps(
+    [["etag", '"{id}.1"'], ["location", "/v1/bookings/{id}"], ["content-type", "application/json"]]
+)
 # A new booking's event `data` is its JSON with id 0 (`views.new_booking_json`); the
 # insert puts in the id it draws: the same splice in SQL and in Python (`with_id`).
 DATA_ID_PREFIX = '{"id":'
@@ -455,21 +470,30 @@ class NewBooking:
     mark: bool  # its site date is to be re-billed
     guard: Guard
     data: str  # its event's `data`, its id still 0 (`with_id`)
+    # Its Idempotency-Key, written with the booking and its answer (the 201 body is
+    # the event's `data`); a key already kept fails the statement (nothing written).
+    key: KeyToKeep | None = None
 
 
-def _insert_statement(source: str) -> Any:
+def _insert_statement(source: str, *, keyed: bool = False) -> Any:
     """The insert of new bookings on PostgreSQL, whatever their number: each booking
     its row, its `created` history row and (when `mark`) its site date marked pending,
     written only if its guard holds; a booking whose window another holds (the
     exclusion constraint, against other bookings and earlier rows of the statement
     alike) is skipped, not an error. Rows come from bind parameters (`one`: a lone
     booking; `unnest` costs PostgreSQL more for one row) or from arrays (`many`).
+    `keyed`: each booking that has an Idempotency-Key (`NewBooking.key`) writes the
+    key's record with its 201 answer, as a plain insert: a key that has a record (kept,
+    running, expired) fails the whole statement on its unique constraint, so that a key
+    is never kept for a booking not written nor a booking written under another's key.
     Answers (ordinal, id) of the bookings written."""
     bookings, events = (
         typing.cast(Table, Booking.__table__),
         typing.cast(Table, BookingEvent.__table__),
     )
     types: dict[str, Any] = {k: bookings.c[k].type for k in _GIVEN} | _EXTRA
+    if keyed:
+        types |= _KEYED
     # Ids drawn first, so each booking written is known by the row it came from.
     next_id = literal_column("nextval('bookings_id_seq')", Integer).label("id")
     if source == "many":
@@ -510,6 +534,11 @@ def _insert_statement(source: str) -> Any:
         .cte("new_booking")
     )
     written = new.join(v, v.c.id == new.c.id)
+    data = (
+        literal(DATA_ID_PREFIX)
+        .concat(cast(new.c.id, Text))
+        .concat(func.substr(v.c.data, len(_PLACEHOLDER) + 1))
+    )
     event = insert(events).from_select(
         [
             "booking_id",
@@ -531,9 +560,7 @@ def _insert_statement(source: str) -> Any:
             new.c.created_by_key_id,
             v.c.actor_party_id,
             v.c.actor_role,
-            literal(DATA_ID_PREFIX)
-            .concat(cast(new.c.id, Text))
-            .concat(func.substr(v.c.data, len(_PLACEHOLDER) + 1)),
+            data,
         ).select_from(written),
     )
     marked = marking(
@@ -549,20 +576,43 @@ def _insert_statement(source: str) -> Any:
             .order_by(new.c.site_id, new.c.local_date),
         ),
     )
+    ctes = [event.cte("new_event"), marked.cte("marked")]
+    if keyed:
+        records = typing.cast(Table, IdempotencyRecord.__table__)
+        kept = insert(records).from_select(
+            ["caller", "key", "fingerprint", "status", "headers", "body", "created_at",
+             "locked_until", "expires_at"],
+            select(
+                v.c.idem_caller,
+                v.c.idem_key,
+                v.c.idem_fingerprint,
+                literal(201),
+                func.replace(literal(KEPT_HEADERS), "{id}", cast(new.c.id, Text)),
+                func.convert_to(data, "UTF8"),
+                new.c.created_at,
+                new.c.created_at,
+                v.c.idem_expires_at,
+            )
+            .select_from(written)
+            .where(v.c.idem_key.is_not(None))
+            # One order of keys, so that two statements never wait for each other's.
+            .order_by(v.c.idem_caller, v.c.idem_key),
+        )
+        ctes.append(kept.cte("kept_key"))
     # Data-modifying CTEs run whether or not the result reads them.
-    return (
-        select(v.c.ord, new.c.id)
-        .select_from(written)
-        .add_cte(event.cte("new_event"), marked.cte("marked"))
-    )
+    return select(v.c.ord, new.c.id).select_from(written).add_cte(*ctes)
 
 
 _INSERT_ONE = Hot(lambda dialect: _insert_statement("one"))
 _INSERT_MANY = Hot(lambda dialect: _insert_statement("many"))
+_INSERT_ONE_KEYED = Hot(lambda dialect: _insert_statement("one", keyed=True))
+_INSERT_MANY_KEYED = Hot(lambda dialect: _insert_statement("many", keyed=True))
+# The unique constraint a key already kept fails a keyed insert on.
+KEY_TAKEN = "uq_idempotency_keys_caller"
 
 
-def _params(b: NewBooking) -> dict[str, Any]:
-    return {k: b.values[k] for k in _GIVEN} | {
+def _params(b: NewBooking, keyed: bool) -> dict[str, Any]:
+    params = {k: b.values[k] for k in _GIVEN} | {
         "actor_party_id": b.actor_party_id,
         "actor_role": b.actor_role,
         "cached_version": b.guard.catalog_version,
@@ -570,6 +620,15 @@ def _params(b: NewBooking) -> dict[str, Any]:
         "mark": b.mark,
         "data": b.data,
     }
+    if keyed:
+        k = b.key
+        params |= {
+            "idem_caller": k and k.caller,
+            "idem_key": k and k.key,
+            "idem_fingerprint": k and k.fingerprint,
+            "idem_expires_at": k and k.expires_at,
+        }
+    return params
 
 
 async def insert_bookings(runner: Runner, batch: Sequence[NewBooking]) -> list[int | None]:
@@ -581,8 +640,10 @@ async def insert_bookings(runner: Runner, batch: Sequence[NewBooking]) -> list[i
     if runner.dialect_name != "postgresql":
         assert isinstance(runner, SessionRunner)
         return await _insert_sqlite(runner.session, batch)
+    keyed = any(b.key is not None for b in batch)
     if len(batch) == 1:
-        row = await runner.first(_INSERT_ONE, _params(batch[0]))
+        one = _INSERT_ONE_KEYED if keyed else _INSERT_ONE
+        row = await runner.first(one, _params(batch[0], keyed))
         return [None if row is None else int(row[1])]
     # Rows go in by space and held window, so that two statements (two workers) never
     # wait for each other's windows in opposite orders.
@@ -590,10 +651,12 @@ async def insert_bookings(runner: Runner, batch: Sequence[NewBooking]) -> list[i
         range(len(batch)),
         key=lambda i: (batch[i].values["space_id"], batch[i].values["held_start"]),
     )
-    rows = [_params(batch[i]) for i in order]
+    rows = [_params(batch[i], keyed) for i in order]
     params = {k: [r[k] for r in rows] for k in rows[0]}
     made: list[int | None] = [None] * len(batch)
-    for ordinal, booking_id in await runner.all(_INSERT_MANY, params):
+    for ordinal, booking_id in await runner.all(
+        _INSERT_MANY_KEYED if keyed else _INSERT_MANY, params
+    ):
         made[order[ordinal - 1]] = int(booking_id)
     return made
 

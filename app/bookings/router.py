@@ -45,6 +45,7 @@ from app.core.pagination import CursorQuery, LimitQuery, Page
 from app.core.schemas import MAX_ID, Omittable
 from app.core.sql import SessionRunner
 from app.core.time import Instant, utcnow
+from app.idempotency import claims
 from app.keys.auth import credentials
 
 router = APIRouter(prefix="/v1/bookings", tags=["bookings"], route_class=HotRoute)
@@ -97,7 +98,9 @@ async def create_booking(request: Request) -> Response:
     state = request.app.state
     caller = credentials(request.headers.get("authorization"), state.admin_key)
     data = await json_body(request, BookingCreate)
-    values = await service.make_booking(state.db, caller=caller, data=data, now=utcnow())
+    values = await service.make_booking(
+        state.db, caller=caller, data=data, now=utcnow(), key=claims.of(request)
+    )
     return booking_response(view_of_values(values), 201, created=True)
 
 

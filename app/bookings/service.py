@@ -56,6 +56,7 @@ from app.core.time import rfc3339
 from app.costs import service as costs
 from app.costs.allocation import minutes_of
 from app.costs.quote import NO_COST, QuoteFigures, standalone_quote
+from app.idempotency.claims import KeyedWrite, KeyToKeep
 from app.keys.auth import (
     Caller,
     Credentials,
@@ -398,9 +399,11 @@ def quote_for(ev: Evaluation, occ: Occurrence, terms: Terms) -> QuoteFigures:
 
 
 def new_bookings(
-    ev: Evaluation, facts: Facts, ask: Ask, now: datetime, *, series_id: int | None = None
+    ev: Evaluation, facts: Facts, ask: Ask, now: datetime, *, series_id: int | None = None,
+    key: KeyToKeep | None = None,
 ) -> list[repo.NewBooking]:
-    """The judged occurrences as rows to write, each with its guard."""
+    """The judged occurrences as rows to write, each with its guard (and `key`, the
+    Idempotency-Key its insert keeps)."""
     principal = facts.principal
     made = []
     for occ, quote in zip(ev.occurrences, ev.quotes, strict=True):
@@ -415,6 +418,7 @@ def new_bookings(
                 mark=adds_custodial_time(values),
                 guard=facts.guard,
                 data=new_booking_json(values),
+                key=key,
             )
         )
     return made
@@ -443,12 +447,17 @@ STILL_CHANGING = (
 
 
 async def make_booking(
-    db: Database, *, caller: Caller, data: BookingCreate, now: datetime
+    db: Database, *, caller: Caller, data: BookingCreate, now: datetime,
+    key: KeyedWrite | None = None,
 ) -> dict[str, Any]:
     """POST /v1/bookings: one booking; its values, `id` included. On PostgreSQL, when
     this worker keeps the caller's facts about the space, the booking is judged on
     them and written by the worker's booking writer, with no connection held
-    meanwhile; otherwise, or if that does not write it, the full path (`book`)."""
+    meanwhile; otherwise, or if that does not write it, the full path (`book`).
+
+    `key`: its Idempotency-Key. The writer's insert keeps it with its answer (no round
+    trip of its own); the full path claims it first (`KeyedWrite.claim`), which
+    stops here with the key's first answer, or its 422 or 409."""
     ask = Ask.of(data)
     cache = facts_cache(db)
     if cache is not None:
@@ -457,10 +466,16 @@ async def make_booking(
             facts = checked(caller, ask, kept)
             ev = judge(facts, ask, now)
             if not ev.violations:  # the full path reports every violation
-                [new] = new_bookings(ev, facts, ask, now)
+                [new] = new_bookings(
+                    ev, facts, ask, now, key=None if key is None else key.to_keep()
+                )
                 booking_id = await booking_writer(db).write(new)
                 if booking_id is not None:
+                    if key is not None:
+                        key.kept_by_operation()
                     return new.values | {"id": booking_id}
+    if key is not None:
+        await key.claim()
     async with db.runner(write=True) as runner:
         return await book(runner, caller=caller, ask=ask, now=now, cache=cache)
 

@@ -62,14 +62,18 @@ class BookingWriter:
                     made: list[int | None] = [None] * len(batch)
                     for i, booking_id in zip(sent, written_ids, strict=True):
                         made[i] = booking_id
-                except Exception:
+                except Exception as failed:
                     # Nothing of the batch was written (one statement): each booking
-                    # takes the full path, which reports its own error if it has one.
-                    log.warning(
-                        "a batch of %d bookings failed; each takes the full path",
-                        len(batch),
-                        exc_info=True,
-                    )
+                    # takes the full path, which reports its own error if it has one
+                    # (a key already kept: its first answer, replayed).
+                    if getattr(failed, "constraint_name", None) == repo.KEY_TAKEN:
+                        log.info("a batch of %d bookings met a kept key", len(batch))
+                    else:
+                        log.warning(
+                            "a batch of %d bookings failed; each takes the full path",
+                            len(batch),
+                            exc_info=True,
+                        )
                     made = [None] * len(batch)
                 for (_, written), booking_id in zip(batch, made, strict=True):
                     if not written.done():  # its request may have been cancelled
@@ -92,15 +96,23 @@ class BookingWriter:
 
 def first_arrivals(batch: Sequence[repo.NewBooking]) -> list[int]:
     """The places in `batch` (in arrival order) of the bookings to send: each unless
-    its held window overlaps that of an earlier arrival sent for the same space."""
+    its held window overlaps that of an earlier arrival sent for the same space, or it
+    has the Idempotency-Key of an earlier arrival sent (the key's one record would fail
+    the statement)."""
     sent: list[int] = []
     held: dict[int, list[tuple[datetime, datetime]]] = {}
+    keys: set[tuple[str, str]] = set()
     for i, b in enumerate(batch):
         v = b.values
         start, end, windows = v["held_start"], v["held_end"], held.setdefault(v["space_id"], [])
-        if not any(s < end and start < e for s, e in windows):
-            windows.append((start, end))
-            sent.append(i)
+        if any(s < end and start < e for s, e in windows):
+            continue
+        if b.key is not None:
+            if (b.key.caller, b.key.key) in keys:
+                continue
+            keys.add((b.key.caller, b.key.key))
+        windows.append((start, end))
+        sent.append(i)
     return sent
 
 

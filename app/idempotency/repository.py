@@ -17,6 +17,14 @@ from app.idempotency.models import IdempotencyRecord as Record
 PURGED_AT_ONCE = 1000
 
 
+class Answer(NamedTuple):
+    """An answer as kept: its status, its replayed headers (JSON), its body."""
+
+    status: int
+    headers: str
+    body: bytes
+
+
 class Kept(NamedTuple):
     fingerprint: str
     status: int | None
@@ -29,7 +37,9 @@ def _claim_statement(dialect: str) -> Executable:
     now = bindparam("now", type_=Record.created_at.type)
     values = insert(Record).values(
         caller=bindparam("caller"), key=bindparam("key"), fingerprint=bindparam("fingerprint"),
-        status=None, headers=None, body=None, created_at=now,
+        status=bindparam("status", type_=Record.status.type),
+        headers=bindparam("headers", type_=Record.headers.type),
+        body=bindparam("body", type_=Record.body.type), created_at=now,
         locked_until=bindparam("locked_until", type_=Record.locked_until.type),
         expires_at=bindparam("expires_at", type_=Record.expires_at.type),
     )
@@ -37,7 +47,8 @@ def _claim_statement(dialect: str) -> Executable:
     return values.on_conflict_do_update(
         index_elements=[Record.caller, Record.key],
         set_={
-            "fingerprint": new.fingerprint, "status": None, "headers": None, "body": None,
+            "fingerprint": new.fingerprint, "status": new.status, "headers": new.headers,
+            "body": new.body,
             "created_at": new.created_at, "locked_until": new.locked_until,
             "expires_at": new.expires_at,
         },
@@ -78,14 +89,17 @@ _PURGE = Hot(
 
 async def claim(
     runner: Runner, *, caller: str, key: str, fingerprint: str, now: datetime,
-    locked_until: datetime, expires_at: datetime,
+    locked_until: datetime, expires_at: datetime, answer: Answer | None = None,
 ) -> int | None:
     """The record's id if this request now owns the key: a new key, an expired one, or
     one whose first request (the same request) stopped without an answer, its lease
-    run out. None: another request has it."""
+    run out. None: another request has it. With `answer`, the record is written with
+    it (a request that wrote nothing: claimed and kept at once)."""
+    status, headers, body = answer or (None, None, None)
     row = await runner.first(_CLAIM, {
         "caller": caller, "key": key, "fingerprint": fingerprint, "now": now,
         "locked_until": locked_until, "expires_at": expires_at,
+        "status": status, "headers": headers, "body": body,
     })
     return None if row is None else int(row[0])
 
@@ -95,9 +109,11 @@ async def kept(runner: Runner, *, caller: str, key: str) -> Kept | None:
     return None if row is None else Kept(*row)
 
 
-async def keep(runner: Runner, record_id: int, *, status: int, headers: str, body: bytes) -> None:
+async def keep(runner: Runner, record_id: int, answer: Answer) -> None:
     await runner.execute(
-        _KEEP, {"record_id": record_id, "status": status, "headers": headers, "body": body}
+        _KEEP,
+        {"record_id": record_id, "status": answer.status, "headers": answer.headers,
+         "body": answer.body},
     )
 
 

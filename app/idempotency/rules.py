@@ -26,6 +26,12 @@ def takes_key(method: str, path: str) -> bool:
     return method == "POST" and _IDEMPOTENT_PATHS.match(path) is not None
 
 
+def claimed_by_operation(method: str, path: str) -> bool:
+    """A write that keeps its key itself (`claims`): a booking, whose insert on kept
+    facts writes the key with its answer; any other way, it claims the key first."""
+    return method == "POST" and path == "/v1/bookings"
+
+
 def valid_key(raw: bytes) -> str | None:
     """The key as sent, or None when it is not 1-255 printable characters."""
     return raw.decode("ascii") if _KEY.match(raw) else None

@@ -20,6 +20,7 @@ from app.idempotency import rules
 from app.idempotency.models import IdempotencyRecord
 from tests.api.support import assert_problem
 from tests.bookings.helpers import World, evening, next_weekday, world
+from tests.bookings.test_query_counts import counted
 from tests.conftest import ADMIN
 from tests.factories import make_key
 
@@ -234,6 +235,66 @@ async def test_a_key_scanned_by_other_routes_is_ignored(client, w):
     r = await client.get("/v1/bookings", headers=keyed(w.group_key))
     assert r.status_code == 200
     assert "idempotent-replayed" not in r.headers
+
+
+# --- on kept facts (PostgreSQL): the booking's own insert keeps its key ------------
+
+
+async def warm(client: httpx.AsyncClient, w: World) -> None:
+    """Facts kept for the group's bookings of the gym (the first booking reads them)."""
+    r = await post(
+        client, "/v1/bookings", evening(w.gym["id"], next_weekday(3)), keyed(w.group_key, "warm")
+    )
+    assert r.status_code == 201, r.text
+
+
+async def test_a_booking_on_kept_facts_keeps_its_key_in_its_own_statement(
+    client, w, db: Database
+):
+    await warm(client, w)
+    body = evening(w.gym["id"], next_weekday(1))
+    with counted(db) as statements:
+        first = await post(client, "/v1/bookings", body, keyed(w.group_key))
+    assert first.status_code == 201, first.text
+    if db.engine.dialect.name == "postgresql":
+        assert len(statements) == 1, statements  # the insert: no claim, no keep
+    written = await bookings_and_events(client)
+    again = await post(client, "/v1/bookings", body, keyed(w.group_key))
+    assert (again.status_code, again.content) == (201, first.content)
+    assert again.headers["idempotent-replayed"] == "true"
+    for name in ("location", "etag", "content-type"):
+        assert again.headers[name] == first.headers[name]
+    assert await bookings_and_events(client) == written == (2, 2)
+
+
+async def test_a_key_reused_on_kept_facts_is_refused_and_writes_nothing(client, w):
+    await warm(client, w)
+    await post(client, "/v1/bookings", evening(w.gym["id"], next_weekday(1)), keyed(w.group_key))
+    other = evening(w.gym["id"], next_weekday(2))
+    r = await post(client, "/v1/bookings", other, keyed(w.group_key))
+    assert_problem(r, 422, "idempotency-key-reused")
+    assert await bookings_and_events(client) == (2, 2)
+
+
+async def test_a_key_running_elsewhere_is_in_flight_on_kept_facts_too(client, w, db: Database):
+    await warm(client, w)
+    body = evening(w.gym["id"], next_weekday(1))
+    await running(db, w, body)
+    r = await post(client, "/v1/bookings", body, keyed(w.group_key))
+    assert_problem(r, 409, "idempotency-in-flight")
+    assert await bookings_and_events(client) == (1, 1)
+
+
+async def test_a_request_that_wrote_nothing_is_replayed_as_first_answered(client, w):
+    body = {"space_id": w.gym["id"], "purpose": "no times"}
+    first = await post(client, "/v1/bookings", body, keyed(w.group_key))
+    assert_problem(first, 422, "validation-error")
+    again = await post(client, "/v1/bookings", body, keyed(w.group_key))
+    assert (again.status_code, again.content) == (422, first.content)
+    assert again.headers["idempotent-replayed"] == "true"
+    other = await post(client, "/v1/bookings", evening(w.gym["id"], next_weekday(1)),
+                       keyed(w.group_key))
+    assert_problem(other, 422, "idempotency-key-reused")
 
 
 async def running(db: Database, w: World, body: dict[str, Any]) -> None:

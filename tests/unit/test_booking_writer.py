@@ -5,6 +5,7 @@ sends each booking down the full path."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,7 @@ import pytest
 
 from app.bookings import repository as repo
 from app.bookings.writer import BookingWriter, first_arrivals
+from app.idempotency.claims import KeyToKeep
 
 
 class FakeDatabase:
@@ -140,6 +142,15 @@ def test_of_overlapping_arrivals_for_one_space_only_the_first_is_sent() -> None:
         kept(2, space_id=2, start=T0),
         kept(3),
     ]
+    assert first_arrivals(batch) == [0, 2, 3]
+
+
+def test_a_booking_with_an_earlier_arrivals_idempotency_key_is_left_out() -> None:
+    # One key, one record: the second would fail the statement on its unique constraint.
+    def with_key(n: int, caller: str, key: str) -> repo.NewBooking:
+        return dataclasses.replace(kept(n), key=KeyToKeep(caller, key, "f", T0))
+
+    batch = [with_key(0, "a", "k"), with_key(1, "a", "k"), with_key(2, "b", "k"), kept(3)]
     assert first_arrivals(batch) == [0, 2, 3]
 
 
