@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +34,7 @@ from app.sites.schemas import (
 
 # Changing these re-bills the site's custodial coverage from today on (`flows`).
 BILLING_FIELDS = ("custodial_hours", "custodial_rate_cents_per_hour", "timezone")
+Child = TypeVar("Child", Space, CalendarException)
 
 
 async def get_site(session: AsyncSession, *, site_id: int) -> Site:
@@ -44,6 +46,18 @@ async def _managed_site(session: AsyncSession, principal: Principal, site_id: in
     site = await get_site(session, site_id=site_id)
     require_party_manager(principal, site.owner_party_id)
     return site
+
+
+async def _add_to_site(
+    session: AsyncSession,
+    principal: Principal,
+    site_id: int,
+    model: type[Child],
+    data: SpaceCreate | CalendarExceptionCreate,
+) -> Child:
+    """A space or a calendar exception added to a site its owner's manager manages."""
+    site = await _managed_site(session, principal, site_id)
+    return await added(session, model(site_id=site.id, **stored(data)))
 
 
 async def create_site(session: AsyncSession, *, principal: Principal, data: SiteCreate) -> Site:
@@ -101,8 +115,7 @@ async def get_space(session: AsyncSession, *, space_id: int) -> Space:
 async def create_space(
     session: AsyncSession, *, principal: Principal, site_id: int, data: SpaceCreate
 ) -> Space:
-    site = await _managed_site(session, principal, site_id)
-    return await added(session, Space(site_id=site.id, **stored(data)))
+    return await _add_to_site(session, principal, site_id, Space, data)
 
 
 async def update_space(
@@ -159,8 +172,7 @@ async def get_calendar_exception(
 async def create_calendar_exception(
     session: AsyncSession, *, principal: Principal, site_id: int, data: CalendarExceptionCreate
 ) -> CalendarException:
-    site = await _managed_site(session, principal, site_id)
-    return await added(session, CalendarException(site_id=site.id, **stored(data)))
+    return await _add_to_site(session, principal, site_id, CalendarException, data)
 
 
 async def update_calendar_exception(
