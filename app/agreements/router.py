@@ -17,7 +17,7 @@ from app.core.deps import PrincipalDep, SessionDep
 from app.core.errors import RentalFeeProhibited
 from app.core.ids import PathId, parse_id
 from app.core.openapi import op
-from app.core.pagination import CursorQuery, LimitQuery, Page
+from app.core.pagination import CursorQuery, LimitQuery, Page, page
 from app.core.schemas import MAX_ID
 
 router = APIRouter(prefix="/v1/agreements", tags=["agreements"])
@@ -51,11 +51,11 @@ async def list_agreements(
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[AgreementRead]:
-    views, next_cursor = await service.list_agreements(
+    found = await service.list_agreements(
         session, principal=principal, status=status, kind=kind, party_id=party_id,
         limit=limit, cursor=cursor,
     )
-    return Page(items=[v.read() for v in views], next_cursor=next_cursor)
+    return page(found, lambda v: v.read())
 
 
 @router.get("/{agreement_id}", **op("Read an agreement", 404))

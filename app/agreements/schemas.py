@@ -4,6 +4,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import Field, StrictBool, model_validator
+from pydantic.config import JsonDict
 
 from app.agreements.rules import strip_rental_charges
 from app.agreements.terms import DEFAULT_TERMS as D
@@ -67,16 +68,22 @@ CostShares = Annotated[
 ]
 
 
+# The one agreement of the examples, as it is sent and as it is read.
+_CITYWIDE: JsonDict = {
+    "kind": "blanket",
+    "name": "Citywide blanket joint use agreement",
+    "party_ids": [1, 2],
+    "direct_partner_ids": [3],
+    "starts_on": "2027-01-01",
+    "ends_on": "2027-12-31",
+    "status": "active",
+}
+
+
 class AgreementCreate(_NoRentalFees):
     model_config = examples(
         {
-            "kind": "blanket",
-            "name": "Citywide blanket joint use agreement",
-            "party_ids": [1, 2],
-            "direct_partner_ids": [3],
-            "starts_on": "2027-01-01",
-            "ends_on": "2027-12-31",
-            "status": "active",
+            **_CITYWIDE,
             "terms": {"auto_confirm": False, "min_notice_hours": 72},
             "cost_shares": {"1": 50, "2": 50},
         }
@@ -136,13 +143,7 @@ class AgreementRead(ResponseModel):
     model_config = examples(
         {
             "id": 1,
-            "kind": "blanket",
-            "name": "Citywide blanket joint use agreement",
-            "party_ids": [1, 2],
-            "direct_partner_ids": [3],
-            "starts_on": "2027-01-01",
-            "ends_on": "2027-12-31",
-            "status": "active",
+            **_CITYWIDE,
             "terms": {
                 "min_notice_hours": 72,
                 "max_advance_days": 365,

@@ -20,7 +20,8 @@ from app.agreements.schemas import (
     Terms,
 )
 from app.core.auth import Principal, Role, require_admin
-from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from app.core.db import added
+from app.core.errors import Forbidden, InvalidTransition, ValidationFailed, found
 from app.core.pagination import as_int, keyset, page_of
 from app.core.schemas import changes_of
 from app.parties.models import Party
@@ -146,8 +147,7 @@ async def get_agreement(
     agreement = await session.scalar(
         select(Agreement).where(Agreement.id == agreement_id, _visible_to(principal))
     )
-    if agreement is None:
-        raise NotFound("no such agreement")
+    agreement = found(agreement, "agreement")
     partners = await _partner_ids(session, [agreement.id])
     return AgreementView(agreement, partners[agreement.id])
 
@@ -197,8 +197,7 @@ async def create_agreement(
         ends_on=data.ends_on,
         terms=data.terms.model_dump(),
     )
-    session.add(agreement)
-    await session.flush()
+    await added(session, agreement)
     session.add_all(DirectPartner(agreement_id=agreement.id, party_id=p) for p in partner_ids)
     await session.flush()
     return AgreementView(agreement, sorted(partner_ids))
@@ -208,9 +207,7 @@ async def _for_update(session: AsyncSession, agreement_id: int) -> Agreement:
     agreement = await session.scalar(
         select(Agreement).where(Agreement.id == agreement_id).with_for_update(key_share=True)
     )
-    if agreement is None:
-        raise NotFound("no such agreement")
-    return agreement
+    return found(agreement, "agreement")
 
 
 async def update_agreement(

@@ -144,23 +144,10 @@ def timeline_us(
     """The space's timeline over [start, end) in microseconds; `held` are the held
     windows of its bookings. No block names who booked."""
     spans = calendar_spans(cal, start, end)
-    spans.extend((s, e, BOOKING) for s, e in runs_of(held))
+    # Joined first: a busy evening of back-to-back bookings is one run, not a dozen pairs
+    # of events for the sweep to sort.
+    spans.extend((s, e, BOOKING) for s, e in merged_windows(held))
     return sweep(spans, start, end)
-
-
-def runs_of(held: Sequence[Interval]) -> list[Interval]:
-    """Windows joined where they overlap or touch: the blocks the sweep would make of
-    them, in one pass over them sorted (already sorted, as the facts come, that costs
-    one comparison each): a busy evening of back-to-back bookings is one run, not a
-    dozen pairs of events for the sweep to sort."""
-    runs: list[Interval] = []
-    for s, e in sorted(held):
-        if runs and s <= runs[-1][1]:
-            if e > runs[-1][1]:
-                runs[-1] = (runs[-1][0], e)
-        else:
-            runs.append((s, e))
-    return runs
 
 
 def timeline(

@@ -41,7 +41,7 @@ from app.core.deps import (
 from app.core.hot import HotRoute, hot
 from app.core.ids import PathId, id_beside, id_or_zero, parse_id
 from app.core.openapi import IfMatchHeader, op
-from app.core.pagination import CursorQuery, LimitQuery, Page
+from app.core.pagination import CursorQuery, LimitQuery, Page, page
 from app.core.schemas import MAX_ID, Omittable
 from app.core.sql import SessionRunner
 from app.core.time import Instant, utcnow
@@ -154,10 +154,10 @@ async def list_bookings(
         to=to,
         series_id=series_id,
     )
-    items, next_cursor = await service.list_bookings(
+    found = await service.list_bookings(
         session, principal=principal, filters=filters, limit=limit, cursor=cursor
     )
-    return Page(items=[to_read(b) for b in items], next_cursor=next_cursor)
+    return page(found, to_read)
 
 
 @router.get(f"/{BOOKING}", response_model=BookingRead, **op("Read a booking", 404, etag=True))
@@ -283,14 +283,14 @@ async def booking_history(
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[BookingEventRead]:
-    events, next_cursor = await service.history(
+    found = await service.history(
         session,
         principal=principal,
         booking_id=parse_id(booking_id, "booking"),
         limit=limit,
         cursor=cursor,
     )
-    return Page(items=[event_read(e, principal) for e in events], next_cursor=next_cursor)
+    return page(found, lambda e: event_read(e, principal))
 
 
 # --- series -------------------------------------------------------------------

@@ -122,6 +122,15 @@ class Quote(ResponseModel):
     cost_shares_cents: IdMap[int] = Field(description="{party_id: cents}")
 
 
+# The example booking's quote, in the booking and in the quote's answer.
+QUOTE_EXAMPLE: JsonDict = {
+    "rental_fee_cents": 0,
+    "rental_fee_waived_cents": 15000,
+    "custodial_minutes": 135,
+    "custodial_cost_cents": 9450,
+    "cost_shares_cents": {"1": 4725, "2": 4725},
+}
+
 # A booking as responses show it (its example; the feed's too).
 BOOKING_EXAMPLE: JsonDict = {
     "id": 101,
@@ -139,13 +148,7 @@ BOOKING_EXAMPLE: JsonDict = {
     "attendance": 30,
     "created_at": "2027-01-04T17:00:00Z",
     "updated_at": "2027-01-04T17:00:00Z",
-    "quote": {
-        "rental_fee_cents": 0,
-        "rental_fee_waived_cents": 15000,
-        "custodial_minutes": 135,
-        "custodial_cost_cents": 9450,
-        "cost_shares_cents": {"1": 4725, "2": 4725},
-    },
+    "quote": QUOTE_EXAMPLE,
 }
 
 
@@ -203,13 +206,7 @@ class QuoteResult(ResponseModel):
         {
             "ok": True,
             "violations": [],
-            "quote": {
-                "rental_fee_cents": 0,
-                "rental_fee_waived_cents": 15000,
-                "custodial_minutes": 135,
-                "custodial_cost_cents": 9450,
-                "cost_shares_cents": {"1": 4725, "2": 4725},
-            },
+            "quote": QUOTE_EXAMPLE,
             "status": "requested",
             "agreement_id": 1,
         }

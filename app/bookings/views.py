@@ -12,7 +12,7 @@ from pydantic_core import to_json
 
 from app.bookings.models import Booking, BookingSeries
 from app.bookings.repository import BookingView
-from app.bookings.schemas import BookingRead, BookingStatus, Quote, SeriesRead, SeriesStatus
+from app.bookings.schemas import BookingRead, BookingStatus, Quote, SeriesRead
 
 # A view begins with `BookingRead`'s fields, in their order; its quote's fields (but the
 # rental fee: none under the agreement) are view fields of the same names.
@@ -66,25 +66,14 @@ def booking_data(b: Booking) -> str:
     return booking_json(view_of(b)).decode()
 
 
+# `SeriesRead`'s fields that are the series row's columns as they are stored.
+_SERIES_COLUMNS = tuple(n for n in SeriesRead.model_fields if n not in ("exdates", "booking_ids"))
+
+
 def series_read(series: BookingSeries, booking_ids: list[int]) -> SeriesRead:
-    return SeriesRead(
-        id=series.id,
-        status=SeriesStatus(series.status),
-        space_id=series.space_id,
-        site_id=series.site_id,
-        party_id=series.party_id,
-        agreement_id=series.agreement_id,
-        rrule=series.rrule,
-        exdates=[datetime.fromisoformat(e) for e in series.exdates],
-        start=series.start,
-        end=series.end,
-        setup_minutes=series.setup_minutes,
-        cleanup_minutes=series.cleanup_minutes,
-        purpose=series.purpose,
-        attendance=series.attendance,
-        booking_ids=booking_ids,
-        created_at=series.created_at,
-    )
+    fields: dict[str, Any] = {name: getattr(series, name) for name in _SERIES_COLUMNS}
+    fields["exdates"] = [datetime.fromisoformat(e) for e in series.exdates]
+    return SeriesRead(**fields, booking_ids=booking_ids)
 
 
 def series_data(series: BookingSeries, booking_ids: list[int]) -> str:

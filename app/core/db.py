@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypeVar, get_args
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import URL, Dialect
@@ -47,6 +47,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+R = TypeVar("R", bound=Base)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """An instant: timezone-aware in Python, UTC in the database (timestamptz on
     PostgreSQL; on SQLite a naive UTC text that sorts like the instant)."""
@@ -66,6 +69,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+async def added(session: AsyncSession, row: R) -> R:
+    """`row` written in the session's transaction, so that its id and defaults are set."""
+    session.add(row)
+    await session.flush()
+    return row
 
 
 # Execution option carried by the write engine; the SQLite `begin` hook reads it.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -18,6 +18,7 @@ from app.core.logs import request_id_var
 from app.core.schemas import Omittable
 
 log = logging.getLogger("jointuse.errors")
+T = TypeVar("T")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -72,6 +73,13 @@ class DomainError(Exception):
 
 class NotFound(DomainError):
     status, code, title = 404, "not-found", "Not found"
+
+
+def found(row: T | None, what: str) -> T:
+    """`row`, or the 404 of a `what` that does not exist (as `ids.parse_id` says it)."""
+    if row is None:
+        raise NotFound(f"no such {what}")
+    return row
 
 
 class Unauthenticated(DomainError):

@@ -139,56 +139,44 @@ def problem_responses(kinds: list[ProblemKind]) -> dict[int | str, dict[str, Any
 
 # --- headers -----------------------------------------------------------------------
 
+def _header(
+    description: str, *, required: bool = False, schema: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A header's component: its text, whether every answer it is on has it, its value."""
+    out: dict[str, Any] = {"description": description}
+    if required:
+        out["required"] = True
+    out["schema"] = {"type": "string"} if schema is None else schema
+    return out
+
+
 HEADERS: dict[str, dict[str, Any]] = {
-    "X-Request-ID": {
-        "description": "The request's id (the one sent, if valid); quote it when reporting "
-        "a problem",
-        "required": True,
-        "schema": {"type": "string", "maxLength": 128},
-    },
-    "Location": {
-        "description": "The path of what was made",
-        "required": True,
-        "schema": {"type": "string"},
-    },
-    "ETag": {
-        "description": "The version answered; send it as `If-Match` to change it",
-        "required": True,
-        "schema": {"type": "string"},
-    },
-    "WWW-Authenticate": {
-        "description": "The scheme to authenticate with: `Bearer`",
-        "required": True,
-        "schema": {"type": "string"},
-    },
-    "Retry-After": {
-        "description": "Seconds to wait before asking again",
-        "schema": {"type": "integer", "minimum": 0},
-    },
-    "Allow": {
-        "description": "The methods the path answers",
-        "required": True,
-        "schema": {"type": "string"},
-    },
-    "Idempotent-Replayed": {
-        "description": "`true` on the first answer given again to a request sent with the "
-        "same `Idempotency-Key`; absent on a first answer",
-        "schema": {"type": "string", "enum": ["true"]},
-    },
-    "RateLimit-Policy": {
-        "description": "The key's quota (IETF RateLimit header fields): "
-        '`"default";q=<requests>;w=60`. On every answer to a key while limits are on',
-        "schema": {"type": "string"},
-    },
-    "RateLimit": {
-        "description": 'What is left of the quota: `"default";r=<remaining>;t=<seconds to the '
-        "window's end>`. On every answer to a key while limits are on",
-        "schema": {"type": "string"},
-    },
-    "Content-Disposition": {
-        "description": "`attachment` with a file name (CSV answers)",
-        "schema": {"type": "string"},
-    },
+    "X-Request-ID": _header(
+        "The request's id (the one sent, if valid); quote it when reporting a problem",
+        required=True,
+        schema={"type": "string", "maxLength": 128},
+    ),
+    "Location": _header("The path of what was made", required=True),
+    "ETag": _header("The version answered; send it as `If-Match` to change it", required=True),
+    "WWW-Authenticate": _header("The scheme to authenticate with: `Bearer`", required=True),
+    "Retry-After": _header(
+        "Seconds to wait before asking again", schema={"type": "integer", "minimum": 0}
+    ),
+    "Allow": _header("The methods the path answers", required=True),
+    "Idempotent-Replayed": _header(
+        "`true` on the first answer given again to a request sent with the same "
+        "`Idempotency-Key`; absent on a first answer",
+        schema={"type": "string", "enum": ["true"]},
+    ),
+    "RateLimit-Policy": _header(
+        "The key's quota (IETF RateLimit header fields): "
+        '`"default";q=<requests>;w=60`. On every answer to a key while limits are on'
+    ),
+    "RateLimit": _header(
+        'What is left of the quota: `"default";r=<remaining>;t=<seconds to the '
+        "window's end>`. On every answer to a key while limits are on"
+    ),
+    "Content-Disposition": _header("`attachment` with a file name (CSV answers)"),
 }
 # The headers a problem answer carries beyond `X-Request-ID`, by status.
 _HEADERS: dict[int, tuple[str, ...]] = {401: ("WWW-Authenticate",), 405: ("Allow",),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
@@ -31,6 +31,12 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null at the end"
     )
+
+
+def page(found: tuple[Sequence[Any], str | None], read: Callable[[Any], T]) -> Page[T]:
+    """A service's rows and cursor as the page answered, each row shown by `read`."""
+    rows, next_cursor = found
+    return Page(items=[read(r) for r in rows], next_cursor=next_cursor)
 
 
 def encode_cursor(values: Sequence[Any]) -> str:

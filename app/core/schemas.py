@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
 from pydantic import (
@@ -171,6 +173,18 @@ Omittable = Annotated[T | None, _NotNull(), Field(json_schema_extra=_no_null_def
 def changes_of(data: BaseModel) -> dict[str, object]:
     """The fields a PATCH sets (an `Omittable` field is never null here)."""
     return data.model_dump(exclude_unset=True)
+
+
+def stored(fields: Iterable[tuple[str, object]]) -> dict[str, object]:
+    """A body's fields (a model's, or a PATCH's changes) as its row stores them: a kind
+    as its text."""
+    return {f: v.value if isinstance(v, StrEnum) else v for f, v in fields}
+
+
+def apply_changes(row: object, changes: Mapping[str, object]) -> None:
+    """Write a PATCH's changes onto its row."""
+    for field, value in stored(changes.items()).items():
+        setattr(row, field, value)
 
 
 # JSON numbers only: "12" and 12.0 are refused where an integer amount is meant.

@@ -281,11 +281,13 @@ def local_days(start: datetime, end: datetime, tz: zoneinfo.ZoneInfo) -> list[da
 
 
 def merged_windows(windows: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Windows that touch or overlap become one (08-12 and 12-18 are 08-18)."""
+    """Windows that touch or overlap become one (08-12 and 12-18 are 08-18), sorted: one
+    pass after the sort (windows that come sorted cost one comparison each)."""
     out: list[tuple[int, int]] = []
     for s, e in sorted(windows):
         if out and s <= out[-1][1]:
-            out[-1] = (out[-1][0], max(e, out[-1][1]))
+            if e > out[-1][1]:
+                out[-1] = (out[-1][0], e)
         else:
             out.append((s, e))
     return out

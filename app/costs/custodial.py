@@ -7,20 +7,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from app.core.time import merged_windows
+
 Span = tuple[int, int]  # [start, end) in elapsed minutes of a site date
 BILLING_STEP_MINUTES = 15
 
 
 def merge(spans: Iterable[Span]) -> list[Span]:
-    """Union of spans, sorted; touching spans join."""
-    out: list[Span] = []
-    for s, e in sorted(x for x in spans if x[0] < x[1]):
-        if out and s <= out[-1][1]:
-            if e > out[-1][1]:
-                out[-1] = (out[-1][0], e)
-        else:
-            out.append((s, e))
-    return out
+    """Union of spans, sorted; touching spans join; empty ones are dropped."""
+    return merged_windows(x for x in spans if x[0] < x[1])
 
 
 def subtract(spans: Sequence[Span], holes: Sequence[Span]) -> list[Span]:

@@ -9,7 +9,7 @@ from app.core.errors import RentalFeeProhibited
 from app.core.heavy import HeavyReadsDep
 from app.core.ids import PathId, parse_id
 from app.core.openapi import op
-from app.core.pagination import CursorQuery, LimitQuery, Page
+from app.core.pagination import CursorQuery, LimitQuery, Page, page
 from app.core.time import utcnow
 from app.costs import flows, service
 from app.costs.export import (
@@ -64,10 +64,10 @@ async def list_cost_items(
     limit: LimitQuery = 50, cursor: CursorQuery = None,
 ) -> Page[CostItemRead]:
     aid = parse_id(agreement_id, "agreement")
-    items, next_cursor = await service.list_cost_items(
+    found = await service.list_cost_items(
         session, principal=principal, agreement_id=aid, limit=limit, cursor=cursor
     )
-    return Page(items=[CostItemRead.model_validate(i) for i in items], next_cursor=next_cursor)
+    return page(found, CostItemRead.model_validate)
 
 
 @router.get(ITEMS + "/{item_id}", **op("Read a cost item", 404))

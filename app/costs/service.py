@@ -15,9 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.agreements.models import Agreement
 from app.agreements.terms import Terms
 from app.core.auth import Principal, Role, acts_for, require_party_manager
+from app.core.db import added
 from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.core.money import largest_remainder
 from app.core.pagination import as_int, keyset, page_of
+from app.core.schemas import stored
 from app.core.time import utcnow, weekly_minutes, zone
 from app.costs import repository as repo
 from app.costs.allocation import CoveringBooking, bill_site_date
@@ -148,18 +150,11 @@ async def create_cost_item(
     shares = largest_remainder(data.amount_cents, list(agreement.cost_shares.items()))
     item = CostItem(
         agreement_id=agreement.id,
-        category=data.category.value,
-        amount_cents=data.amount_cents,
-        incurred_by_party_id=data.incurred_by_party_id,
-        incurred_on=data.incurred_on,
-        site_id=data.site_id,
-        description=data.description,
+        **stored(data),
         shares_cents={str(p): v for p, v in shares.items()},
         created_by_key_id=principal.key_id,
     )
-    session.add(item)
-    await session.flush()
-    return item
+    return await added(session, item)
 
 
 async def get_cost_item(

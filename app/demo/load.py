@@ -6,8 +6,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from typing import Any
 
 import typer
 from sqlalchemy import inspect, select
@@ -57,18 +58,13 @@ async def clear_all_tables(session: AsyncSession) -> None:
         await session.execute(table.delete())
 
 
+def columns(seed: Any, *naming: str) -> dict[str, Any]:
+    """A seed's fields as its row's columns: all but those `naming` other seeds."""
+    return {f.name: getattr(seed, f.name) for f in fields(seed) if f.name not in naming}
+
+
 def site_row(seed: SiteSeed, owner_party_id: int) -> Site:
-    return Site(
-        name=seed.name,
-        kind=seed.kind,
-        owner_party_id=owner_party_id,
-        timezone=seed.timezone,
-        address=seed.address,
-        open_hours=seed.open_hours,
-        reserved_hours=seed.reserved_hours,
-        custodial_hours=seed.custodial_hours,
-        custodial_rate_cents_per_hour=seed.custodial_rate_cents_per_hour,
-    )
+    return Site(owner_party_id=owner_party_id, **columns(seed, "owner", "spaces"))
 
 
 # The bootstrap admin: books for any party (named on each booking) and approves.
@@ -113,7 +109,7 @@ async def write_catalog(session: AsyncSession, data: DemoData, advance: Advance)
     advance("sites")
 
     spaces = {
-        (seed.name, space.name): Space(site_id=sites[seed.name].id, **asdict(space))
+        (seed.name, space.name): Space(site_id=sites[seed.name].id, **columns(space))
         for seed in data.sites
         for space in seed.spaces
     }
@@ -122,13 +118,7 @@ async def write_catalog(session: AsyncSession, data: DemoData, advance: Advance)
     advance("spaces")
 
     exceptions = [
-        CalendarException(
-            site_id=sites[seed.site].id,
-            kind=seed.kind,
-            start_date=seed.start_date,
-            end_date=seed.end_date,
-            reason=seed.reason,
-        )
+        CalendarException(site_id=sites[seed.site].id, **columns(seed, "site"))
         for seed in data.calendar_exceptions
     ]
     session.add_all(exceptions)

@@ -4,7 +4,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.auth import Role
-from app.core.errors import NotFound, ValidationFailed
+from app.core.db import added
+from app.core.errors import ValidationFailed, found
 from app.core.time import utcnow
 from app.keys.auth import new_secret
 from app.keys.models import ApiKey
@@ -23,16 +24,15 @@ async def create_api_key(
     key = ApiKey(
         lookup_id=lookup_id, secret_hash=secret_hash, party_id=party_id, role=role.value, name=name
     )
-    session.add(key)
-    await session.flush()
-    return key, secret
+    return await added(session, key), secret
 
 
 async def revoke_api_key(session: AsyncSession, *, key_id: int) -> None:
-    key = await session.scalar(
-        select(ApiKey).where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None))
+    key = found(
+        await session.scalar(
+            select(ApiKey).where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None))
+        ),
+        "API key",
     )
-    if key is None:
-        raise NotFound("no such API key")
     key.revoked_at = utcnow()
     await session.flush()

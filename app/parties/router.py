@@ -5,7 +5,7 @@ from fastapi import APIRouter, Response
 from app.core.deps import AdminDep, PrincipalDep, SessionDep
 from app.core.ids import PathId, parse_id
 from app.core.openapi import op
-from app.core.pagination import CursorQuery, LimitQuery, Page
+from app.core.pagination import CursorQuery, LimitQuery, Page, page
 from app.parties import service
 from app.parties.schemas import PartyCreate, PartyKind, PartyRead, PartyUpdate
 
@@ -29,8 +29,8 @@ async def list_parties(
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[PartyRead]:
-    items, next_cursor = await service.list_parties(session, kind=kind, limit=limit, cursor=cursor)
-    return Page(items=[PartyRead.model_validate(p) for p in items], next_cursor=next_cursor)
+    found = await service.list_parties(session, kind=kind, limit=limit, cursor=cursor)
+    return page(found, PartyRead.model_validate)
 
 
 @router.get("/{party_id}", **op("Read a party", 404))

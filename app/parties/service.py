@@ -5,25 +5,20 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import NotFound, ValidationFailed
+from app.core.db import added
+from app.core.errors import ValidationFailed, found
 from app.core.pagination import as_int, keyset, page_of
-from app.core.schemas import changes_of
+from app.core.schemas import apply_changes, changes_of, stored
 from app.parties.models import Party
 from app.parties.schemas import PartyCreate, PartyKind, PartyUpdate
 
 
 async def create_party(session: AsyncSession, *, data: PartyCreate) -> Party:
-    party = Party(name=data.name, kind=data.kind.value)
-    session.add(party)
-    await session.flush()
-    return party
+    return await added(session, Party(**stored(data)))
 
 
 async def get_party(session: AsyncSession, *, party_id: int) -> Party:
-    party = await session.get(Party, party_id)
-    if party is None:
-        raise NotFound("no such party")
-    return party
+    return found(await session.get(Party, party_id), "party")
 
 
 async def require_party(session: AsyncSession, *, party_id: int, field: str) -> Party:
@@ -46,7 +41,6 @@ async def list_parties(
 
 async def update_party(session: AsyncSession, *, party_id: int, data: PartyUpdate) -> Party:
     party = await get_party(session, party_id=party_id)
-    for field, value in changes_of(data).items():
-        setattr(party, field, str(value))
+    apply_changes(party, changes_of(data))
     await session.flush()
     return party

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Response
 from app.core.deps import PrincipalDep, SessionDep
 from app.core.ids import PathId, parse_id
 from app.core.openapi import op
-from app.core.pagination import CursorQuery, LimitQuery, Page
+from app.core.pagination import CursorQuery, LimitQuery, Page, page
 from app.core.schemas import MAX_ID
 from app.core.time import LocalDate
 from app.sites import flows, service
@@ -47,10 +47,10 @@ async def list_sites(
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[SiteRead]:
-    items, next_cursor = await service.list_sites(
+    found = await service.list_sites(
         session, kind=kind, owner_party_id=owner_party_id, limit=limit, cursor=cursor
     )
-    return Page(items=[SiteRead.model_validate(s) for s in items], next_cursor=next_cursor)
+    return page(found, SiteRead.model_validate)
 
 
 @router.get("/v1/sites/{site_id}", **op("Read a site", 404, public=True))
@@ -103,11 +103,11 @@ async def list_site_spaces(
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[SpaceRead]:
-    items, next_cursor = await service.list_spaces(
+    found = await service.list_spaces(
         session, site_id=parse_id(site_id, "site"), kind=kind, limit=limit, cursor=cursor,
         site_must_exist=True,
     )
-    return Page(items=[SpaceRead.model_validate(s) for s in items], next_cursor=next_cursor)
+    return page(found, SpaceRead.model_validate)
 
 
 @router.get("/v1/spaces", tags=["spaces"], **op("List spaces", public=True))
@@ -118,10 +118,10 @@ async def list_spaces(
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[SpaceRead]:
-    items, next_cursor = await service.list_spaces(
+    found = await service.list_spaces(
         session, site_id=site_id, kind=kind, limit=limit, cursor=cursor
     )
-    return Page(items=[SpaceRead.model_validate(s) for s in items], next_cursor=next_cursor)
+    return page(found, SpaceRead.model_validate)
 
 
 @router.get("/v1/spaces/{space_id}", tags=["spaces"], **op("Read a space", 404, public=True))
@@ -177,7 +177,7 @@ async def list_calendar_exceptions(
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[CalendarExceptionRead]:
-    items, next_cursor = await service.list_calendar_exceptions(
+    found = await service.list_calendar_exceptions(
         session,
         site_id=parse_id(site_id, "site"),
         kind=kind,
@@ -186,8 +186,7 @@ async def list_calendar_exceptions(
         limit=limit,
         cursor=cursor,
     )
-    reads = [CalendarExceptionRead.model_validate(e) for e in items]
-    return Page(items=reads, next_cursor=next_cursor)
+    return page(found, CalendarExceptionRead.model_validate)
 
 
 @router.get(

@@ -185,11 +185,16 @@ class SpaceUpdate(RequestModel):
     standard_rental_rate_cents_per_hour: Omittable[RateCents] = None
 
 
-class SpaceRead(ResponseModel):
-    model_config = examples({"id": 1, "site_id": 1, **_GYM})
+class _OfSiteRead(ResponseModel):
+    """What a site's space or calendar exception is read with first: its id, its site's."""
 
     id: int
     site_id: int
+
+
+class SpaceRead(_OfSiteRead):
+    model_config = examples({"id": 1, "site_id": 1, **_GYM})
+
     name: str
     kind: SpaceKind
     capacity: int
@@ -223,11 +228,9 @@ class CalendarExceptionUpdate(RequestModel):
     reason: Omittable[Reason] = None
 
 
-class CalendarExceptionRead(ResponseModel):
+class CalendarExceptionRead(_OfSiteRead):
     model_config = examples({"id": 3, "site_id": 1, **_RECESS})
 
-    id: int
-    site_id: int
     kind: CalendarExceptionKind
     start_date: LocalDate
     end_date: LocalDate

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from enum import StrEnum
-from typing import Any
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.auth import Principal, require_party_manager
-from app.core.errors import NotFound, ValidationFailed
+from app.core.db import added
+from app.core.errors import NotFound, ValidationFailed, found
 from app.core.pagination import as_int, keyset, page_of
-from app.core.schemas import changes_of
+from app.core.schemas import apply_changes, changes_of, stored
 from app.parties.service import require_party
 from app.sites.models import CalendarException, Site, Space
 from app.sites.schemas import (
@@ -34,13 +34,11 @@ from app.sites.schemas import (
 
 # Changing these re-bills the site's custodial coverage from today on (`flows`).
 BILLING_FIELDS = ("custodial_hours", "custodial_rate_cents_per_hour", "timezone")
+Child = TypeVar("Child", Space, CalendarException)
 
 
 async def get_site(session: AsyncSession, *, site_id: int) -> Site:
-    site = await session.get(Site, site_id)
-    if site is None:
-        raise NotFound("no such site")
-    return site
+    return found(await session.get(Site, site_id), "site")
 
 
 async def _managed_site(session: AsyncSession, principal: Principal, site_id: int) -> Site:
@@ -50,27 +48,22 @@ async def _managed_site(session: AsyncSession, principal: Principal, site_id: in
     return site
 
 
-def _apply(row: Site | Space | CalendarException, changes: dict[str, Any]) -> None:
-    """Write a PATCH's changes onto its row; a kind is stored as its text."""
-    for field, value in changes.items():
-        setattr(row, field, value.value if isinstance(value, StrEnum) else value)
+async def _add_to_site(
+    session: AsyncSession,
+    principal: Principal,
+    site_id: int,
+    model: type[Child],
+    data: SpaceCreate | CalendarExceptionCreate,
+) -> Child:
+    """A space or a calendar exception added to a site its owner's manager manages."""
+    site = await _managed_site(session, principal, site_id)
+    return await added(session, model(site_id=site.id, **stored(data)))
 
 
 async def create_site(session: AsyncSession, *, principal: Principal, data: SiteCreate) -> Site:
     require_party_manager(principal, data.owner_party_id)
     await require_party(session, party_id=data.owner_party_id, field="owner_party_id")
-    site = Site(
-        name=data.name,
-        kind=data.kind.value,
-        owner_party_id=data.owner_party_id,
-        timezone=data.timezone,
-        address=data.address,
-        custodial_rate_cents_per_hour=data.custodial_rate_cents_per_hour,
-        **data.hours_json(),
-    )
-    session.add(site)
-    await session.flush()
-    return site
+    return await added(session, Site(**{**stored(data), **data.hours_json()}))
 
 
 async def update_site(
@@ -90,7 +83,7 @@ async def update_site(
         for field in BILLING_FIELDS
         if field in changes and changes[field] != getattr(site, field)
     )
-    _apply(site, changes)
+    apply_changes(site, changes)
     await session.flush()
     return site, billing_changed
 
@@ -116,26 +109,13 @@ async def list_sites(
 
 
 async def get_space(session: AsyncSession, *, space_id: int) -> Space:
-    space = await session.get(Space, space_id)
-    if space is None:
-        raise NotFound("no such space")
-    return space
+    return found(await session.get(Space, space_id), "space")
 
 
 async def create_space(
     session: AsyncSession, *, principal: Principal, site_id: int, data: SpaceCreate
 ) -> Space:
-    site = await _managed_site(session, principal, site_id)
-    space = Space(
-        site_id=site.id,
-        name=data.name,
-        kind=data.kind.value,
-        capacity=data.capacity,
-        standard_rental_rate_cents_per_hour=data.standard_rental_rate_cents_per_hour,
-    )
-    session.add(space)
-    await session.flush()
-    return space
+    return await _add_to_site(session, principal, site_id, Space, data)
 
 
 async def update_space(
@@ -143,7 +123,7 @@ async def update_space(
 ) -> Space:
     space = await get_space(session, space_id=space_id)
     await _managed_site(session, principal, space.site_id)
-    _apply(space, changes_of(data))
+    apply_changes(space, changes_of(data))
     await session.flush()
     return space
 
@@ -192,17 +172,7 @@ async def get_calendar_exception(
 async def create_calendar_exception(
     session: AsyncSession, *, principal: Principal, site_id: int, data: CalendarExceptionCreate
 ) -> CalendarException:
-    site = await _managed_site(session, principal, site_id)
-    exc = CalendarException(
-        site_id=site.id,
-        kind=data.kind.value,
-        start_date=data.start_date,
-        end_date=data.end_date,
-        reason=data.reason,
-    )
-    session.add(exc)
-    await session.flush()
-    return exc
+    return await _add_to_site(session, principal, site_id, CalendarException, data)
 
 
 async def update_calendar_exception(
@@ -220,7 +190,7 @@ async def update_calendar_exception(
     end = changes.get("end_date", exc.end_date)
     if end < start:  # type: ignore[operator]
         raise ValidationFailed(["body", "end_date"], "end_date must not be before start_date")
-    _apply(exc, changes)
+    apply_changes(exc, changes)
     await session.flush()
     return exc
 

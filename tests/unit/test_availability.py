@@ -246,8 +246,8 @@ def test_no_reserved_block_falls_on_a_recess_day(case: Case) -> None:
 
 
 def test_held_windows_that_touch_or_overlap_are_one_run():
-    from app.bookings.availability import runs_of
+    from app.core.time import merged_windows
 
     held = [(25, 30), (0, 10), (10, 20), (15, 18), (28, 40), (41, 42)]
-    assert runs_of(held) == [(0, 20), (25, 40), (41, 42)]
-    assert runs_of([]) == []
+    assert merged_windows(held) == [(0, 20), (25, 40), (41, 42)]
+    assert merged_windows([]) == []
