@@ -12,7 +12,7 @@ import asyncio
 import json
 import sqlite3
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -112,10 +112,8 @@ _SQLITE_BUSY_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
 _PG_BUSY_STATES = frozenset({"57014", "55P03"})
 
 
-def is_database_busy(exc: BaseException) -> bool:
-    """A statement that waited the busy timeout for SQLite's one write lock ("database is
-    locked"), or that PostgreSQL cancelled past `statement_timeout` or `lock_timeout`:
-    the database too busy to answer in time, not a fault of the request."""
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception, what SQLAlchemy wrapped (`orig`), and their causes and contexts."""
     seen: set[int] = set()
     pending: list[BaseException | None] = [exc]
     while pending:
@@ -123,9 +121,16 @@ def is_database_busy(exc: BaseException) -> bool:
         if e is None or id(e) in seen:
             continue
         seen.add(id(e))
-        if getattr(e, "sqlstate", None) in _PG_BUSY_STATES:
-            return True
-        pending += [getattr(e, "orig", None), e.__cause__]
+        yield e
+        pending += [getattr(e, "orig", None), e.__cause__, e.__context__]
+
+
+def is_database_busy(exc: BaseException) -> bool:
+    """A statement that waited the busy timeout for SQLite's one write lock ("database is
+    locked"), or that PostgreSQL cancelled past `statement_timeout` or `lock_timeout`:
+    the database too busy to answer in time, not a fault of the request."""
+    if any(getattr(e, "sqlstate", None) in _PG_BUSY_STATES for e in _causes(exc)):
+        return True
     orig = exc.orig if isinstance(exc, DBAPIError) else exc
     if not isinstance(orig, sqlite3.OperationalError):
         return False
@@ -152,19 +157,10 @@ def is_database_unavailable(exc: BaseException) -> bool:
         asyncpg.AdminShutdownError,
         asyncpg.CrashShutdownError,
     )
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [exc]
-    while pending:
-        e = pending.pop()
-        if e is None or id(e) in seen:
-            continue
-        seen.add(id(e))
-        if isinstance(e, DBAPIError) and e.connection_invalidated:
-            return True
-        if isinstance(e, unavailable):
-            return True
-        pending += [getattr(e, "orig", None), e.__cause__, e.__context__]
-    return False
+    return any(
+        (isinstance(e, DBAPIError) and e.connection_invalidated) or isinstance(e, unavailable)
+        for e in _causes(exc)
+    )
 
 
 def bounded_statements(settings: Settings) -> dict[str, str]:
