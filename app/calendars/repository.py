@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import BigInteger, ColumnElement, Integer, Text, and_, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.bookings.models import Booking
 from app.calendars.ics import FeedEvent
 from app.calendars.models import CalendarFeed
+from app.core.sql import Hot
 from app.parties.models import Party
 from app.sites.models import Site, Space
 
@@ -166,3 +167,64 @@ async def party_bookings(session: AsyncSession, party_id: int, window: Window) -
 async def feed_bookings(session: AsyncSession, token_hash: str, window: Window) -> Feed | None:
     """The party's bookings that a secret address serves (none once it is deleted)."""
     return await _party_feed(session, CalendarFeed.token_hash == token_hash, window, by_token=True)
+
+
+# --- the check before a kept feed is served (PostgreSQL; `calendars.cache`) -----------
+
+# No entry to check: nothing is looked for.
+NOTHING_SINCE = 2**62
+NO_SNAPSHOT = "1:1:"
+# Events past this many not seen by the entry's snapshot: changed, without looking.
+CHECK_SCAN = 1000
+
+
+def _feed_check(anchor_column: str, *, by_token: bool) -> Hot:
+    """One statement: the versions a feed's body depends on (the catalog's, this
+    snapshot), whether any event of the anchor's bookings is one that the entry's
+    snapshot (`:seen`, its xmin `:since`) did not see, and the anchor (a secret
+    address's party; NULL: no such address). The events are an ordered range of
+    `ix_booking_events_txid` (transactions from the entry's xmin on, so a few), each
+    booking's anchor a primary-key lookup, whatever plan is chosen."""
+    anchor = (
+        "(SELECT f.party_id FROM calendar_feeds AS f WHERE f.token_hash = :token_hash)"
+        if by_token
+        else "CAST(:anchor_id AS integer)"
+    )
+    sql = f"""
+WITH s AS (SELECT pg_current_snapshot() AS snap),
+recent AS (
+  SELECT e.booking_id FROM booking_events AS e
+  WHERE e.txid IS NOT NULL AND e.txid >= :since
+    AND NOT pg_visible_in_snapshot(e.txid::text::xid8, CAST(:seen AS pg_snapshot))
+  ORDER BY e.txid, e.id
+  LIMIT {CHECK_SCAN + 1}
+)
+SELECT
+  (SELECT c.version FROM catalog_version AS c WHERE c.id = 1) AS catalog_version,
+  s.snap::text AS snapshot,
+  pg_snapshot_xmin(s.snap)::text::bigint AS snapshot_xmin,
+  pg_current_xact_id_if_assigned()::text::bigint AS own,
+  (SELECT count(*) FROM recent) > {CHECK_SCAN} OR EXISTS (
+    SELECT 1 FROM recent AS r
+    WHERE (SELECT b.{anchor_column} FROM bookings AS b WHERE b.id = r.booking_id) = {anchor}
+  ) AS changed,
+  {anchor} AS anchor
+FROM s"""
+    last = (
+        bindparam("token_hash", type_=Text())
+        if by_token
+        else bindparam("anchor_id", type_=Integer())
+    )
+    return Hot(
+        text(sql).bindparams(
+            bindparam("since", type_=BigInteger()), bindparam("seen", type_=Text()), last
+        )
+    )
+
+
+FEED_CHECK = {
+    "space": _feed_check("space_id", by_token=False),
+    "site": _feed_check("site_id", by_token=False),
+    "party": _feed_check("party_id", by_token=False),
+    "token": _feed_check("party_id", by_token=True),
+}

@@ -9,7 +9,7 @@ from app.calendars import service
 from app.calendars.ics import MEDIA_TYPE
 from app.calendars.rules import DAYS_AHEAD, DAYS_BACK, etag_matches
 from app.calendars.schemas import CalendarFeedRead
-from app.core.deps import PrincipalDep, SessionDep
+from app.core.deps import DatabaseDep, PrincipalDep, SessionDep
 from app.core.ids import PathId, parse_id
 from app.core.openapi import op
 
@@ -100,9 +100,9 @@ BUSY = ("Busy time only: each booking that holds the space (requested or confirm
     **ics_op("A space's busy time as an iCalendar feed", BUSY, public=True),
 )
 async def space_calendar(
-    space_id: PathId, session: SessionDep, if_none_match: IfNoneMatchHeader = None
+    space_id: PathId, db: DatabaseDep, if_none_match: IfNoneMatchHeader = None
 ) -> Response:
-    answer = await service.space_calendar(session, space_id=parse_id(space_id, "space"))
+    answer = await service.space_calendar(db, space_id=parse_id(space_id, "space"))
     return ics_response(answer, if_none_match)
 
 
@@ -112,9 +112,9 @@ async def space_calendar(
              f"{BUSY} Every space of the site.", public=True),
 )
 async def site_calendar(
-    site_id: PathId, session: SessionDep, if_none_match: IfNoneMatchHeader = None
+    site_id: PathId, db: DatabaseDep, if_none_match: IfNoneMatchHeader = None
 ) -> Response:
-    answer = await service.site_calendar(session, site_id=parse_id(site_id, "site"))
+    answer = await service.site_calendar(db, site_id=parse_id(site_id, "site"))
     return ics_response(answer, if_none_match)
 
 
@@ -129,12 +129,12 @@ PARTY = ("The party's own bookings with their details: the purpose as `SUMMARY`,
 )
 async def party_calendar(
     party_id: PathId,
-    session: SessionDep,
+    db: DatabaseDep,
     principal: PrincipalDep,
     if_none_match: IfNoneMatchHeader = None,
 ) -> Response:
     answer = await service.party_calendar(
-        session, principal=principal, party_id=parse_id(party_id, "party")
+        db, principal=principal, party_id=parse_id(party_id, "party")
     )
     return ics_response(answer, if_none_match)
 
@@ -193,7 +193,7 @@ TokenPath = Annotated[str, Path(description="The token of the secret address (`u
     ), public=True),
 )
 async def secret_calendar(
-    token: TokenPath, session: SessionDep, if_none_match: IfNoneMatchHeader = None
+    token: TokenPath, db: DatabaseDep, if_none_match: IfNoneMatchHeader = None
 ) -> Response:
-    answer = await service.secret_calendar(session, token=token)
+    answer = await service.secret_calendar(db, token=token)
     return ics_response(answer, if_none_match)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from app.bookings.access import booking_scope
 from app.core.auth import Principal, acts_for
@@ -24,9 +24,17 @@ EVENT_STATUS = {
 }
 
 
-def feed_window(now: datetime) -> tuple[datetime, datetime]:
-    """[start, end) of the instants a feed's bookings start in."""
-    return now - timedelta(days=DAYS_BACK), now + timedelta(days=DAYS_AHEAD)
+def window_day(now: datetime) -> date:
+    """The UTC day a feed's window is of: it moves a day at a time, so that a feed's
+    body stays the same all day while nothing it shows changes (`calendars.cache`)."""
+    return now.astimezone(UTC).date()
+
+
+def feed_window(day: date) -> tuple[datetime, datetime]:
+    """[start, end) of the instants a feed's bookings start in: whole UTC days, from
+    `DAYS_BACK` days before `day` to the end of the day `DAYS_AHEAD` days after it."""
+    midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return midnight - timedelta(days=DAYS_BACK), midnight + timedelta(days=DAYS_AHEAD + 1)
 
 
 def require_may_see_party_bookings(principal: Principal, party_id: int) -> None:

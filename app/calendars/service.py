@@ -5,20 +5,25 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.calendars import ics
 from app.calendars import repository as repo
+from app.calendars.cache import FeedKey, Rendered, Seen, current, feed_cache
 from app.calendars.models import CalendarFeed
 from app.calendars.rules import (
     feed_window,
     may_delete_feed,
     require_may_see_party_bookings,
+    window_day,
 )
 from app.core.auth import Principal
+from app.core.db import Database
 from app.core.errors import NotFound
 from app.core.time import utcnow
 from app.parties.models import Party
@@ -43,29 +48,78 @@ def _answer(feed: repo.Feed, window: repo.Window) -> Ics:
     return Ics(body, ics.feed_etag(body), newest)
 
 
-async def space_calendar(session: AsyncSession, *, space_id: int) -> Ics:
-    window = feed_window(utcnow())
-    feed = await repo.space_busy(session, space_id, window)
+Render = Callable[[AsyncSession, repo.Window], Awaitable[repo.Feed | None]]
+
+
+async def _render(db: Database, render: Render, window: repo.Window, missing: str) -> Ics:
+    async with db.read_sessions() as session:
+        feed = await render(session, window)
+        if session.in_transaction():
+            await session.commit()
     if feed is None:
-        raise NotFound("no such space")
+        raise NotFound(missing)
     return _answer(feed, window)
 
 
-async def site_calendar(session: AsyncSession, *, site_id: int) -> Ics:
-    window = feed_window(utcnow())
-    feed = await repo.site_busy(session, site_id, window)
-    if feed is None:
-        raise NotFound("no such site")
-    return _answer(feed, window)
+async def _feed(
+    db: Database, kind: str, anchor: int | str, render: Render, missing: str
+) -> Ics:
+    """A feed's answer: its kept rendering if the database says nothing it shows has
+    changed (one statement, `repository.FEED_CHECK`), else rendered afresh (and kept)."""
+    day = window_day(utcnow())
+    window = feed_window(day)
+    cache = feed_cache(db)
+    if cache is None:
+        return await _render(db, render, window, missing)
+    key: FeedKey = (kind, anchor)
+    entry = cache.get(key)
+    params: dict[str, Any] = {
+        "since": entry.snapshot_xmin if entry else repo.NOTHING_SINCE,
+        "seen": entry.snapshot if entry else repo.NO_SNAPSHOT,
+        ("token_hash" if kind == "token" else "anchor_id"): anchor,
+    }
+    async with db.runner() as runner:
+        row = await runner.first(repo.FEED_CHECK[kind], params)
+    assert row is not None  # one row, always
+    catalog_version, snapshot, snapshot_xmin, own, changed, found = row
+    if found is None:  # a secret address deleted
+        cache.drop(key)
+        raise NotFound(missing)
+    seen = Seen(catalog_version, snapshot, snapshot_xmin, own)
+    if entry is not None and current(entry, seen, day, changed):
+        if own is None:  # nothing new up to this snapshot: look from it on next time
+            entry.snapshot, entry.snapshot_xmin = snapshot, snapshot_xmin
+        return Ics(entry.body, entry.etag, entry.last_modified)
+    # Rendered after the check: a change committed meanwhile is in the body and is still
+    # unseen by the check's snapshot, so the next request renders again (never stale).
+    answer = await _render(db, render, window, missing)
+    if own is None:
+        cache.keep(key, Rendered(
+            answer.body, answer.etag, answer.last_modified, day, catalog_version,
+            snapshot, snapshot_xmin,
+        ))
+    else:
+        cache.drop(key)
+    return answer
 
 
-async def party_calendar(session: AsyncSession, *, principal: Principal, party_id: int) -> Ics:
+async def space_calendar(db: Database, *, space_id: int) -> Ics:
+    return await _feed(
+        db, "space", space_id, lambda s, w: repo.space_busy(s, space_id, w), "no such space"
+    )
+
+
+async def site_calendar(db: Database, *, site_id: int) -> Ics:
+    return await _feed(
+        db, "site", site_id, lambda s, w: repo.site_busy(s, site_id, w), "no such site"
+    )
+
+
+async def party_calendar(db: Database, *, principal: Principal, party_id: int) -> Ics:
     require_may_see_party_bookings(principal, party_id)
-    window = feed_window(utcnow())
-    feed = await repo.party_bookings(session, party_id, window)
-    if feed is None:
-        raise NotFound("no such party")
-    return _answer(feed, window)
+    return await _feed(
+        db, "party", party_id, lambda s, w: repo.party_bookings(s, party_id, w), "no such party"
+    )
 
 
 def token_hash(token: str) -> str:
@@ -73,14 +127,14 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def secret_calendar(session: AsyncSession, *, token: str) -> Ics:
+async def secret_calendar(db: Database, *, token: str) -> Ics:
     if not _TOKEN.fullmatch(token):
         raise NotFound("no such calendar feed")
-    window = feed_window(utcnow())
-    feed = await repo.feed_bookings(session, token_hash(token), window)
-    if feed is None:
-        raise NotFound("no such calendar feed")
-    return _answer(feed, window)
+    hashed = token_hash(token)
+    return await _feed(
+        db, "token", hashed, lambda s, w: repo.feed_bookings(s, hashed, w),
+        "no such calendar feed",
+    )
 
 
 async def create_feed(

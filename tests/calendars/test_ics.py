@@ -12,7 +12,7 @@ from app.calendars.ics import FeedEvent, calendar, calendar_of_components, fold
 from app.calendars.rules import EVENT_STATUS, feed_window
 
 T0 = datetime(2027, 3, 1, 2, tzinfo=UTC)
-WINDOW = feed_window(T0)
+WINDOW = feed_window(T0.date())
 ZONES = ("America/Los_Angeles", "America/New_York", "UTC", "Europe/Berlin",
          "America/Argentina/ComodRivadavia")
 TEXT = st.text(st.characters(codec="utf-8"), max_size=200) | st.sampled_from(
