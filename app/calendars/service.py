@@ -52,10 +52,9 @@ Render = Callable[[AsyncSession, repo.Window], Awaitable[repo.Feed | None]]
 
 
 async def _render(db: Database, render: Render, window: repo.Window, missing: str) -> Ics:
+    # A read of its own (closing it ends the read transaction: nothing to commit).
     async with db.read_sessions() as session:
         feed = await render(session, window)
-        if session.in_transaction():
-            await session.commit()
     if feed is None:
         raise NotFound(missing)
     return _answer(feed, window)
