@@ -7,9 +7,9 @@ from fastapi import APIRouter, Query, Request, Response
 from app.core.deps import PrincipalDep, SessionDep
 from app.core.ids import PathId, parse_id
 from app.core.openapi import op
-from app.core.pagination import CursorQuery, LimitQuery, Page
+from app.core.pagination import CursorQuery, LimitQuery, Page, page
 from app.webhooks import service
-from app.webhooks.models import Webhook
+from app.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from app.webhooks.rules import DeliveryStatus
 from app.webhooks.schemas import (
     AttemptRead,
@@ -29,6 +29,24 @@ MANAGED = (
 
 def _read(webhook: Webhook) -> WebhookRead:
     return WebhookRead.model_validate(webhook)
+
+
+def _delivery_read(found: tuple[WebhookDelivery, list[WebhookAttempt]]) -> DeliveryRead:
+    delivery, tries = found
+    pending = delivery.status == DeliveryStatus.pending
+    return DeliveryRead.model_validate(
+        {
+            "id": delivery.id,
+            "event_id": delivery.event_id,
+            "event_type": delivery.event_type,
+            "message_id": delivery.message_id,
+            "status": delivery.status,
+            "created_at": delivery.first_due_at,
+            "next_attempt_at": delivery.next_attempt_at if pending else None,
+            "delivered_at": delivery.delivered_at,
+            "attempts": [AttemptRead.model_validate(a) for a in tries],
+        }
+    )
 
 
 @router.post(
@@ -71,10 +89,10 @@ async def list_webhooks(
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[WebhookRead]:
-    items, next_cursor = await service.list_webhooks(
-        session, principal=principal, limit=limit, cursor=cursor
+    return page(
+        await service.list_webhooks(session, principal=principal, limit=limit, cursor=cursor),
+        _read,
     )
-    return Page(items=[_read(w) for w in items], next_cursor=next_cursor)
 
 
 @router.get(
@@ -132,28 +150,14 @@ async def list_deliveries(
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[DeliveryRead]:
-    items, next_cursor = await service.list_deliveries(
-        session,
-        principal=principal,
-        webhook_id=parse_id(webhook_id, "webhook"),
-        status=status,
-        limit=limit,
-        cursor=cursor,
-    )
-    return Page(
-        items=[
-            DeliveryRead(
-                id=d.id,
-                event_id=d.event_id,
-                event_type=d.event_type,  # type: ignore[arg-type]
-                message_id=d.message_id,
-                status=d.status,  # type: ignore[arg-type]
-                created_at=d.first_due_at,
-                next_attempt_at=d.next_attempt_at if d.status == DeliveryStatus.pending else None,
-                delivered_at=d.delivered_at,
-                attempts=[AttemptRead.model_validate(a) for a in tries],
-            )
-            for d, tries in items
-        ],
-        next_cursor=next_cursor,
+    return page(
+        await service.list_deliveries(
+            session,
+            principal=principal,
+            webhook_id=parse_id(webhook_id, "webhook"),
+            status=status,
+            limit=limit,
+            cursor=cursor,
+        ),
+        _delivery_read,
     )

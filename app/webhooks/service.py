@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.auth import Principal, Role, require_key
-from app.core.db import Database
+from app.core.db import Database, added
 from app.core.errors import Forbidden, NotFound, ValidationFailed
 from app.core.pagination import as_int, keyset, page_of
 from app.core.time import utcnow
@@ -46,19 +46,19 @@ async def create_webhook(
     except UnsafeAddress as exc:
         raise ValidationFailed(["body", "url"], str(exc)) from None
     after_txid, after_id = await feed_end(session)
-    webhook = Webhook(
-        party_id=party_id,
-        url=url,
-        event_types=list(dict.fromkeys(str(t) for t in event_types)),
-        secret=new_secret(),
-        created_at=utcnow(),
-        created_by_key_id=principal.key_id,
-        after_txid=after_txid,
-        after_id=after_id,
+    return await added(
+        session,
+        Webhook(
+            party_id=party_id,
+            url=url,
+            event_types=list(dict.fromkeys(str(t) for t in event_types)),
+            secret=new_secret(),
+            created_at=utcnow(),
+            created_by_key_id=principal.key_id,
+            after_txid=after_txid,
+            after_id=after_id,
+        ),
     )
-    session.add(webhook)
-    await session.flush()
-    return webhook
 
 
 async def list_webhooks(
